@@ -1,0 +1,235 @@
+"""The ``borderwatch`` command line: one typer app, each command a thin shell over a library call.
+
+Errors a user can cause print one line to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from borderwatch import __version__
+from borderwatch.errors import BorderwatchError
+
+app = typer.Typer(
+    name="borderwatch",
+    help="Decision support for land-border defence: drone wall, defence line, border events.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+theatre_app = typer.Typer(help="The ground we defend.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Scenario presets and files.", no_args_is_help=True)
+app.add_typer(theatre_app, name="theatre")
+app.add_typer(scenario_app, name="scenario")
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+TheatreOpt = Annotated[
+    str | None, typer.Option("--theatre", help="Shipped theatre name or a folder with theatre.yaml.")
+]
+
+
+def handle_errors(fn: F) -> F:
+    """Turn BorderwatchError into one line on stderr and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BorderwatchError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar; yields a ``callback(done, total)``. Silent when stderr is not a terminal."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+        disable=not sys.stderr.isatty(),
+    ) as prog:
+        task = prog.add_task(description, total=None)
+
+        def cb(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        yield cb
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"borderwatch {__version__}")
+        raise typer.Exit(0)
+
+
+# --- theatre ------------------------------------------------------------------------------------------
+@theatre_app.command("info")
+@handle_errors
+def theatre_info(
+    theatre: TheatreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    within_km: Annotated[float, typer.Option(help="Depth of the zone behind the border, km.")] = 50.0,
+) -> None:
+    """Border segments with lengths, crossings with status, road and rail near the watched border."""
+    from borderwatch.theatre import DEFAULT_THEATRE, load_theatre
+    from borderwatch.theatre.info import theatre_summary
+
+    th = load_theatre(theatre or DEFAULT_THEATRE)
+    info = theatre_summary(th, near_border_km=within_km)
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    console.print(f"[bold]{info['title']}[/]  (theatre {info['theatre']}, home {info['home']})")
+    t = Table(title="Border segments")
+    for col in ("segment", "neighbour", "watched", "length km (computed)", "published km", "source"):
+        t.add_column(col)
+    for s in info["segments"]:
+        pub = s["published_length_km"]
+        pub_s = "" if not pub else (f"{pub[0]:g}" if pub[0] == pub[1] else f"{pub[0]:g}–{pub[1]:g}")
+        t.add_row(
+            s["id"], s["neighbour"], "yes" if s["watched"] else "", f"{s['length_km']:.1f}", pub_s,
+            s["published_source"] or "",
+        )  # fmt: skip
+    console.print(t)
+    t = Table(title="Border crossing points")
+    for col in ("name", "segment", "kind", "status", "since", "lat", "lon", "position"):
+        t.add_column(col)
+    for c in info["crossings"]:
+        if c["lat"] is None:
+            pos = "unknown"
+        elif c["snapped"]:
+            pos = f"{c['quality']}, snapped {c['snap_offset_m']:.0f} m"
+        else:
+            pos = c["quality"]
+        t.add_row(
+            c["name"], c["segment"], c["kind"], c["status"], c["status_since"] or "",
+            "" if c["lat"] is None else f"{c['lat']:.4f}", "" if c["lon"] is None else f"{c['lon']:.4f}", pos,
+        )  # fmt: skip
+    console.print(t)
+    nb = info["near_border"]
+    console.print(
+        f"Inside {info['home']} within {nb['within_km']:g} km of {'/'.join(nb['border'])}: "
+        f"[bold]{nb['road_km']:.0f} km[/] of road, [bold]{nb['rail_km']:.0f} km[/] of railway "
+        f"({nb['note']})."
+    )
+    if info["rejected_features"]:
+        console.print(f"[yellow]rejected features:[/] {info['rejected_features']}")
+
+
+@theatre_app.command("list")
+def theatre_list() -> None:
+    """Theatres shipped inside the package."""
+    from borderwatch.theatre import available_theatres
+
+    for name in available_theatres():
+        console.print(name)
+
+
+# --- scenarios ----------------------------------------------------------------------------------------
+@scenario_app.command("list")
+@handle_errors
+def scenario_list() -> None:
+    """Shipped scenario presets."""
+    from borderwatch.sim.scenario import list_presets, load_scenario
+
+    t = Table(title="Scenario presets")
+    for col in ("name", "targets", "duration", "description"):
+        t.add_column(col)
+    for name in list_presets():
+        sc = load_scenario(name)
+        n = sum(g.count for _, _, g in sc.groups)
+        t.add_row(name, str(n), f"{sc.duration_s / 60:.0f} min", " ".join(sc.description.split()))
+    console.print(t)
+
+
+@scenario_app.command("show")
+@handle_errors
+def scenario_show(
+    scenario: Annotated[str, typer.Argument(help="Preset name or scenario YAML file.")],
+    theatre: TheatreOpt = None,
+) -> None:
+    """Check a scenario and print it with every default filled in."""
+    from borderwatch.jobs import load_checked
+
+    ld = load_checked(scenario, theatre=theatre)
+    print(yaml.safe_dump(ld.scenario.to_yaml_dict(), sort_keys=False, allow_unicode=True), end="")
+
+
+# --- simulation ---------------------------------------------------------------------------------------
+@app.command("simulate")
+@handle_errors
+def simulate_cmd(
+    scenario: Annotated[str, typer.Argument(help="Preset name or scenario YAML file.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
+    theatre: TheatreOpt = None,
+) -> None:
+    """Fly a scenario: writes DIR/truth.jsonl and DIR/scenario.yaml."""
+    from borderwatch.jobs import simulate_job
+
+    with progress_bar("simulating") as cb:
+        paths = simulate_job(scenario, out, theatre=theatre, progress=cb)
+    for k, p in paths.items():
+        console.print(f"{k}: {p}")
+
+
+@app.command("map")
+@handle_errors
+def map_cmd(
+    source: Annotated[str, typer.Argument(help="A run folder (with truth.jsonl) or a scenario name/file.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="PNG file to write.")],
+    theatre: TheatreOpt = None,
+) -> None:
+    """Draw the theatre with the truth trajectories."""
+    from borderwatch.jobs import map_job
+
+    console.print(f"map: {map_job(source, out, theatre=theatre)}")
+
+
+@app.command("demo")
+@handle_errors
+def demo_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out/demo"),
+) -> None:
+    """The main job on the shipped Latvian theatre: the night-raid preset, its truth and its map."""
+    from borderwatch.jobs import map_job, simulate_job
+
+    with progress_bar("simulating latgale-night-raid") as cb:
+        paths = simulate_job("latgale-night-raid", out, progress=cb)
+    png = map_job(out, out / "map.png")
+    console.print("[bold]borderwatch demo[/] — latgale-night-raid on theatre latvia-east")
+    console.print(f"  truth:    {paths['truth'].resolve()}")
+    console.print(f"  scenario: {paths['scenario'].resolve()}")
+    console.print(f"  map:      {png.resolve()}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
