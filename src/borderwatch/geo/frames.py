@@ -85,9 +85,7 @@ class LocalFrame:
         e, n, u = self._fwd.transform(_arr(lon_deg), _arr(lat_deg), _arr(h_m))
         return _arr(e), _arr(n), _arr(u)
 
-    def to_geodetic(
-        self, e_m: ArrayLike, n_m: ArrayLike, u_m: ArrayLike
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def to_geodetic(self, e_m: ArrayLike, n_m: ArrayLike, u_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Local east, north, up (metres) to ``(lat_deg, lon_deg, h_m)``. Vectorised."""
         lon, lat, h = self._inv.transform(_arr(e_m), _arr(n_m), _arr(u_m))
         return _arr(lat), _arr(lon), _arr(h)

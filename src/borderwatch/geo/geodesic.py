@@ -33,23 +33,21 @@ def _bc(*xs: ArrayLike) -> tuple[tuple[int, ...], list[FloatArray]]:
 def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
     """Geodesic distance in metres between points given in degrees. Vectorised."""
     shape, args = _bc(lon1, lat1, lon2, lat2)
-    _, _, d = GEOD.inv(*args)
+    _, _, d = GEOD.inv(args[0], args[1], args[2], args[3])
     return _arr(d).reshape(shape)
 
 
 def azimuth_deg(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
     """Forward azimuth (degrees clockwise from true north, [0, 360)) from point 1 to point 2."""
     shape, args = _bc(lon1, lat1, lon2, lat2)
-    az, _, _ = GEOD.inv(*args)
+    az, _, _ = GEOD.inv(args[0], args[1], args[2], args[3])
     return np.mod(_arr(az), 360.0).reshape(shape)
 
 
-def destination(
-    lat: ArrayLike, lon: ArrayLike, az_deg: ArrayLike, dist_m: ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def destination(lat: ArrayLike, lon: ArrayLike, az_deg: ArrayLike, dist_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Point reached from ``(lat, lon)`` along azimuth ``az_deg`` after ``dist_m`` metres: ``(lat, lon)``."""
     shape, args = _bc(lon, lat, az_deg, dist_m)
-    lon2, lat2, _ = GEOD.fwd(*args)
+    lon2, lat2, _ = GEOD.fwd(args[0], args[1], args[2], args[3])
     return _arr(lat2).reshape(shape), _arr(lon2).reshape(shape)
 
 

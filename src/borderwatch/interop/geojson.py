@@ -55,16 +55,12 @@ def _coords_ok(coords: Any) -> bool:
     if isinstance(coords, Sequence) and not isinstance(coords, str):
         if len(coords) >= 2 and all(isinstance(c, (int, float)) for c in coords):
             lon, lat = float(coords[0]), float(coords[1])
-            return (
-                math.isfinite(lon) and math.isfinite(lat) and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
-            )
+            return math.isfinite(lon) and math.isfinite(lat) and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
         return all(_coords_ok(c) for c in coords)
     return False
 
 
-def parse_features(
-    data: Any, *, source: str, allowed: Iterable[str] | None = None, strict_top: bool = True
-) -> Layer:
+def parse_features(data: Any, *, source: str, allowed: Iterable[str] | None = None, strict_top: bool = True) -> Layer:
     """Validate a decoded GeoJSON FeatureCollection; see :func:`read_features`."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError("expected a GeoJSON FeatureCollection", source=source, field="type")

@@ -88,7 +88,7 @@ def new_map(
         _plot_lines(ax, s.geometry, color=colour, linewidth=2.6 if s.watched else 1.2, zorder=4)
     # neighbour labels at a representative point inside the extent
     view = shapely.box(ext[0], ext[2], ext[1], ext[3])
-    for iso2, c in theatre.countries.items():
+    for c in theatre.countries.values():
         part = shapely.intersection(c.geometry, view)
         if part.is_empty or part.area < 0.02:
             continue
@@ -112,12 +112,12 @@ def new_map(
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
                 )  # fmt: skip
     # crossings
-    for c in theatre.crossings:
-        if c.lat is None or c.lon is None:
+    for cx in theatre.crossings:
+        if cx.lat is None or cx.lon is None:
             continue
-        colour, _ = _STATUS_STYLE.get(c.status, ("#999999", c.status))
-        marker = "s" if c.kind == "road" else "D"
-        ax.scatter([c.lon], [c.lat], marker=marker, s=55, c=colour, edgecolors="black", linewidths=0.8, zorder=8)
+        colour, _ = _STATUS_STYLE.get(cx.status, ("#999999", cx.status))
+        marker = "s" if cx.kind == "road" else "D"
+        ax.scatter([cx.lon], [cx.lat], marker=marker, s=55, c=colour, edgecolors="black", linewidths=0.8, zorder=8)
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
     ax.set_aspect(aspect)
@@ -139,7 +139,7 @@ def base_legend_handles(theatre: Theatre) -> list[Line2D]:
         Line2D([], [], color="#222222", lw=1.0, ls=(0, (4, 2)), label="railway"),
         Line2D([], [], color="#4a90c8", lw=1.0, label="river"),
     ]
-    for status, (colour, label) in _STATUS_STYLE.items():
+    for colour, label in _STATUS_STYLE.values():
         h.append(
             Line2D([], [], marker="s", color="none", markerfacecolor=colour, markeredgecolor="k",
                    markersize=7, label=f"crossing ({label}; ◆ rail)")

@@ -65,9 +65,7 @@ def wind_vector(speed_mps: float, from_deg: float) -> tuple[float, float]:
     return float(-speed_mps * np.sin(a)), float(-speed_mps * np.cos(a))
 
 
-def _disk_point(
-    rng: np.random.Generator, lat: float, lon: float, radius_km: float
-) -> tuple[float, float]:
+def _disk_point(rng: np.random.Generator, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
     if radius_km <= 0:
         return lat, lon
     az = rng.uniform(0.0, 360.0)
@@ -84,9 +82,7 @@ def _area_point(rng: np.random.Generator, area: Area, theatre: Theatre) -> tuple
     return area.lat, area.lon
 
 
-def plan_scenario(
-    sc: Scenario, theatre: Theatre, catalogue: TargetCatalogue, rng: np.random.Generator
-) -> list[Plan]:
+def plan_scenario(sc: Scenario, theatre: Theatre, catalogue: TargetCatalogue, rng: np.random.Generator) -> list[Plan]:
     """Resolve every group into per-target plans (launch point and time, waypoints, speed, height)."""
     plans: list[Plan] = []
     used_icao: set[int] = set()
@@ -117,7 +113,10 @@ def plan_scenario(
             if g.veer is not None:
                 veer_s = g.veer.after_s
                 veer_hdg = float(
-                    np.mod(g.veer.heading_deg + rng.uniform(-g.veer.heading_spread_deg, g.veer.heading_spread_deg), 360)
+                    np.mod(
+                        g.veer.heading_deg + rng.uniform(-g.veer.heading_spread_deg, g.veer.heading_spread_deg),
+                        360,
+                    )
                 )
             end_after = g.end_after_s if g.end_after_s is not None else tc.endurance_s.value
             icao = callsign = None
@@ -240,16 +239,12 @@ def simulate(
     speed = v_cmd.copy()
     alt = theatre.ground_height_m(lat, lon) + agl_cmd
     has_wp = n_wp > 0
-    heading = np.where(
-        has_wp, azimuth_deg(lat, lon, wp_lat[:, 0], wp_lon[:, 0]), veer_hdg
-    )  # initial air heading
+    heading = np.where(has_wp, azimuth_deg(lat, lon, wp_lat[:, 0], wp_lon[:, 0]), veer_hdg)  # initial air heading
     ou_v = np.zeros(n)
     ou_w = np.zeros(n)
     alive = np.ones(n, dtype=bool)
     we, wn = wind_vector(sc.weather.wind.speed_mps, sc.weather.wind.from_deg)
-    switch_r = np.maximum(
-        np.maximum(150.0, 1.5 * vmax * dt), 1.2 * vmax / np.radians(np.maximum(turn_max, 1e-3))
-    )
+    switch_r = np.maximum(np.maximum(150.0, 1.5 * vmax * dt), 1.2 * vmax / np.radians(np.maximum(turn_max, 1e-3)))
     areas = [p.area for p in plans]
 
     rows_t: list[FloatArray] = []
@@ -268,10 +263,10 @@ def simulate(
         if reached.any():
             final = reached & (wp_i >= n_wp - 1)
             loiter_final = final & is_loiter
-            for i in np.flatnonzero(loiter_final):
-                area = areas[i]
+            for j in np.flatnonzero(loiter_final):
+                area = areas[j]
                 assert area is not None
-                wp_lat[i, cur[i]], wp_lon[i, cur[i]] = _area_point(rng, area, theatre)
+                wp_lat[j, cur[j]], wp_lon[j, cur[j]] = _area_point(rng, area, theatre)
             ended = final & ~is_loiter
             alive &= ~ended  # arrived at the final target: impact / landing ends the track
             wp_i = np.where(reached & ~final, wp_i + 1, wp_i)

@@ -155,9 +155,7 @@ def resolve_scenario_path(name_or_file: str | Path) -> Path:
     preset = presets_dir() / f"{name_or_file}.yaml"
     if preset.is_file():
         return preset
-    raise NotFoundError(
-        f"no scenario {str(name_or_file)!r}: give a file or a preset ({', '.join(list_presets())})"
-    )
+    raise NotFoundError(f"no scenario {str(name_or_file)!r}: give a file or a preset ({', '.join(list_presets())})")
 
 
 def parse_scenario(data: Any, *, source: str) -> Scenario:
@@ -212,9 +210,7 @@ def check_scenario(
                         field=f"{fld}.side",
                     )
                 if theatre.country_at(a.lat, a.lon)[0] != a.side:
-                    raise InputError(
-                        f"centre ({a.lat}, {a.lon}) is not in {a.side}", source=source, field=f"{fld}.lat"
-                    )
+                    raise InputError(f"centre ({a.lat}, {a.lon}) is not in {a.side}", source=source, field=f"{fld}.lat")
         for key, pts in (("route", g.route), ("targets", g.targets)):
             for j, p in enumerate(pts):
                 lat, lon = resolve_point(p, theatre, source=source, field=f"{where}.{key}[{j}]")

@@ -91,7 +91,14 @@ def write_truth(truth: TruthTable, out: IO[str]) -> int:
     n = 0
     for k in order:
         out.write(
-            _line(truth.targets[truth.idx[k]], truth.t[k], truth.lat[k], truth.lon[k], truth.alt[k], truth.vel[k])
+            _line(
+                truth.targets[truth.idx[k]],
+                truth.t[k],
+                truth.lat[k],
+                truth.lon[k],
+                truth.alt[k],
+                truth.vel[k],
+            )
         )
         out.write("\n")
         n += 1
@@ -111,7 +118,7 @@ def read_truth(path: Path | str) -> TruthTable:
     cols: dict[str, list[Any]] = {k: [] for k in ("t", "idx", "lat", "lon", "alt", "vel")}
     rejected: Counter[str] = Counter()
     with p.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
+        for line in fh:
             if not line.strip():
                 continue
             try:

@@ -123,7 +123,13 @@ def _load_terrain(path: Path, source: str) -> Terrain:
 
 
 def _snap(
-    lat: float, lon: float, kind: str, seg: BorderSegment, roads: list[Line], rails: list[Line], radius_m: float
+    lat: float,
+    lon: float,
+    kind: str,
+    seg: BorderSegment,
+    roads: list[Line],
+    rails: list[Line],
+    radius_m: float,
 ) -> tuple[float, float, float] | None:
     """Nearest intersection of a road/railway of the crossing's kind with its border segment."""
     lines = roads if kind == "road" else rails
@@ -341,7 +347,10 @@ def _utm_for(bbox: tuple[float, float, float, float]) -> CRS:
     infos: Any = query_utm_crs_info(
         datum_name="WGS 84",
         area_of_interest=AreaOfInterest(
-            west_lon_degree=bbox[0], south_lat_degree=bbox[1], east_lon_degree=bbox[2], north_lat_degree=bbox[3]
+            west_lon_degree=bbox[0],
+            south_lat_degree=bbox[1],
+            east_lon_degree=bbox[2],
+            north_lat_degree=bbox[3],
         ),
     )
     return CRS.from_epsg(infos[0].code)

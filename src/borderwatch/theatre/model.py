@@ -195,7 +195,7 @@ class Theatre:
                 g = s.geometry
                 lines.extend(g.geoms if isinstance(g, MultiLineString) else [g])
             self._cache["watched"] = shapely.line_merge(MultiLineString(lines))
-        return self._cache["watched"]  # type: ignore[no-any-return]
+        return self._cache["watched"]
 
     def place(self, name: str) -> Place:
         """Find a place by name, ignoring case and diacritics; home-country places win ties."""
