@@ -263,10 +263,10 @@ def simulate(
         if reached.any():
             final = reached & (wp_i >= n_wp - 1)
             loiter_final = final & is_loiter
-            for j in np.flatnonzero(loiter_final):
-                area = areas[j]
+            for m in np.flatnonzero(loiter_final).tolist():
+                area = areas[m]
                 assert area is not None
-                wp_lat[j, cur[j]], wp_lon[j, cur[j]] = _area_point(rng, area, theatre)
+                wp_lat[m, cur[m]], wp_lon[m, cur[m]] = _area_point(rng, area, theatre)
             ended = final & ~is_loiter
             alive &= ~ended  # arrived at the final target: impact / landing ends the track
             wp_i = np.where(reached & ~final, wp_i + 1, wp_i)
