@@ -20,7 +20,7 @@ def test_simulate_writes_truth_and_scenario(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     lines = (out / "truth.jsonl").read_text(encoding="utf-8").splitlines()
     rows = [json.loads(x) for x in lines]
-    assert all(TRUTH_KEYS <= set(r) for r in rows)
+    assert all(set(r) >= TRUTH_KEYS for r in rows)
     assert [r["t"] for r in rows] == sorted(r["t"] for r in rows)
     coop = [r for r in rows if r["cooperative"]]
     assert coop and all(len(r["icao"]) == 6 for r in coop)

@@ -65,7 +65,9 @@ def test_presets_within_catalogue_limits(name: str, theatre: Theatre) -> None:
     check_limits(truth, theatre, wind_vector(sc.weather.wind.speed_mps, sc.weather.wind.from_deg), sc.dt_s)
 
 
-def _scenario(cls: str, speed: float, agl: float, wind: float, wind_from: float, seed: int, tgt: tuple[float, float]) -> Scenario:
+def _scenario(
+    cls: str, speed: float, agl: float, wind: float, wind_from: float, seed: int, tgt: tuple[float, float]
+) -> Scenario:
     d: dict[str, Any] = {
         "name": "prop",
         "start_time": "2026-01-01T00:00:00Z",
