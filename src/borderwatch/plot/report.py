@@ -70,10 +70,10 @@ def run_map_png(
     if al_x:
         ax.scatter(al_x, al_y, marker="^", s=30, c="#ffffff", edgecolors="#b2182b", linewidths=1.0, zorder=11)
     for outcome, colour in (("kill", "#00a000"), ("miss", "#7f7f7f")):
-        pts = [i for i in intercepts if i.get("outcome") == outcome and "lat" in i]
-        if pts:
+        hits = [i for i in intercepts if i.get("outcome") == outcome and "lat" in i]
+        if hits:
             ax.scatter(
-                [p["lon"] for p in pts], [p["lat"] for p in pts], marker="*", s=140, c=colour,
+                [p["lon"] for p in hits], [p["lat"] for p in hits], marker="*", s=140, c=colour,
                 edgecolors="black", linewidths=0.6, zorder=13,
             )  # fmt: skip
     handles = base_legend_handles(theatre)
