@@ -133,7 +133,7 @@ def objective_nodes(objs: list[Objective]) -> set[int]:
     return {n for o in objs for n in o.nodes}
 
 
-def _path_geometry(network: Network, kind: str, nodes: list[int]) -> BaseGeometry:
+def path_geometry(network: Network, kind: str, nodes: list[int]) -> BaseGeometry:
     g = network.graph(kind)
     coords: list[tuple[float, float]] = []
     for u, v in zip(nodes[:-1], nodes[1:], strict=True):
@@ -170,7 +170,7 @@ def k_shortest_corridors(
                         entry=ent.name, objective=obj.name, kind=kind, rank=rank,
                         time_s=sum(e["time_s"] for e in edges), length_m=sum(e["length_m"] for e in edges),
                         nodes=tuple(nodes), edge_ids=tuple(e["id"] for e in edges),
-                        geometry=_path_geometry(network, kind, nodes),
+                        geometry=path_geometry(network, kind, nodes),
                     )
                 )  # fmt: skip
     return out

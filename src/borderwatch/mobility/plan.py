@@ -1,0 +1,622 @@
+"""Deployment plans: trucks carry obstacles from parks to chokepoints and their crews emplace them.
+
+Model (a MILP solved by HiGHS through :func:`scipy.optimize.milp`). Each truck is based at a park, loads only
+there, and serves one chokepoint, shuttling park → site → park; its crew emplaces each load on arrival.
+Truck ``t`` serving site ``j`` with ``n`` trips carrying ``w_k`` units of each obstacle type finishes at::
+
+    T_t = mobilisation + n·(loading + 2·d_tj) − d_tj + Σ_k emplace_k·w_k      (no return after the last trip)
+
+Variables: ``a_tj`` (binary), ``n_tj`` (trips), ``w_tjk`` (units), makespan ``C``. Constraints: one site per
+truck; loads fit (Σ_k w_k / per_load_k ≤ n); every site gets its closure line (Σ w_k / units_per_m_k ≥ demand);
+park stocks. Objective: ``C + ε·Σ T_t`` (ε keeps idle trucks idle; it moves the optimum by < 0.1 %). The
+lower bound reported is HiGHS's dual bound on that objective divided by ``1 + 0.001`` — a valid bound on the
+makespan of this model (not of schedules outside it, e.g. a truck serving two sites).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import shapely
+from pydantic import Field
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from borderwatch.config import Sourced, Strict, load_model
+from borderwatch.errors import InfeasibleError, InputError, NotFoundError
+from borderwatch.mobility.chokepoints import Chokepoint
+from borderwatch.mobility.network import Network, data_path
+
+_EPS_TOTAL = 0.001
+
+
+# --- catalogues ----------------------------------------------------------------------------------------
+class ObstacleSpec(Strict):
+    label: str
+    mass_kg: Sourced
+    units_per_lane_m: Sourced
+    emplace_s: Sourced
+    max_per_load: Sourced
+
+
+class ClosureSpec(Strict):
+    layers: Sourced
+
+
+class ObstacleCatalogue(Strict):
+    closure: ClosureSpec
+    obstacles: dict[str, ObstacleSpec] = Field(min_length=1)
+
+
+class ParkSpec(Strict):
+    name: str
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    trucks: int = Field(ge=0)
+    stock: dict[str, int]
+    source: str = Field(min_length=3)
+
+
+class ParksFile(Strict):
+    parks: list[ParkSpec] = Field(min_length=1)
+
+
+class TruckSpec(Strict):
+    label: str
+    payload_kg: Sourced
+    loading_s: Sourced
+    mobilisation_s: Sourced
+    access_speed_kmh: Sourced
+    access_detour: Sourced
+    speed_kmh: dict[str, Sourced]
+
+
+class CrewSpec(Strict):
+    size: Sourced
+    per_truck: Sourced
+
+
+class FleetFile(Strict):
+    truck: TruckSpec
+    crew: CrewSpec
+
+
+class CloseSpec(Strict):
+    all: bool = False
+    kinds: list[str] = Field(default_factory=lambda: ["road", "rail"])
+    open_crossings_only: bool = False
+
+
+class LevelSpec(Strict):
+    level: int
+    name: str
+    description: str = ""
+    close: CloseSpec
+
+
+class IndicatorSpec(Strict):
+    name: str
+    level: int
+    description: str = ""
+    segments: list[str] | None = None
+
+
+class Playbook(Strict):
+    levels: list[LevelSpec] = Field(min_length=1)
+    indicators: list[IndicatorSpec] = Field(min_length=1)
+
+
+def load_obstacles(path: Path | str | None = None) -> ObstacleCatalogue:
+    """Read obstacles.yaml (default: shipped)."""
+    return load_model(ObstacleCatalogue, path or data_path("obstacles.yaml"))
+
+
+def load_parks(path: Path | str | None = None, *, obstacles: ObstacleCatalogue | None = None) -> ParksFile:
+    """Read parks.yaml (default: shipped); stock keys must be obstacle types of the catalogue."""
+    src = str(path or data_path("parks.yaml"))
+    pf = load_model(ParksFile, path or data_path("parks.yaml"))
+    known = set((obstacles or load_obstacles()).obstacles)
+    for i, p in enumerate(pf.parks):
+        for k, v in p.stock.items():
+            if k not in known:
+                raise InputError(f"unknown obstacle type {k!r} (have: {', '.join(sorted(known))})", source=src,
+                                 field=f"parks[{i}].stock")  # fmt: skip
+            if v < 0:
+                raise InputError("stock must be >= 0", source=src, field=f"parks[{i}].stock.{k}")
+    return pf
+
+
+def load_fleet(path: Path | str | None = None) -> FleetFile:
+    """Read fleet.yaml (default: shipped)."""
+    ff = load_model(FleetFile, path or data_path("fleet.yaml"))
+    if "Unknown" not in ff.truck.speed_kmh:
+        raise InputError("needs an 'Unknown' speed as the fallback", source=str(path), field="truck.speed_kmh")
+    return ff
+
+
+def load_playbook(path: Path | str | None = None) -> Playbook:
+    """Read playbook.yaml (default: shipped); every indicator's level must exist."""
+    pb = load_model(Playbook, path or data_path("playbook.yaml"))
+    levels = {lv.level for lv in pb.levels}
+    for i, ind in enumerate(pb.indicators):
+        if ind.level not in levels:
+            raise InputError(f"level {ind.level} is not defined", source=str(path), field=f"indicators[{i}].level")
+    return pb
+
+
+def select_chokepoints(
+    *, playbook: Playbook, indicator: str, chokepoints: list[Chokepoint], open_crossings: set[str]
+) -> tuple[IndicatorSpec, LevelSpec, list[Chokepoint]]:
+    """The chokepoints an indicator closes (``full`` closes every one)."""
+    ind = next((i for i in playbook.indicators if i.name == indicator), None)
+    if ind is None:
+        raise NotFoundError(
+            f"no indicator {indicator!r} in the playbook (have: {', '.join(i.name for i in playbook.indicators)})"
+        )
+    lv = next(lv for lv in playbook.levels if lv.level == ind.level)
+    if indicator == "full" or lv.close.all:
+        return ind, lv, list(chokepoints)
+    out = []
+    for c in chokepoints:
+        if c.kind not in lv.close.kinds:
+            continue
+        if ind.segments and c.segment not in ind.segments:
+            continue
+        if lv.close.open_crossings_only and not set(c.entries) & open_crossings:
+            continue
+        out.append(c)
+    return ind, lv, out
+
+
+# --- the problem ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Truck:
+    id: str
+    park: int  # index into parks
+
+
+@dataclass(slots=True)
+class Problem:
+    sites: list[Chokepoint]
+    demand_m: np.ndarray  # (J,)
+    parks: list[ParkSpec]
+    types: list[str]
+    stock: np.ndarray  # (P, K)
+    trucks: list[Truck]
+    travel_s: np.ndarray  # (T, J) one-way park→site, inf when unreachable
+    per_load: np.ndarray  # (K,) units per full load
+    units_per_m: np.ndarray  # (K,)
+    emplace_s: np.ndarray  # (K,)
+    loading_s: float
+    mobilisation_s: float
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def _site_times(network: Network, fleet: FleetFile, sites: list[Chokepoint], parks: list[ParkSpec]) -> np.ndarray:
+    """Travel time (s) from each park to each site on the road network (rail sites reached via the road node
+    nearest the site, then along the track at the rail speed)."""
+    th = network.theatre
+    g = network.road.copy()
+    spd = fleet.truck.speed_kmh
+    for _, _, d in g.edges(data=True):
+        d["truck_s"] = d["length_m"] / ((spd.get(d["cls"]) or spd["Unknown"]).value / 3.6)
+    acc_v = fleet.truck.access_speed_kmh.value / 3.6
+    det = fleet.truck.access_detour.value
+    out = np.full((len(parks), len(sites)), np.inf)
+    # site access: for road sites, both ends of the edge with the partial edge time; rail sites: nearest road node
+    site_access: list[list[tuple[int, float]]] = []
+    for c in sites:
+        if c.kind == "road":
+            u, v = c.edge
+            e = g.edges[u, v]
+            sx, sy = th.xy(c.lat, c.lon)
+            f = float(e["geometry"].project(shapely.Point(float(sx), float(sy)), normalized=True))
+            ux = g.nodes[u]["x"], g.nodes[u]["y"]
+            at_u_start = np.hypot(e["geometry"].coords[0][0] - ux[0], e["geometry"].coords[0][1] - ux[1]) < 1.0
+            fu = f if at_u_start else 1.0 - f
+            site_access.append([(u, fu * e["truck_s"]), (v, (1.0 - fu) * e["truck_s"])])
+        else:
+            sx, sy = th.xy(c.lat, c.lon)
+            n, dist = network.nearest_node(kind="road", x=float(sx), y=float(sy))
+            rail_v = (spd.get("rail") or spd["Unknown"]).value / 3.6
+            site_access.append([(n, dist * det / rail_v)])
+    for p, park in enumerate(parks):
+        px, py = th.xy(park.lat, park.lon)
+        n0, d0 = network.nearest_node(kind="road", x=float(px), y=float(py))
+        dist = nx.single_source_dijkstra_path_length(g, n0, weight="truck_s")
+        for j, acc in enumerate(site_access):
+            best = min((dist.get(n, math.inf) + extra for n, extra in acc), default=math.inf)
+            out[p, j] = d0 * det / acc_v + best
+    return out
+
+
+def build_problem(
+    *,
+    network: Network,
+    sites: list[Chokepoint],
+    parks: ParksFile,
+    fleet: FleetFile,
+    obstacles: ObstacleCatalogue,
+) -> Problem:
+    """Assemble the deployment problem (times in s, lengths in m)."""
+    types = list(obstacles.obstacles)
+    ob = [obstacles.obstacles[k] for k in types]
+    payload = fleet.truck.payload_kg.value
+    per_load = np.array([max(0.0, min(math.floor(payload / o.mass_kg.value), o.max_per_load.value)) for o in ob])
+    stock = np.array([[float(p.stock.get(k, 0)) for k in types] for p in parks.parks]).reshape(len(parks.parks), -1)
+    park_time = _site_times(network, fleet, sites, parks.parks)
+    trucks = [
+        Truck(id=f"{p.name.split()[0]}-T{i + 1}", park=pi)
+        for pi, p in enumerate(parks.parks)
+        for i in range(p.trucks * int(fleet.crew.per_truck.value > 0))
+    ]
+    travel = np.array([park_time[t.park] for t in trucks]).reshape(len(trucks), len(sites))
+    return Problem(
+        sites=sites,
+        demand_m=np.array([c.effort_m * obstacles.closure.layers.value for c in sites]),
+        parks=parks.parks,
+        types=types,
+        stock=stock,
+        trucks=trucks,
+        travel_s=travel,
+        per_load=per_load,
+        units_per_m=np.array([o.units_per_lane_m.value for o in ob]),
+        emplace_s=np.array([o.emplace_s.value for o in ob]),
+        loading_s=fleet.truck.loading_s.value,
+        mobilisation_s=fleet.truck.mobilisation_s.value,
+        labels={k: o.label for k, o in zip(types, ob, strict=True)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    site: str
+    reason: str
+
+
+def diagnose(problem: Problem) -> tuple[list[Blocked], list[str]]:
+    """Sites that cannot be closed on their own (with the reason) and warnings (empty parks)."""
+    warnings = [
+        f"park {p.name!r} has no stock" for p, s in zip(problem.parks, problem.stock, strict=True) if s.sum() <= 0
+    ]
+    warnings += [f"park {p.name!r} has no trucks" for p in problem.parks if p.trucks == 0]
+    usable = problem.per_load > 0
+    blocked = []
+    for j, c in enumerate(problem.sites):
+        reach = [
+            t for t, tr in enumerate(problem.trucks) if math.isfinite(problem.travel_s[t, j])
+        ]
+        if not reach:
+            blocked.append(Blocked(c.id, "no park with trucks is connected to it by road (disconnected network)"))
+            continue
+        parks = sorted({problem.trucks[t].park for t in reach})
+        held_m = float(sum((problem.stock[p] * usable / problem.units_per_m).sum() for p in parks))
+        if held_m <= 0:
+            names = ", ".join(problem.parks[p].name for p in parks)
+            blocked.append(Blocked(c.id, f"every park that can reach it is empty ({names})"))
+        elif held_m + 1e-9 < problem.demand_m[j]:
+            blocked.append(
+                Blocked(c.id, f"needs {problem.demand_m[j]:.0f} m of obstacle line; reachable parks hold {held_m:.0f} m")
+            )
+    return blocked, warnings
+
+
+@dataclass(slots=True)
+class Solution:
+    assign: dict[int, int]  # truck -> site
+    trips: dict[int, int]
+    units: dict[int, np.ndarray]  # truck -> units per type
+    method: str
+    lower_bound_s: float = 0.0
+    solve_s: float = 0.0
+    status: str = ""
+
+    def finish_s(self, problem: Problem) -> dict[int, float]:
+        out = {}
+        for t, j in self.assign.items():
+            d = problem.travel_s[t, j]
+            n = self.trips[t]
+            out[t] = (
+                problem.mobilisation_s + n * (problem.loading_s + 2 * d) - d + float(problem.emplace_s @ self.units[t])
+            )
+        return out
+
+    def makespan_s(self, problem: Problem) -> float:
+        f = self.finish_s(problem)
+        return max(f.values(), default=0.0)
+
+
+def greedy(problem: Problem) -> Solution:
+    """Nearest-park heuristic: each site in turn takes the nearest free truck, which carries everything its park
+    can give (fastest-to-emplace obstacle per metre first) until the site's line is complete."""
+    stock = problem.stock.copy()
+    free = set(range(len(problem.trucks)))
+    sol = Solution({}, {}, {}, "greedy nearest park")
+    order = sorted(range(len(problem.sites)), key=lambda j: -problem.demand_m[j])
+    per_m = problem.emplace_s * problem.units_per_m  # s per metre of line
+    for j in order:
+        need = problem.demand_m[j]
+        for t in sorted(free, key=lambda t: problem.travel_s[t, j]):
+            if need <= 1e-9:
+                break
+            if not math.isfinite(problem.travel_s[t, j]):
+                continue
+            p = problem.trucks[t].park
+            w = np.zeros(len(problem.types))
+            for k in np.argsort(per_m):
+                if problem.per_load[k] <= 0 or stock[p, k] <= 0 or need <= 1e-9:
+                    continue
+                take = min(stock[p, k], math.ceil(need * problem.units_per_m[k] - 1e-9))
+                w[k] = take
+                stock[p, k] -= take
+                need -= take / problem.units_per_m[k]
+            if w.sum() <= 0:
+                continue
+            free.discard(t)
+            sol.assign[t] = j
+            sol.units[t] = w
+            sol.trips[t] = max(1, math.ceil(float((w / np.maximum(problem.per_load, 1e-9)).sum()) - 1e-9))
+        if need > 1e-9:
+            raise InfeasibleError(f"greedy: chokepoint {problem.sites[j].id} cannot be completed")
+    return sol
+
+
+def solve_milp(
+    problem: Problem, *, time_limit_s: float = 10.0, mip_rel_gap: float = 0.008, candidates: int | None = 12
+) -> Solution:
+    """Solve the deployment MILP (HiGHS). Raises InfeasibleError when the sites cannot all be closed.
+
+    ``candidates`` limits each chokepoint to its nearest trucks (by travel time) to keep the model small;
+    the lower bound is then the bound of that restricted model.
+    """
+    T, J, K = len(problem.trucks), len(problem.sites), len(problem.types)
+    keep = set()
+    for j in range(J):  # each site considers its `candidates` nearest trucks (all when None)
+        order = [t for t in np.argsort(problem.travel_s[:, j], kind="stable") if math.isfinite(problem.travel_s[t, j])]
+        keep.update((int(t), j) for t in order[: candidates or len(order)])
+    pairs = sorted(keep)
+    P = len(pairs)
+    # variable layout: a[P], n[P], w[P*K], C
+    ia, inn, iw, ic = 0, P, 2 * P, 2 * P + P * K
+    nv = ic + 1
+    nmax = np.array([math.ceil(problem.demand_m[j] * float(np.max(
+        np.where(problem.per_load > 0, problem.units_per_m / np.maximum(problem.per_load, 1e-9), 0)))) + 1
+        for j in range(J)])  # fmt: skip
+    rows: list[tuple[dict[int, float], float, float]] = []
+    by_truck: dict[int, list[int]] = {}
+    for q, (t, _) in enumerate(pairs):
+        by_truck.setdefault(t, []).append(q)
+    for _t, qs in by_truck.items():
+        rows.append(({ia + q: 1.0 for q in qs}, -np.inf, 1.0))
+    for q, (_t, j) in enumerate(pairs):
+        rows.append(({inn + q: 1.0, ia + q: -float(nmax[j])}, -np.inf, 0.0))
+        rows.append(({inn + q: 1.0, ia + q: -1.0}, 0.0, np.inf))
+        load = {iw + q * K + k: 1.0 / problem.per_load[k] for k in range(K) if problem.per_load[k] > 0}
+        load[inn + q] = -1.0
+        rows.append((load, -np.inf, 0.0))
+    for j in range(J):
+        cov = {iw + q * K + k: 1.0 / problem.units_per_m[k] for q, (_t, jj) in enumerate(pairs) if jj == j for k in range(K)}
+        rows.append((cov, float(problem.demand_m[j]), np.inf))
+    for p in range(len(problem.parks)):
+        for k in range(K):
+            use = {iw + q * K + k: 1.0 for q, (t, _j) in enumerate(pairs) if problem.trucks[t].park == p}
+            if use:
+                rows.append((use, -np.inf, float(problem.stock[p, k])))
+    c = np.zeros(nv)
+    c[ic] = 1.0
+    eps = _EPS_TOTAL / max(T, 1)
+    for t, qs in by_truck.items():
+        row: dict[int, float] = {ic: -1.0}
+        for q in qs:
+            d = float(problem.travel_s[t, pairs[q][1]])
+            row[inn + q] = problem.loading_s + 2 * d
+            row[ia + q] = -d
+            for k in range(K):
+                row[iw + q * K + k] = float(problem.emplace_s[k])
+            c[inn + q] += eps * (problem.loading_s + 2 * d)
+            c[ia + q] += eps * (problem.mobilisation_s - d)
+            for k in range(K):
+                c[iw + q * K + k] += eps * float(problem.emplace_s[k])
+        rows.append((row, -np.inf, -problem.mobilisation_s))
+    A = lil_matrix((len(rows), nv))
+    lo = np.empty(len(rows))
+    hi = np.empty(len(rows))
+    for r, (coefs, lb_r, ub_r) in enumerate(rows):
+        for col, val in coefs.items():
+            A[r, col] = val
+        lo[r], hi[r] = lb_r, ub_r
+    lb = np.zeros(nv)
+    ub = np.full(nv, np.inf)
+    ub[ia : ia + P] = 1.0
+    for q, (t, _j) in enumerate(pairs):
+        p = problem.trucks[t].park
+        for k in range(K):
+            ub[iw + q * K + k] = problem.stock[p, k] if problem.per_load[k] > 0 else 0.0
+    integrality = np.ones(nv)
+    integrality[ic] = 0
+    t0 = time.perf_counter()
+    res = milp(
+        c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality, bounds=Bounds(lb, ub),
+        options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap, "disp": False},
+    )  # fmt: skip
+    dt = time.perf_counter() - t0
+    if res.x is None:
+        if res.status == 2:
+            raise InfeasibleError(
+                "the parks' stocks cannot close all selected chokepoints at once (each can be closed alone); "
+                "add stock or use --partial"
+            )
+        raise InfeasibleError(f"the deployment MILP found no plan within {time_limit_s:g} s: {res.message}")
+    x = np.round(res.x[:ic])
+    sol = Solution({}, {}, {}, "MILP (HiGHS)", solve_s=dt, status=str(res.message))
+    for q, (t, j) in enumerate(pairs):
+        if x[ia + q] > 0.5 and x[inn + q] > 0.5:
+            sol.assign[t] = j
+            sol.trips[t] = int(x[inn + q])
+            sol.units[t] = x[iw + q * K : iw + (q + 1) * K].copy()
+    # drop trucks that carry nothing
+    for t in [t for t, w in sol.units.items() if w.sum() <= 0]:
+        del sol.assign[t], sol.trips[t], sol.units[t]
+    bound = getattr(res, "mip_dual_bound", None)
+    sol.lower_bound_s = float(bound) / (1.0 + _EPS_TOTAL) if bound is not None and math.isfinite(bound) else 0.0
+    return sol
+
+
+def trivial_lower_bound_s(problem: Problem) -> float:
+    """A bound no schedule can beat: for each site, mobilisation + loading + fastest drive + one unit's emplacement."""
+    lbs = []
+    for j in range(len(problem.sites)):
+        d = problem.travel_s[:, j]
+        if np.isfinite(d).any():
+            lbs.append(problem.mobilisation_s + problem.loading_s + float(np.min(d)) + float(problem.emplace_s.min()))
+    return max(lbs, default=0.0)
+
+
+def _schedule(problem: Problem, sol: Solution) -> list[dict[str, Any]]:
+    out = []
+    for t, j in sorted(sol.assign.items()):
+        d = float(problem.travel_s[t, j])
+        n = sol.trips[t]
+        left = sol.units[t].copy()
+        clock = problem.mobilisation_s
+        trips = []
+        for i in range(n):
+            cargo = np.zeros_like(left)
+            room = 1.0
+            for k in range(len(left)):
+                if left[k] <= 0 or problem.per_load[k] <= 0:
+                    continue
+                can = min(left[k], math.floor(room * problem.per_load[k] + 1e-9))
+                cargo[k] = can
+                left[k] -= can
+                room -= can / problem.per_load[k]
+            if i == n - 1:
+                cargo += left
+                left[:] = 0
+            depart = clock + problem.loading_s
+            arrive = depart + d
+            done = arrive + float(problem.emplace_s @ cargo)
+            trips.append({
+                "trip": i + 1, "load_start_h": round(clock / 3600, 3), "depart_h": round(depart / 3600, 3),
+                "arrive_h": round(arrive / 3600, 3), "emplaced_h": round(done / 3600, 3),
+                "cargo": {problem.types[k]: int(cargo[k]) for k in range(len(cargo)) if cargo[k] > 0},
+            })  # fmt: skip
+            clock = done + d
+        tr = problem.trucks[t]
+        out.append({
+            "truck": tr.id, "park": problem.parks[tr.park].name, "chokepoint": problem.sites[j].id,
+            "one_way_h": round(d / 3600, 3), "finish_h": round(trips[-1]["emplaced_h"], 3), "trips": trips,
+        })  # fmt: skip
+    return out
+
+
+def plan_document(
+    *,
+    problem: Problem,
+    solution: Solution,
+    greedy_makespan_s: float | None,
+    indicator: str,
+    level: LevelSpec,
+    blocked: list[Blocked],
+    warnings: list[str],
+    notes: list[str],
+) -> dict[str, Any]:
+    """plan.json content (see docs/formats.md)."""
+    ms = solution.makespan_s(problem)
+    lb = max(solution.lower_bound_s, trivial_lower_bound_s(problem)) if problem.sites else 0.0
+    lb = min(lb, ms)
+    sched = _schedule(problem, solution)
+    sites = []
+    for j, c in enumerate(problem.sites):
+        rows = [s for s in sched if s["chokepoint"] == c.id]
+        drawn: dict[str, dict[str, int]] = {}
+        for s, (t, jj) in zip(sched, sorted(solution.assign.items()), strict=True):
+            if jj != j:
+                continue
+            park = drawn.setdefault(s["park"], {})
+            for k, u in enumerate(solution.units[t]):
+                if u > 0:
+                    park[problem.types[k]] = park.get(problem.types[k], 0) + int(u)
+        sites.append({
+            "id": c.id, "kind": c.kind, "lon": round(c.lon, 5), "lat": round(c.lat, 5), "segment": c.segment,
+            "entries": list(c.entries), "bridge": c.bridge, "closure_m": round(float(problem.demand_m[j]), 1),
+            "parks": drawn, "trucks": [s["truck"] for s in rows],
+            "first_arrival_h": min((s["trips"][0]["arrive_h"] for s in rows), default=None),
+            "closed_h": max((s["finish_h"] for s in rows), default=None),
+        })  # fmt: skip
+    return {
+        "indicator": indicator,
+        "readiness_level": level.level,
+        "level_name": level.name,
+        "method": solution.method,
+        "status": solution.status,
+        "makespan_h": round(ms / 3600, 4),
+        "lower_bound_h": round(lb / 3600, 4),
+        "gap": round((ms - lb) / ms, 5) if ms > 0 else 0.0,
+        "solve_s": round(solution.solve_s, 3),
+        "greedy_makespan_h": None if greedy_makespan_s is None else round(greedy_makespan_s / 3600, 4),
+        "chokepoints": sites,
+        "trucks": sched,
+        "unclosed": [{"id": b.site, "reason": b.reason} for b in blocked],
+        "warnings": warnings,
+        "notes": notes,
+        "model": "each truck loads at its own park and serves one chokepoint; lower bound is HiGHS's dual bound "
+        "for this model (or a simple travel bound, whichever is larger)",
+    }
+
+
+def make_plan(
+    *,
+    network: Network,
+    chokepoints: list[Chokepoint],
+    indicator: str,
+    open_crossings: set[str],
+    parks: ParksFile | None = None,
+    fleet: FleetFile | None = None,
+    obstacles: ObstacleCatalogue | None = None,
+    playbook: Playbook | None = None,
+    partial: bool = False,
+    time_limit_s: float = 10.0,
+) -> dict[str, Any]:
+    """Plan the closure of the chokepoints an indicator selects; returns the plan.json document.
+
+    Raises
+    ------
+    InfeasibleError
+        When a chokepoint cannot be closed (the message names it and why) and ``partial`` is False.
+    """
+    obstacles = obstacles or load_obstacles()
+    parks = parks or load_parks(obstacles=obstacles)
+    fleet = fleet or load_fleet()
+    playbook = playbook or load_playbook()
+    _ind, level, sites = select_chokepoints(
+        playbook=playbook, indicator=indicator, chokepoints=chokepoints, open_crossings=open_crossings
+    )
+    problem = build_problem(network=network, sites=sites, parks=parks, fleet=fleet, obstacles=obstacles)
+    blocked, warnings = diagnose(problem)
+    if blocked and not partial:
+        why = "; ".join(f"{b.site}: {b.reason}" for b in blocked)
+        raise InfeasibleError(f"cannot close {len(blocked)} chokepoint(s): {why} (use --partial to plan the rest)")
+    if blocked:
+        keep = [c for c in sites if c.id not in {b.site for b in blocked}]
+        problem = build_problem(network=network, sites=keep, parks=parks, fleet=fleet, obstacles=obstacles)
+    gsol: Solution | None
+    try:
+        gsol = greedy(problem)
+    except InfeasibleError:
+        gsol = None
+    sol = solve_milp(problem, time_limit_s=time_limit_s)
+    g_ms = gsol.makespan_s(problem) if gsol else None
+    if gsol is not None and g_ms is not None and g_ms < sol.makespan_s(problem):
+        gsol.lower_bound_s, gsol.solve_s, gsol.status = sol.lower_bound_s, sol.solve_s, "greedy kept (MILP worse)"
+        sol = gsol
+    return plan_document(
+        problem=problem, solution=sol, greedy_makespan_s=g_ms, indicator=indicator, level=level,
+        blocked=blocked, warnings=warnings, notes=list(network.notes),
+    )  # fmt: skip
