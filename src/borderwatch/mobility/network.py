@@ -219,7 +219,7 @@ def _build_graph(
             bp = shapely.get_parts(piece.intersection(rivers_xy))[0]
             bpl = theatre.unproject(bp.representative_point())
             bridge_ll = [round(float(bpl.x), 5), round(float(bpl.y), 5)]
-        e["bridge"] = bridge_ll is not None
+        e["bridge"] = bridge_ll is not None or bool(e.pop("osm_bridge", False))
         e["bridge_lonlat"] = bridge_ll
         if g.has_edge(u, v):  # a parallel line: give it its own midpoint node so both stay in the graph
             mid = piece.interpolate(0.5, normalized=True)
@@ -296,7 +296,8 @@ def build_network(
         lanes = int(p.get("lanes") or spec.lanes.value)
         road_lines.append(
             (geom, {"kind": "road", "cls": cls, "name": ln.name, "speed_mps": speed, "lanes": max(lanes, 1),
-                    "width_m": spec.width_m.value, "electric": False, "id_prefix": "r"})
+                    "width_m": spec.width_m.value, "electric": False, "id_prefix": "r",
+                    "osm_bridge": bool(p.get("bridge"))})
         )  # fmt: skip
     rail_lines: list[tuple[LineString, dict[str, Any]]] = []
     for geom, ln in _clip(theatre, railways, buf):
