@@ -316,6 +316,7 @@ class Solution:
     lower_bound_s: float = 0.0
     solve_s: float = 0.0
     status: str = ""
+    skipped: list[int] = field(default_factory=list)
 
     def finish_s(self, problem: Problem) -> dict[int, float]:
         out = {}
@@ -332,7 +333,7 @@ class Solution:
         return max(f.values(), default=0.0)
 
 
-def greedy(problem: Problem) -> Solution:
+def greedy(problem: Problem, *, skip_incomplete: bool = False) -> Solution:
     """Nearest-park heuristic: each site in turn takes the nearest free truck, which carries everything its park
     can give (fastest-to-emplace obstacle per metre first) until the site's line is complete."""
     stock = problem.stock.copy()
@@ -340,8 +341,10 @@ def greedy(problem: Problem) -> Solution:
     sol = Solution({}, {}, {}, "greedy nearest park")
     order = sorted(range(len(problem.sites)), key=lambda j: -problem.demand_m[j])
     per_m = problem.emplace_s * problem.units_per_m  # s per metre of line
+    skipped: list[int] = []
     for j in order:
         need = problem.demand_m[j]
+        saved = (stock.copy(), set(free))
         for t in sorted(free, key=lambda t: problem.travel_s[t, j]):
             if need <= 1e-9:
                 break
@@ -363,7 +366,13 @@ def greedy(problem: Problem) -> Solution:
             sol.units[t] = w
             sol.trips[t] = max(1, math.ceil(float((w / np.maximum(problem.per_load, 1e-9)).sum()) - 1e-9))
         if need > 1e-9:
-            raise InfeasibleError(f"greedy: chokepoint {problem.sites[j].id} cannot be completed")
+            if not skip_incomplete:
+                raise InfeasibleError(f"greedy: chokepoint {problem.sites[j].id} cannot be completed")
+            stock, free = saved[0], saved[1]
+            for t in [t for t, jj in sol.assign.items() if jj == j]:
+                del sol.assign[t], sol.trips[t], sol.units[t]
+            skipped.append(j)
+    sol.skipped = skipped
     return sol
 
 
@@ -378,7 +387,11 @@ def solve_milp(
     T, J, K = len(problem.trucks), len(problem.sites), len(problem.types)
     keep = set()
     for j in range(J):  # each site considers its `candidates` nearest trucks (all when None)
-        order = [t for t in np.argsort(problem.travel_s[:, j], kind="stable") if math.isfinite(problem.travel_s[t, j])]
+        order = [
+            t
+            for t in np.argsort(problem.travel_s[:, j], kind="stable")
+            if math.isfinite(problem.travel_s[t, j]) and (problem.stock[problem.trucks[t].park] * (problem.per_load > 0)).sum() > 0
+        ]
         keep.update((int(t), j) for t in order[: candidates or len(order)])
     pairs = sorted(keep)
     P = len(pairs)
@@ -606,12 +619,23 @@ def make_plan(
     if blocked:
         keep = [c for c in sites if c.id not in {b.site for b in blocked}]
         problem = build_problem(network=network, sites=keep, parks=parks, fleet=fleet, obstacles=obstacles)
-    gsol: Solution | None
-    try:
+    gsol = greedy(problem, skip_incomplete=True)
+    if gsol.skipped:  # jointly short of stock: greedy could not finish these
+        short = [
+            Blocked(problem.sites[j].id, "parks' stock runs out: the other chokepoints use what could reach it")
+            for j in gsol.skipped
+        ]
+        if not partial:
+            why = "; ".join(f"{b.site}: {b.reason}" for b in short)
+            raise InfeasibleError(f"cannot close {len(short)} chokepoint(s) together: {why} (use --partial)")
+        blocked += short
+        keep = [c for c in problem.sites if c.id not in {b.site for b in short}]
+        problem = build_problem(network=network, sites=keep, parks=parks, fleet=fleet, obstacles=obstacles)
         gsol = greedy(problem)
-    except InfeasibleError:
-        gsol = None
-    sol = solve_milp(problem, time_limit_s=time_limit_s)
+    try:
+        sol = solve_milp(problem, time_limit_s=time_limit_s)
+    except InfeasibleError as exc:  # restricted model found nothing: the greedy plan stands, with its own bound
+        sol = Solution(dict(gsol.assign), dict(gsol.trips), dict(gsol.units), "greedy nearest park", status=str(exc))
     g_ms = gsol.makespan_s(problem) if gsol else None
     if gsol is not None and g_ms is not None and g_ms < sol.makespan_s(problem):
         gsol.lower_bound_s, gsol.solve_s, gsol.status = sol.lower_bound_s, sol.solve_s, "greedy kept (MILP worse)"
