@@ -15,7 +15,8 @@ from borderwatch.mobility.corridors import EntryPoint, Objective
 from borderwatch.mobility.network import Network
 
 NetworkOpt = Annotated[
-    Path | None, typer.Option("--network", help="OSM PBF (.pbf/.osm) or GeoJSON line file instead of the shipped roads.")
+    Path | None,
+    typer.Option("--network", help="OSM PBF (.pbf/.osm) or GeoJSON line file instead of the shipped roads."),
 ]
 OutOpt = Annotated[Path, typer.Option("-o", "--out", help="Output folder.")]
 TheatreOpt = Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")]
@@ -57,10 +58,20 @@ def chokepoint_feature(c: Chokepoint, *, betweenness: float | None, note: list[s
     from shapely.geometry import Point
 
     return Point(c.lon, c.lat), {
-        "id": c.id, "kind": c.kind, "edge_id": c.edge_id, "class": c.cls, "lanes": c.lanes, "width_m": c.width_m,
-        "effort_m": c.effort_m, "bridge": c.bridge, "border_km": c.border_km, "segment": c.segment,
-        "entries": list(c.entries), "betweenness": betweenness, "notes": note,
-    }  # fmt: skip
+        "id": c.id,
+        "kind": c.kind,
+        "edge_id": c.edge_id,
+        "class": c.cls,
+        "lanes": c.lanes,
+        "width_m": c.width_m,
+        "effort_m": c.effort_m,
+        "bridge": c.bridge,
+        "border_km": c.border_km,
+        "segment": c.segment,
+        "entries": list(c.entries),
+        "betweenness": betweenness,
+        "notes": note,
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -72,8 +83,12 @@ def register(app: typer.Typer) -> None:
 
     @mob.command("corridors")
     @handle_errors
-    def corridors_cmd(out: OutOpt, network: NetworkOpt = None, theatre: TheatreOpt = None,
-                      k: Annotated[int, typer.Option(help="Corridors per entry point and objective.")] = 3) -> None:  # fmt: skip
+    def corridors_cmd(
+        out: OutOpt,
+        network: NetworkOpt = None,
+        theatre: TheatreOpt = None,
+        k: Annotated[int, typer.Option(help="Corridors per entry point and objective.")] = 3,
+    ) -> None:
         """Corridors from the border to the objectives and the min-cut chokepoints: corridors.geojson,
         chokepoints.geojson, map.png."""
         from borderwatch.interop.geojson import write_features
@@ -87,30 +102,60 @@ def register(app: typer.Typer) -> None:
             cors = []
             bc: dict[str, float] = {}
             for kind in an.entries:
-                cors += k_shortest_corridors(network=an.network, kind=kind, entries=an.entries[kind],
-                                             objs=an.objectives[kind], k=k)  # fmt: skip
-                bc.update(edge_betweenness(network=an.network, kind=kind, entries=an.entries[kind],
-                                           objs=an.objectives[kind]))  # fmt: skip
+                cors += k_shortest_corridors(
+                    network=an.network, kind=kind, entries=an.entries[kind], objs=an.objectives[kind], k=k
+                )
+                bc.update(
+                    edge_betweenness(network=an.network, kind=kind, entries=an.entries[kind], objs=an.objectives[kind])
+                )
             cb(2, 3)
             out.mkdir(parents=True, exist_ok=True)
             notes = an.network.notes
-            write_features(out / "corridors.geojson", [
-                (c.geometry, {"entry": c.entry, "objective": c.objective, "kind": c.kind, "rank": c.rank,
-                              "time_h": round(c.time_s / 3600, 3), "length_km": round(c.length_m / 1000, 2),
-                              "edge_ids": list(c.edge_ids), "notes": notes})
-                for c in cors
-            ])  # fmt: skip
-            write_features(out / "chokepoints.geojson",
-                           [chokepoint_feature(c, betweenness=bc.get(c.edge_id), note=notes) for c in an.chokepoints])  # fmt: skip
-            corridor_map(theatre=an.network.theatre, corridors=cors, chokepoints=an.chokepoints, notes=notes,
-                         path=out / "map.png")  # fmt: skip
+            write_features(
+                out / "corridors.geojson",
+                [
+                    (
+                        c.geometry,
+                        {
+                            "entry": c.entry,
+                            "objective": c.objective,
+                            "kind": c.kind,
+                            "rank": c.rank,
+                            "time_h": round(c.time_s / 3600, 3),
+                            "length_km": round(c.length_m / 1000, 2),
+                            "edge_ids": list(c.edge_ids),
+                            "notes": notes,
+                        },
+                    )
+                    for c in cors
+                ],
+            )
+            write_features(
+                out / "chokepoints.geojson",
+                [chokepoint_feature(c, betweenness=bc.get(c.edge_id), note=notes) for c in an.chokepoints],
+            )
+            corridor_map(
+                theatre=an.network.theatre,
+                corridors=cors,
+                chokepoints=an.chokepoints,
+                notes=notes,
+                path=out / "map.png",
+            )
             cb(3, 3)
         t = Table(title=f"Chokepoints (min cut: {', '.join(f'{k} {v:g} m' for k, v in an.cut_values.items())})")
         for col in ("id", "kind", "class", "lanes", "effort m", "bridge", "border km", "cuts corridors from"):
             t.add_column(col)
         for c in an.chokepoints:
-            t.add_row(c.id, c.kind, c.cls, str(c.lanes), f"{c.effort_m:g}", "yes" if c.bridge else "",
-                      f"{c.border_km:.1f}", "; ".join(c.entries))  # fmt: skip
+            t.add_row(
+                c.id,
+                c.kind,
+                c.cls,
+                str(c.lanes),
+                f"{c.effort_m:g}",
+                "yes" if c.bridge else "",
+                f"{c.border_km:.1f}",
+                "; ".join(c.entries),
+            )
         console.print(t)
         for n in notes:
             console.print(f"[yellow]note:[/] {n}")
@@ -118,9 +163,12 @@ def register(app: typer.Typer) -> None:
 
     @mob.command("rail")
     @handle_errors
-    def rail_cmd(out: OutOpt, network: NetworkOpt = None, theatre: TheatreOpt = None,
-                 length_m: Annotated[float, typer.Option("--length-m", help="Length of track removed, m.")] = 1000.0,
-                 ) -> None:  # fmt: skip
+    def rail_cmd(
+        out: OutOpt,
+        network: NetworkOpt = None,
+        theatre: TheatreOpt = None,
+        length_m: Annotated[float, typer.Option("--length-m", help="Length of track removed, m.")] = 1000.0,
+    ) -> None:
         """Assess each rail link across the watched border: rail_links.json and a table."""
         from borderwatch.mobility.loaders import load_user_network
         from borderwatch.mobility.network import build_network
@@ -138,23 +186,40 @@ def register(app: typer.Typer) -> None:
         doc = {"removal_length_m": length_m, "links": links, "notes": net.notes}
         (out / "rail_links.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
         t = Table(title="Rail links across the watched border")
-        for col in ("link", "segment", "goes to (via)", "h to dest.", "tracks", "alternatives", "cheapest cut",
-                    "effect"):  # fmt: skip
+        for col in (
+            "link",
+            "segment",
+            "goes to (via)",
+            "h to dest.",
+            "tracks",
+            "alternatives",
+            "cheapest cut",
+            "effect",
+        ):
             t.add_column(col)
         for x in links:
             if not x["connected"]:
                 t.add_row(x["name"], x["segment"], "—", "", "", "", "", x["note"])
                 continue
             ch = x["removal"]["cheapest"]
-            cut = "none cuts it" if ch is None else (
-                f"{ch['removed_m']:.0f} m at {ch['from_border_km']:.1f}–{ch['to_border_km']:.1f} km "
-                f"({ch['tracks']} track, {ch['effort_crew_h']:g} crew-h)")  # fmt: skip
+            cut = (
+                "none cuts it"
+                if ch is None
+                else (
+                    f"{ch['removed_m']:.0f} m at {ch['from_border_km']:.1f}–{ch['to_border_km']:.1f} km "
+                    f"({ch['tracks']} track, {ch['effort_crew_h']:g} crew-h)"
+                )
+            )
             t.add_row(
-                x["name"], x["segment"], f"{x['goes_to']} ({' → '.join(x['via'])})",
-                f"{x['time_to_objectives_h'][x['goes_to']]:.2f}", str(x["tracks_at_border"]),
+                x["name"],
+                x["segment"],
+                f"{x['goes_to']} ({' → '.join(x['via'])})",
+                f"{x['time_to_objectives_h'][x['goes_to']]:.2f}",
+                str(x["tracks_at_border"]),
                 ", ".join(f"{a['link']} {a['time_to_destination_h']:.2f} h" for a in x["alternatives"]) or "none",
-                cut, x["removal"]["after_cut"],
-            )  # fmt: skip
+                cut,
+                x["removal"]["after_cut"],
+            )
         console.print(t)
         for n in net.notes:
             console.print(f"[yellow]note:[/] {n}")
@@ -185,21 +250,38 @@ def register(app: typer.Typer) -> None:
             an = analyse(theatre=theatre, network_file=network)
             cb(1, 3)
             open_x = {c.name for c in an.network.theatre.crossings if c.status == "open"}
-            doc = make_plan(network=an.network, chokepoints=an.chokepoints, indicator=indicator, open_crossings=open_x,
-                            parks=pk, fleet=fl, obstacles=ob, playbook=pb, partial=partial)  # fmt: skip
+            doc = make_plan(
+                network=an.network,
+                chokepoints=an.chokepoints,
+                indicator=indicator,
+                open_crossings=open_x,
+                parks=pk,
+                fleet=fl,
+                obstacles=ob,
+                playbook=pb,
+                partial=partial,
+            )
             cb(2, 3)
             out.mkdir(parents=True, exist_ok=True)
             (out / "plan.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
             gantt(plan=doc, path=out / "gantt.png")
-            plan_map(theatre=an.network.theatre, plan=doc, chokepoints=an.chokepoints, parks=pk.parks,
-                     path=out / "map.png")  # fmt: skip
+            plan_map(
+                theatre=an.network.theatre, plan=doc, chokepoints=an.chokepoints, parks=pk.parks, path=out / "map.png"
+            )
             cb(3, 3)
         t = Table(title=f"Closure plan — indicator {indicator!r} (level {doc['readiness_level']} {doc['level_name']})")
         for col in ("chokepoint", "kind", "closure m", "parks", "trucks", "first arrival h", "closed h"):
             t.add_column(col)
         for s in doc["chokepoints"]:
-            t.add_row(s["id"], s["kind"], f"{s['closure_m']:g}", ", ".join(s["parks"]), ", ".join(s["trucks"]),
-                      f"{s['first_arrival_h']:.2f}", f"{s['closed_h']:.2f}")  # fmt: skip
+            t.add_row(
+                s["id"],
+                s["kind"],
+                f"{s['closure_m']:g}",
+                ", ".join(s["parks"]),
+                ", ".join(s["trucks"]),
+                f"{s['first_arrival_h']:.2f}",
+                f"{s['closed_h']:.2f}",
+            )
         console.print(t)
         for u in doc["unclosed"]:
             console.print(f"[red]not closed:[/] {u['id']}: {u['reason']}")

@@ -51,15 +51,21 @@ def test_osm_pbf_fixture(tmp_path: Path, theatre) -> None:  # type: ignore[no-un
 def test_geojson_fixture_counts_bad_features(tmp_path: Path, theatre) -> None:  # type: ignore[no-untyped-def]
     p = tmp_path / "net.geojson"
     feats = [
-        {"type": "Feature", "properties": {"kind": "road", "class": "Secondary Highway", "lanes": 1},
-         "geometry": {"type": "LineString", "coordinates": [[27.3, 56.5], [27.9, 56.4]]}},
-        {"type": "Feature", "properties": {"kind": "canal"},
-         "geometry": {"type": "LineString", "coordinates": [[27.3, 56.5], [27.4, 56.4]]}},
+        {
+            "type": "Feature",
+            "properties": {"kind": "road", "class": "Secondary Highway", "lanes": 1},
+            "geometry": {"type": "LineString", "coordinates": [[27.3, 56.5], [27.9, 56.4]]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"kind": "canal"},
+            "geometry": {"type": "LineString", "coordinates": [[27.3, 56.5], [27.4, 56.4]]},
+        },
         {"type": "Feature", "properties": {}, "geometry": None},
-    ]  # fmt: skip
+    ]
     p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     roads, rails, rejected = load_geojson_network(p)
     assert len(roads) == 1 and not rails and sum(rejected.values()) == 2
     net = build_network(theatre=theatre, roads=roads, railways=rails)
-    (_, _, d), = net.road.edges(data=True)
+    ((_, _, d),) = net.road.edges(data=True)
     assert d["lanes"] == 1 and d["cls"] == "Secondary Highway"

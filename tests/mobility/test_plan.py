@@ -79,7 +79,9 @@ def test_infeasible_parks_explained_and_partial(tmp_path: Path, shipped) -> None
 def test_cli_exit_2_and_partial(tmp_path: Path) -> None:
     runner = CliRunner()
     parks = _empty_parks(tmp_path)
-    r = runner.invoke(app, ["mobility", "plan", "--indicator", "full", "--parks", str(parks), "-o", str(tmp_path / "a")])
+    r = runner.invoke(
+        app, ["mobility", "plan", "--indicator", "full", "--parks", str(parks), "-o", str(tmp_path / "a")]
+    )
     assert r.exit_code == 2
     assert "cannot close" in r.output and "Traceback" not in r.output
     r = runner.invoke(

@@ -57,7 +57,9 @@ class CutResult:
     edges: list[tuple[int, int]]  # (source side, sink side)
 
 
-def min_cut_sites(*, graph: nx.Graph, sources: Iterable[int], sinks: Iterable[int], capacity: str = "effort_m") -> CutResult:
+def min_cut_sites(
+    *, graph: nx.Graph, sources: Iterable[int], sinks: Iterable[int], capacity: str = "effort_m"
+) -> CutResult:
     """Weighted minimum cut between node sets on an undirected graph.
 
     Parameters
@@ -152,9 +154,12 @@ def interdict_flow(
     if not src or not dst:
         return InterdictionResult([], 0.0, 0.0, "nothing to separate")
     res = milp(
-        c, constraints=LinearConstraint(rows.tocsr(), lo, hi), integrality=np.ones(n_var),
-        bounds=Bounds(lb, ub), options={"time_limit": time_limit_s, "disp": False},
-    )  # fmt: skip
+        c,
+        constraints=LinearConstraint(rows.tocsr(), lo, hi),
+        integrality=np.ones(n_var),
+        bounds=Bounds(lb, ub),
+        options={"time_limit": time_limit_s, "disp": False},
+    )
     if res.x is None:
         raise InfeasibleError(f"flow interdiction found no solution: {res.message}")
     x = np.round(res.x)
@@ -204,10 +209,21 @@ def find_chokepoints(
         for u, v, d, lon, lat, border_km in sites:
             out.append(
                 Chokepoint(
-                    id="", kind=kind, edge=(u, v), edge_id=d["id"], cls=d["cls"], lanes=int(d["lanes"]),
-                    width_m=float(d["width_m"]), effort_m=float(d["effort_m"]), length_m=float(d["length_m"]),
-                    bridge=bool(d["bridge"]), lon=lon, lat=lat, border_km=round(border_km, 2),
-                    segment=g.nodes[u]["segment"], entries=tuple(by_comp.get(comp[u], [])),
+                    id="",
+                    kind=kind,
+                    edge=(u, v),
+                    edge_id=d["id"],
+                    cls=d["cls"],
+                    lanes=int(d["lanes"]),
+                    width_m=float(d["width_m"]),
+                    effort_m=float(d["effort_m"]),
+                    length_m=float(d["length_m"]),
+                    bridge=bool(d["bridge"]),
+                    lon=lon,
+                    lat=lat,
+                    border_km=round(border_km, 2),
+                    segment=g.nodes[u]["segment"],
+                    entries=tuple(by_comp.get(comp[u], [])),
                 )
-            )  # fmt: skip
+            )
     return [replace(c, id=f"C{i + 1:02d}") for i, c in enumerate(out)], values

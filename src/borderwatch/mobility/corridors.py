@@ -9,7 +9,7 @@ node at least ``depth_m`` from the border.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, pairwise
 from typing import Any
 
 import networkx as nx
@@ -73,31 +73,38 @@ def entry_points(*, network: Network, kind: str) -> list[EntryPoint]:
     th = network.theatre
     gap = network.catalogue.border_gap_m.value
     cands = [n for n, d in g.nodes(data=True) if d["border_m"] <= gap and g.degree(n) > 0]
-    cross_xy = []
+    cross_xy: list[tuple[Any, float, float]] = []
     for c in th.crossings:
         if c.kind == kind and c.lat is not None and c.lon is not None:
-            x, y = th.xy(c.lat, c.lon)
-            cross_xy.append((c, float(x), float(y)))
+            cx, cy = th.xy(c.lat, c.lon)
+            cross_xy.append((c, float(cx), float(cy)))
     # each crossing names its nearest entry node
     named: dict[int, Any] = {}
     for c, x, y in cross_xy:
         if not cands:
             break
-        d = [float(np.hypot(g.nodes[n]["x"] - x, g.nodes[n]["y"] - y)) for n in cands]
-        i = int(np.argmin(d))
-        if d[i] <= CROSSING_MATCH_M and cands[i] not in named:
+        dists = [float(np.hypot(g.nodes[n]["x"] - x, g.nodes[n]["y"] - y)) for n in cands]
+        i = int(np.argmin(dists))
+        if dists[i] <= CROSSING_MATCH_M and cands[i] not in named:
             named[cands[i]] = c
     out = []
     for n in sorted(cands, key=lambda n: (g.nodes[n]["segment"], -g.nodes[n]["lat"])):
         d = g.nodes[n]
-        c = named.get(n)
-        name = c.name if c else f"{d['segment']} {kind} entry {d['lat']:.3f}N {d['lon']:.3f}E"
+        m = named.get(n)
+        name = m.name if m else f"{d['segment']} {kind} entry {d['lat']:.3f}N {d['lon']:.3f}E"
         out.append(
             EntryPoint(
-                id=f"{kind}:{n}", name=name, kind=kind, node=n, segment=d["segment"],
-                crossing=c.name if c else None, status=c.status if c else None, lon=d["lon"], lat=d["lat"],
+                id=f"{kind}:{n}",
+                name=name,
+                kind=kind,
+                node=n,
+                segment=d["segment"],
+                crossing=m.name if m else None,
+                status=m.status if m else None,
+                lon=d["lon"],
+                lat=d["lat"],
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -136,7 +143,7 @@ def objective_nodes(objs: list[Objective]) -> set[int]:
 def path_geometry(network: Network, kind: str, nodes: list[int]) -> BaseGeometry:
     g = network.graph(kind)
     coords: list[tuple[float, float]] = []
-    for u, v in zip(nodes[:-1], nodes[1:], strict=True):
+    for u, v in pairwise(nodes):
         seg = list(g.edges[u, v]["geometry"].coords)
         ux, uy = g.nodes[u]["x"], g.nodes[u]["y"]
         if np.hypot(seg[-1][0] - ux, seg[-1][1] - uy) < np.hypot(seg[0][0] - ux, seg[0][1] - uy):
@@ -164,19 +171,26 @@ def k_shortest_corridors(
                 nodes = path[:-1]
                 if len(nodes) < 2:
                     continue
-                edges = [g.edges[u, v] for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
+                edges = [g.edges[u, v] for u, v in pairwise(nodes)]
                 out.append(
                     Corridor(
-                        entry=ent.name, objective=obj.name, kind=kind, rank=rank,
-                        time_s=sum(e["time_s"] for e in edges), length_m=sum(e["length_m"] for e in edges),
-                        nodes=tuple(nodes), edge_ids=tuple(e["id"] for e in edges),
+                        entry=ent.name,
+                        objective=obj.name,
+                        kind=kind,
+                        rank=rank,
+                        time_s=sum(e["time_s"] for e in edges),
+                        length_m=sum(e["length_m"] for e in edges),
+                        nodes=tuple(nodes),
+                        edge_ids=tuple(e["id"] for e in edges),
                         geometry=path_geometry(network, kind, nodes),
                     )
-                )  # fmt: skip
+                )
     return out
 
 
-def edge_betweenness(*, network: Network, kind: str, entries: list[EntryPoint], objs: list[Objective]) -> dict[str, float]:
+def edge_betweenness(
+    *, network: Network, kind: str, entries: list[EntryPoint], objs: list[Objective]
+) -> dict[str, float]:
     """Edge betweenness (time-weighted shortest paths from entry points to objective nodes), by edge id.
 
     Values are the number of entry→objective-node shortest paths through the edge (not normalised).

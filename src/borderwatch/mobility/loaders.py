@@ -87,7 +87,7 @@ def load_osm_network(path: Path | str) -> tuple[list[Line], list[Line], Counter[
     try:
         fp = osmium.FileProcessor(str(p)).with_locations().with_filter(osmium.filter.KeyFilter("highway", "railway"))
         for obj in fp:
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             tags = {t.k: t.v for t in obj.tags}
             hw, rw = tags.get("highway"), tags.get("railway")

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -180,7 +181,7 @@ def _build_graph(
     cuts = _split_points(geoms, tol)
     pieces: list[tuple[LineString, dict[str, Any]]] = []
     for (geom, attrs), cs in zip(lines, cuts, strict=True):
-        for a, b in zip(cs[:-1], cs[1:], strict=True):
+        for a, b in itertools.pairwise(cs):
             if b - a < 1.0:
                 continue
             piece = substring(geom, a, b)
@@ -201,9 +202,14 @@ def _build_graph(
         seg = min(seg_xy, key=lambda s: s[1].distance(p))[0] if seg_xy else ""
         ll = lon_lat.geoms[n]
         g.add_node(
-            n, x=float(cx[n]), y=float(cy[n]), lon=float(ll.x), lat=float(ll.y),
-            border_m=float(border_xy.distance(p)), segment=seg,
-        )  # fmt: skip
+            n,
+            x=float(cx[n]),
+            y=float(cy[n]),
+            lon=float(ll.x),
+            lat=float(ll.y),
+            border_m=float(border_xy.distance(p)),
+            segment=seg,
+        )
     next_node = len(uniq)
     for k, (piece, attrs) in enumerate(pieces):
         u, v = int(node_of[2 * k]), int(node_of[2 * k + 1])
@@ -225,11 +231,19 @@ def _build_graph(
             mid = piece.interpolate(0.5, normalized=True)
             mll = theatre.unproject(mid)
             g.add_node(
-                next_node, x=mid.x, y=mid.y, lon=float(mll.x), lat=float(mll.y),
-                border_m=float(border_xy.distance(mid)), segment=g.nodes[u]["segment"],
-            )  # fmt: skip
+                next_node,
+                x=mid.x,
+                y=mid.y,
+                lon=float(mll.x),
+                lat=float(mll.y),
+                border_m=float(border_xy.distance(mid)),
+                segment=g.nodes[u]["segment"],
+            )
             half = piece.length / 2.0
-            for a, b, ga in ((u, next_node, substring(piece, 0, half)), (next_node, v, substring(piece, half, piece.length))):
+            for a, b, ga in (
+                (u, next_node, substring(piece, 0, half)),
+                (next_node, v, substring(piece, half, piece.length)),
+            ):
                 ee = dict(e, geometry=ga, length_m=float(ga.length), time_s=float(ga.length) / e["speed_mps"])
                 ee["id"] = f"{e['id_prefix']}{k}{'a' if b == next_node else 'b'}"
                 g.add_edge(a, b, **ee)
@@ -295,20 +309,41 @@ def build_network(
         speed = float(p.get("maxspeed_kmh") or spec.speed_kmh.value) / 3.6
         lanes = int(p.get("lanes") or spec.lanes.value)
         road_lines.append(
-            (geom, {"kind": "road", "cls": cls, "name": ln.name, "speed_mps": speed, "lanes": max(lanes, 1),
-                    "width_m": spec.width_m.value, "electric": False, "id_prefix": "r",
-                    "osm_bridge": bool(p.get("bridge"))})
-        )  # fmt: skip
+            (
+                geom,
+                {
+                    "kind": "road",
+                    "cls": cls,
+                    "name": ln.name,
+                    "speed_mps": speed,
+                    "lanes": max(lanes, 1),
+                    "width_m": spec.width_m.value,
+                    "electric": False,
+                    "id_prefix": "r",
+                    "osm_bridge": bool(p.get("bridge")),
+                },
+            )
+        )
     rail_lines: list[tuple[LineString, dict[str, Any]]] = []
     for geom, ln in _clip(theatre, railways, buf):
         p = ln.properties
         tracks = int(p.get("tracks") or (2 if int(p.get("mult_track") or 0) else 1))
         speed = float(p.get("maxspeed_kmh") or cat.rail.speed_kmh.value) / 3.6
         rail_lines.append(
-            (geom, {"kind": "rail", "cls": "rail", "name": ln.name, "speed_mps": speed, "lanes": tracks,
-                    "width_m": cat.rail.width_m.value, "electric": bool(int(p.get("electric") or 0)),
-                    "id_prefix": "l"})
-        )  # fmt: skip
+            (
+                geom,
+                {
+                    "kind": "rail",
+                    "cls": "rail",
+                    "name": ln.name,
+                    "speed_mps": speed,
+                    "lanes": tracks,
+                    "width_m": cat.rail.width_m.value,
+                    "electric": bool(int(p.get("electric") or 0)),
+                    "id_prefix": "l",
+                },
+            )
+        )
     net = Network(
         road=_build_graph(road_lines, theatre=theatre, tol=tol, rivers_xy=rivers_xy),
         rail=_build_graph(rail_lines, theatre=theatre, tol=tol, rivers_xy=rivers_xy),

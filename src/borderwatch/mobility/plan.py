@@ -125,8 +125,11 @@ def load_parks(path: Path | str | None = None, *, obstacles: ObstacleCatalogue |
     for i, p in enumerate(pf.parks):
         for k, v in p.stock.items():
             if k not in known:
-                raise InputError(f"unknown obstacle type {k!r} (have: {', '.join(sorted(known))})", source=src,
-                                 field=f"parks[{i}].stock")  # fmt: skip
+                raise InputError(
+                    f"unknown obstacle type {k!r} (have: {', '.join(sorted(known))})",
+                    source=src,
+                    field=f"parks[{i}].stock",
+                )
             if v < 0:
                 raise InputError("stock must be >= 0", source=src, field=f"parks[{i}].stock.{k}")
     return pf
@@ -289,9 +292,7 @@ def diagnose(problem: Problem) -> tuple[list[Blocked], list[str]]:
     usable = problem.per_load > 0
     blocked = []
     for j, c in enumerate(problem.sites):
-        reach = [
-            t for t, tr in enumerate(problem.trucks) if math.isfinite(problem.travel_s[t, j])
-        ]
+        reach = [t for t, tr in enumerate(problem.trucks) if math.isfinite(problem.travel_s[t, j])]
         if not reach:
             blocked.append(Blocked(c.id, "no park with trucks is connected to it by road (disconnected network)"))
             continue
@@ -302,7 +303,9 @@ def diagnose(problem: Problem) -> tuple[list[Blocked], list[str]]:
             blocked.append(Blocked(c.id, f"every park that can reach it is empty ({names})"))
         elif held_m + 1e-9 < problem.demand_m[j]:
             blocked.append(
-                Blocked(c.id, f"needs {problem.demand_m[j]:.0f} m of obstacle line; reachable parks hold {held_m:.0f} m")
+                Blocked(
+                    c.id, f"needs {problem.demand_m[j]:.0f} m of obstacle line; reachable parks hold {held_m:.0f} m"
+                )
             )
     return blocked, warnings
 
@@ -385,12 +388,13 @@ def solve_milp(
     the lower bound is then the bound of that restricted model.
     """
     T, J, K = len(problem.trucks), len(problem.sites), len(problem.types)
-    keep = set()
+    keep: set[tuple[int, int]] = set()
     for j in range(J):  # each site considers its `candidates` nearest trucks (all when None)
         order = [
             t
             for t in np.argsort(problem.travel_s[:, j], kind="stable")
-            if math.isfinite(problem.travel_s[t, j]) and (problem.stock[problem.trucks[t].park] * (problem.per_load > 0)).sum() > 0
+            if math.isfinite(problem.travel_s[t, j])
+            and (problem.stock[problem.trucks[t].park] * (problem.per_load > 0)).sum() > 0
         ]
         keep.update((int(t), j) for t in order[: candidates or len(order)])
     pairs = sorted(keep)
@@ -398,9 +402,18 @@ def solve_milp(
     # variable layout: a[P], n[P], w[P*K], C
     ia, inn, iw, ic = 0, P, 2 * P, 2 * P + P * K
     nv = ic + 1
-    nmax = np.array([math.ceil(problem.demand_m[j] * float(np.max(
-        np.where(problem.per_load > 0, problem.units_per_m / np.maximum(problem.per_load, 1e-9), 0)))) + 1
-        for j in range(J)])  # fmt: skip
+    nmax = np.array(
+        [
+            math.ceil(
+                problem.demand_m[j]
+                * float(
+                    np.max(np.where(problem.per_load > 0, problem.units_per_m / np.maximum(problem.per_load, 1e-9), 0))
+                )
+            )
+            + 1
+            for j in range(J)
+        ]
+    )
     rows: list[tuple[dict[int, float], float, float]] = []
     by_truck: dict[int, list[int]] = {}
     for q, (t, _) in enumerate(pairs):
@@ -414,7 +427,12 @@ def solve_milp(
         load[inn + q] = -1.0
         rows.append((load, -np.inf, 0.0))
     for j in range(J):
-        cov = {iw + q * K + k: 1.0 / problem.units_per_m[k] for q, (_t, jj) in enumerate(pairs) if jj == j for k in range(K)}
+        cov = {
+            iw + q * K + k: 1.0 / problem.units_per_m[k]
+            for q, (_t, jj) in enumerate(pairs)
+            if jj == j
+            for k in range(K)
+        }
         rows.append((cov, float(problem.demand_m[j]), np.inf))
     for p in range(len(problem.parks)):
         for k in range(K):
@@ -455,9 +473,12 @@ def solve_milp(
     integrality[ic] = 0
     t0 = time.perf_counter()
     res = milp(
-        c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=integrality, bounds=Bounds(lb, ub),
+        c,
+        constraints=LinearConstraint(A.tocsr(), lo, hi),
+        integrality=integrality,
+        bounds=Bounds(lb, ub),
         options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap, "disp": False},
-    )  # fmt: skip
+    )
     dt = time.perf_counter() - t0
     if res.x is None:
         if res.status == 2:
@@ -498,7 +519,7 @@ def _schedule(problem: Problem, sol: Solution) -> list[dict[str, Any]]:
         n = sol.trips[t]
         left = sol.units[t].copy()
         clock = problem.mobilisation_s
-        trips = []
+        trips: list[dict[str, Any]] = []
         for i in range(n):
             cargo = np.zeros_like(left)
             room = 1.0
@@ -515,17 +536,28 @@ def _schedule(problem: Problem, sol: Solution) -> list[dict[str, Any]]:
             depart = clock + problem.loading_s
             arrive = depart + d
             done = arrive + float(problem.emplace_s @ cargo)
-            trips.append({
-                "trip": i + 1, "load_start_h": round(clock / 3600, 3), "depart_h": round(depart / 3600, 3),
-                "arrive_h": round(arrive / 3600, 3), "emplaced_h": round(done / 3600, 3),
-                "cargo": {problem.types[k]: int(cargo[k]) for k in range(len(cargo)) if cargo[k] > 0},
-            })  # fmt: skip
+            trips.append(
+                {
+                    "trip": i + 1,
+                    "load_start_h": round(clock / 3600, 3),
+                    "depart_h": round(depart / 3600, 3),
+                    "arrive_h": round(arrive / 3600, 3),
+                    "emplaced_h": round(done / 3600, 3),
+                    "cargo": {problem.types[k]: int(cargo[k]) for k in range(len(cargo)) if cargo[k] > 0},
+                }
+            )
             clock = done + d
         tr = problem.trucks[t]
-        out.append({
-            "truck": tr.id, "park": problem.parks[tr.park].name, "chokepoint": problem.sites[j].id,
-            "one_way_h": round(d / 3600, 3), "finish_h": round(trips[-1]["emplaced_h"], 3), "trips": trips,
-        })  # fmt: skip
+        out.append(
+            {
+                "truck": tr.id,
+                "park": problem.parks[tr.park].name,
+                "chokepoint": problem.sites[j].id,
+                "one_way_h": round(d / 3600, 3),
+                "finish_h": round(float(trips[-1]["emplaced_h"]), 3),
+                "trips": trips,
+            }
+        )
     return out
 
 
@@ -556,13 +588,22 @@ def plan_document(
             for k, u in enumerate(solution.units[t]):
                 if u > 0:
                     park[problem.types[k]] = park.get(problem.types[k], 0) + int(u)
-        sites.append({
-            "id": c.id, "kind": c.kind, "lon": round(c.lon, 5), "lat": round(c.lat, 5), "segment": c.segment,
-            "entries": list(c.entries), "bridge": c.bridge, "closure_m": round(float(problem.demand_m[j]), 1),
-            "parks": drawn, "trucks": [s["truck"] for s in rows],
-            "first_arrival_h": min((s["trips"][0]["arrive_h"] for s in rows), default=None),
-            "closed_h": max((s["finish_h"] for s in rows), default=None),
-        })  # fmt: skip
+        sites.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "lon": round(c.lon, 5),
+                "lat": round(c.lat, 5),
+                "segment": c.segment,
+                "entries": list(c.entries),
+                "bridge": c.bridge,
+                "closure_m": round(float(problem.demand_m[j]), 1),
+                "parks": drawn,
+                "trucks": [s["truck"] for s in rows],
+                "first_arrival_h": min((s["trips"][0]["arrive_h"] for s in rows), default=None),
+                "closed_h": max((s["finish_h"] for s in rows), default=None),
+            }
+        )
     return {
         "indicator": indicator,
         "readiness_level": level.level,
@@ -641,6 +682,12 @@ def make_plan(
         gsol.lower_bound_s, gsol.solve_s, gsol.status = sol.lower_bound_s, sol.solve_s, "greedy kept (MILP worse)"
         sol = gsol
     return plan_document(
-        problem=problem, solution=sol, greedy_makespan_s=g_ms, indicator=indicator, level=level,
-        blocked=blocked, warnings=warnings, notes=list(network.notes),
-    )  # fmt: skip
+        problem=problem,
+        solution=sol,
+        greedy_makespan_s=g_ms,
+        indicator=indicator,
+        level=level,
+        blocked=blocked,
+        warnings=warnings,
+        notes=list(network.notes),
+    )

@@ -8,6 +8,7 @@ stretch to remove that still cuts the link (effort = tracks × length × removal
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from borderwatch.mobility.corridors import DEFAULT_PLACES, path_geometry, entry_points, objectives
+from borderwatch.mobility.corridors import DEFAULT_PLACES, EntryPoint, entry_points, objectives, path_geometry
 from borderwatch.mobility.network import Network
 
 
@@ -75,11 +76,18 @@ def assess_rail_links(
         times = base[e.name]
         dest = min(times, key=lambda k: times[k])
         if math.isinf(times[dest]):
-            out.append({"name": link_name(e.name), "crossing": e.name, "segment": e.segment,
-                        "connected": False, "note": "the link reaches no objective on this network"})  # fmt: skip
+            out.append(
+                {
+                    "name": link_name(e.name),
+                    "crossing": e.name,
+                    "segment": e.segment,
+                    "connected": False,
+                    "note": "the link reaches no objective on this network",
+                }
+            )
             continue
         path = nx.shortest_path(g, e.node, objs[dest], weight="time_s")
-        edges = list(zip(path[:-1], path[1:], strict=True))
+        edges = list(itertools.pairwise(path))
         # towns along the line, in order
         line = th.project(path_geometry(network, "rail", path))
         pts = shapely.points(txy[:, 0], txy[:, 1])
@@ -101,7 +109,7 @@ def assess_rail_links(
             cands.append(_Cand(u, v, walked, walked + ln))
             walked += ln
 
-        def effect(c: _Cand) -> dict[str, Any]:
+        def effect(c: _Cand, e: EntryPoint = e, dest: str = dest, times: dict[str, float] = times) -> dict[str, Any]:
             h = g.copy()
             h.remove_edge(c.u, c.v)
             after = _times(h, e.node, objs)

@@ -9,14 +9,14 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from borderwatch.mobility.chokepoints import Chokepoint  # noqa: E402
-from borderwatch.mobility.corridors import Corridor  # noqa: E402
-from borderwatch.plot.basemap import base_legend_handles, new_map  # noqa: E402
-from borderwatch.theatre.model import Theatre  # noqa: E402
+from borderwatch.mobility.chokepoints import Chokepoint
+from borderwatch.mobility.corridors import Corridor
+from borderwatch.plot.basemap import base_legend_handles, new_map
+from borderwatch.theatre.model import Theatre
 
 #: eastern Latvia, where the defence line lies
 EXTENT = (25.9, 28.5, 55.6, 57.75)
@@ -31,14 +31,21 @@ def _note(fig: Any, notes: list[str]) -> None:
 
 def _sites(ax: Any, chokepoints: list[Chokepoint], label: dict[str, str] | None = None) -> None:
     for c in chokepoints:
-        ax.scatter([c.lon], [c.lat], marker="X", s=170, c=_KIND_COLOUR[c.kind], edgecolors="white", linewidths=1.2,
-                   zorder=14)  # fmt: skip
+        ax.scatter(
+            [c.lon], [c.lat], marker="X", s=170, c=_KIND_COLOUR[c.kind], edgecolors="white", linewidths=1.2, zorder=14
+        )
         text = c.id + (" (bridge)" if c.bridge else "") + (f"\n{label[c.id]}" if label and c.id in label else "")
         ax.annotate(
-            text, (c.lon, c.lat), xytext=(8, -4), textcoords="offset points", fontsize=9, weight="bold",
-            color=_KIND_COLOUR[c.kind], zorder=15,
+            text,
+            (c.lon, c.lat),
+            xytext=(8, -4),
+            textcoords="offset points",
+            fontsize=9,
+            weight="bold",
+            color=_KIND_COLOUR[c.kind],
+            zorder=15,
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": _KIND_COLOUR[c.kind], "alpha": 0.9},
-        )  # fmt: skip
+        )
 
 
 def corridor_map(
@@ -48,14 +55,24 @@ def corridor_map(
     fig, ax = new_map(theatre, EXTENT, title="Mobility corridors and chokepoints (minimum cut)")
     for c in sorted(corridors, key=lambda c: -c.rank):
         x, y = c.geometry.xy
-        ax.plot(x, y, color=_KIND_COLOUR[c.kind], lw={1: 4.0, 2: 2.2}.get(c.rank, 1.2),
-                alpha={1: 0.55, 2: 0.35}.get(c.rank, 0.25), zorder=9, solid_capstyle="round")  # fmt: skip
+        ax.plot(
+            x,
+            y,
+            color=_KIND_COLOUR[c.kind],
+            lw={1: 4.0, 2: 2.2}.get(c.rank, 1.2),
+            alpha={1: 0.55, 2: 0.35}.get(c.rank, 0.25),
+            zorder=9,
+            solid_capstyle="round",
+        )
     _sites(ax, chokepoints)
-    handles = base_legend_handles(theatre) + [
+    handles = [
+        *base_legend_handles(theatre),
         Line2D([], [], color=_KIND_COLOUR["road"], lw=4, alpha=0.6, label="road corridor (thick = fastest)"),
         Line2D([], [], color=_KIND_COLOUR["rail"], lw=4, alpha=0.6, label="rail corridor"),
-        Line2D([], [], marker="X", color="none", markerfacecolor="#555", markersize=11, label="chokepoint (closure site)"),
-    ]  # fmt: skip
+        Line2D(
+            [], [], marker="X", color="none", markerfacecolor="#555", markersize=11, label="chokepoint (closure site)"
+        ),
+    ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
     _note(fig, notes)
     fig.savefig(path, bbox_inches="tight")
@@ -63,29 +80,52 @@ def corridor_map(
     return path
 
 
-def plan_map(*, theatre: Theatre, plan: dict[str, Any], chokepoints: list[Chokepoint], parks: list[Any], path: Path) -> Path:
+def plan_map(
+    *, theatre: Theatre, plan: dict[str, Any], chokepoints: list[Chokepoint], parks: list[Any], path: Path
+) -> Path:
     """Parks (squares, sized by trucks used), the flows park → chokepoint, closure times at each site."""
     fig, ax = new_map(
-        theatre, EXTENT,
+        theatre,
+        EXTENT,
         title=f"Deployment plan — indicator '{plan['indicator']}': all closed after {plan['makespan_h']:.2f} h",
-    )  # fmt: skip
+    )
     by_id = {c.id: c for c in chokepoints}
     pk = {p.name: p for p in parks}
     used = {t["park"] for t in plan["trucks"]}
     for p in parks:
-        ax.scatter([p.lon], [p.lat], marker="s", s=40 if p.name not in used else 90,
-                   c="#1b7837" if p.name in used else "#a6dba0", edgecolors="k", linewidths=0.6, zorder=12)  # fmt: skip
+        ax.scatter(
+            [p.lon],
+            [p.lat],
+            marker="s",
+            s=40 if p.name not in used else 90,
+            c="#1b7837" if p.name in used else "#a6dba0",
+            edgecolors="k",
+            linewidths=0.6,
+            zorder=12,
+        )
         if p.name in used:
-            ax.annotate(p.name.split()[0], (p.lon, p.lat), xytext=(-6, -12), textcoords="offset points",
-                        fontsize=7.5, color="#1b7837", zorder=12)  # fmt: skip
+            ax.annotate(
+                p.name.split()[0],
+                (p.lon, p.lat),
+                xytext=(-6, -12),
+                textcoords="offset points",
+                fontsize=7.5,
+                color="#1b7837",
+                zorder=12,
+            )
     for site in plan["chokepoints"]:
         c = by_id.get(site["id"])
         if c is None:
             continue
         for park in site["parks"]:
             p = pk[park]
-            ax.annotate("", (c.lon, c.lat), (p.lon, p.lat), zorder=11,
-                        arrowprops={"arrowstyle": "-|>", "color": "#1b7837", "lw": 1.4, "alpha": 0.8})  # fmt: skip
+            ax.annotate(
+                "",
+                (c.lon, c.lat),
+                (p.lon, p.lat),
+                zorder=11,
+                arrowprops={"arrowstyle": "-|>", "color": "#1b7837", "lw": 1.4, "alpha": 0.8},
+            )
     label = {s["id"]: f"closed {s['closed_h']:.1f} h" for s in plan["chokepoints"] if s["closed_h"] is not None}
     closed_ids = {s["id"] for s in plan["chokepoints"]}
     _sites(ax, [c for c in chokepoints if c.id in closed_ids], label)
@@ -93,17 +133,45 @@ def plan_map(*, theatre: Theatre, plan: dict[str, Any], chokepoints: list[Chokep
         c = by_id.get(u["id"])
         if c is not None:
             ax.scatter([c.lon], [c.lat], marker="X", s=170, c="#888", edgecolors="red", zorder=14)
-            ax.annotate(f"{c.id} NOT CLOSED", (c.lon, c.lat), xytext=(8, -4), textcoords="offset points",
-                        color="red", fontsize=9, weight="bold", zorder=15)  # fmt: skip
+            ax.annotate(
+                f"{c.id} NOT CLOSED",
+                (c.lon, c.lat),
+                xytext=(8, -4),
+                textcoords="offset points",
+                color="red",
+                fontsize=9,
+                weight="bold",
+                zorder=15,
+            )
     handles = [
-        Line2D([], [], marker="s", color="none", markerfacecolor="#1b7837", markeredgecolor="k", markersize=9,
-               label="park used"),
-        Line2D([], [], marker="s", color="none", markerfacecolor="#a6dba0", markeredgecolor="k", markersize=6,
-               label="park (not needed)"),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            color="none",
+            markerfacecolor="#1b7837",
+            markeredgecolor="k",
+            markersize=9,
+            label="park used",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            color="none",
+            markerfacecolor="#a6dba0",
+            markeredgecolor="k",
+            markersize=6,
+            label="park (not needed)",
+        ),
         Line2D([], [], color="#1b7837", lw=1.4, label="obstacles carried (park → site)"),
-        Line2D([], [], marker="X", color="none", markerfacecolor=_KIND_COLOUR["road"], markersize=11, label="road closure"),
-        Line2D([], [], marker="X", color="none", markerfacecolor=_KIND_COLOUR["rail"], markersize=11, label="rail closure"),
-    ]  # fmt: skip
+        Line2D(
+            [], [], marker="X", color="none", markerfacecolor=_KIND_COLOUR["road"], markersize=11, label="road closure"
+        ),
+        Line2D(
+            [], [], marker="X", color="none", markerfacecolor=_KIND_COLOUR["rail"], markersize=11, label="rail closure"
+        ),
+    ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
     _note(fig, plan.get("notes", []))
     fig.savefig(path, bbox_inches="tight")
@@ -140,8 +208,12 @@ def gantt(*, plan: dict[str, Any], path: Path) -> Path:
         f"Deployment Gantt — indicator '{plan['indicator']}': makespan {plan['makespan_h']:.2f} h, "
         f"lower bound {plan['lower_bound_h']:.2f} h, gap {100 * plan['gap']:.2f} %"
     )
-    ax.legend(handles=[Patch(color=c, label=k) for k, c in _PHASE.items()] +
-              [Line2D([], [], color="k", ls="--", label="all closed")], loc="lower right", fontsize=8)  # fmt: skip
+    ax.legend(
+        handles=[Patch(color=c, label=k) for k, c in _PHASE.items()]
+        + [Line2D([], [], color="k", ls="--", label="all closed")],
+        loc="lower right",
+        fontsize=8,
+    )
     ax.grid(True, axis="x", lw=0.3)
     fig.tight_layout()
     fig.savefig(path)
