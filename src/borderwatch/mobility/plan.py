@@ -7,7 +7,8 @@ Truck ``t`` serving site ``j`` with ``n`` trips carrying ``w_k`` units of each o
     T_t = mobilisation + n·(loading + 2·d_tj) − d_tj + Σ_k emplace_k·w_k      (no return after the last trip)
 
 Variables: ``a_tj`` (binary), ``n_tj`` (trips), ``w_tjk`` (units), makespan ``C``. Constraints: one site per
-truck; loads fit (Σ_k w_k / per_load_k ≤ n); every site gets its closure line (Σ w_k / units_per_m_k ≥ demand);
+truck; loads fit (Σ_k w_k / per_load_k ≤ n); every site gets its closure line (Σ w_k / units_per_m_k ≥ demand,
+and the heavy types alone ≥ the heavy layer);
 park stocks. Objective: ``C + ε·Σ T_t`` (ε keeps idle trucks idle; it moves the optimum by < 0.1 %). The
 lower bound reported is HiGHS's dual bound on that objective divided by ``1 + 0.001`` — a valid bound on the
 makespan of this model (not of schedules outside it, e.g. a truck serving two sites).
@@ -15,6 +16,7 @@ makespan of this model (not of schedules outside it, e.g. a truck serving two si
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ _EPS_TOTAL = 0.001
 # --- catalogues ----------------------------------------------------------------------------------------
 class ObstacleSpec(Strict):
     label: str
+    heavy: bool = False
     mass_kg: Sourced
     units_per_lane_m: Sourced
     emplace_s: Sourced
@@ -47,6 +50,7 @@ class ObstacleSpec(Strict):
 
 class ClosureSpec(Strict):
     layers: Sourced
+    heavy_layers: Sourced
 
 
 class ObstacleCatalogue(Strict):
@@ -187,12 +191,15 @@ class Truck:
 @dataclass(slots=True)
 class Problem:
     sites: list[Chokepoint]
-    demand_m: np.ndarray  # (J,)
+    demand_m: np.ndarray  # (J,) metres of obstacle line (all layers)
+    heavy_m: np.ndarray  # (J,) of which heavy (dragon's teeth, blocks)
+    heavy: np.ndarray  # (K,) bool
     parks: list[ParkSpec]
     types: list[str]
     stock: np.ndarray  # (P, K)
     trucks: list[Truck]
     travel_s: np.ndarray  # (T, J) one-way park→site, inf when unreachable
+    off_network_m: np.ndarray  # (J,) straight-line distance from the site to the road network
     per_load: np.ndarray  # (K,) units per full load
     units_per_m: np.ndarray  # (K,)
     emplace_s: np.ndarray  # (K,)
@@ -201,41 +208,76 @@ class Problem:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _EdgePoint:
+    """A point snapped onto a road edge: the edge, the time to each end (s), and the off-network distance (m)."""
+
+    u: int
+    v: int
+    to_u_s: float
+    to_v_s: float
+    off_m: float
+
+
+def _snap(g: nx.Graph, tree: Any, edges: list[tuple[int, int]], x: float, y: float) -> _EdgePoint:
+    p = shapely.Point(x, y)
+    k = int(tree.nearest(p))
+    u, v = edges[k]
+    e = g.edges[u, v]
+    geom = e["geometry"]
+    f = float(geom.project(p, normalized=True))
+    starts_at_u = np.hypot(geom.coords[0][0] - g.nodes[u]["x"], geom.coords[0][1] - g.nodes[u]["y"]) <= np.hypot(
+        geom.coords[0][0] - g.nodes[v]["x"], geom.coords[0][1] - g.nodes[v]["y"]
+    )
+    fu = f if starts_at_u else 1.0 - f
+    return _EdgePoint(u, v, fu * e["truck_s"], (1.0 - fu) * e["truck_s"], float(geom.distance(p)))
+
+
 def _site_times(network: Network, fleet: FleetFile, sites: list[Chokepoint], parks: list[ParkSpec]) -> np.ndarray:
-    """Travel time (s) from each park to each site on the road network (rail sites reached via the road node
-    nearest the site, then along the track at the rail speed)."""
+    """Travel time (s) from each park to each site over the road network at truck speeds.
+
+    Parks and rail sites are snapped onto the nearest road edge (off-network legs at the access or rail-access
+    speed times the detour factor); road sites lie on their own edge. Shipped Natural Earth edges are long, so
+    snapping to edges, not nodes, matters.
+    """
     th = network.theatre
     g = network.road.copy()
     spd = fleet.truck.speed_kmh
     for _, _, d in g.edges(data=True):
         d["truck_s"] = d["length_m"] / ((spd.get(d["cls"]) or spd["Unknown"]).value / 3.6)
     acc_v = fleet.truck.access_speed_kmh.value / 3.6
+    rail_v = (spd.get("rail") or spd["Unknown"]).value / 3.6
     det = fleet.truck.access_detour.value
     out = np.full((len(parks), len(sites)), np.inf)
-    # site access: for road sites, both ends of the edge with the partial edge time; rail sites: nearest road node
-    site_access: list[list[tuple[int, float]]] = []
+    if g.number_of_edges() == 0:
+        return out
+    edges = list(g.edges)
+    tree = shapely.STRtree([g.edges[e]["geometry"] for e in edges])
+    site_pts: list[tuple[_EdgePoint, float]] = []
     for c in sites:
-        if c.kind == "road":
+        sx, sy = th.xy(c.lat, c.lon)
+        if c.kind == "road" and g.has_edge(*c.edge):
             u, v = c.edge
-            e = g.edges[u, v]
-            sx, sy = th.xy(c.lat, c.lon)
-            f = float(e["geometry"].project(shapely.Point(float(sx), float(sy)), normalized=True))
-            ux = g.nodes[u]["x"], g.nodes[u]["y"]
-            at_u_start = np.hypot(e["geometry"].coords[0][0] - ux[0], e["geometry"].coords[0][1] - ux[1]) < 1.0
-            fu = f if at_u_start else 1.0 - f
-            site_access.append([(u, fu * e["truck_s"]), (v, (1.0 - fu) * e["truck_s"])])
+            ep = _snap(g, shapely.STRtree([g.edges[u, v]["geometry"]]), [(u, v)], float(sx), float(sy))
+            site_pts.append((ep, 0.0))
         else:
-            sx, sy = th.xy(c.lat, c.lon)
-            n, dist = network.nearest_node(kind="road", x=float(sx), y=float(sy))
-            rail_v = (spd.get("rail") or spd["Unknown"]).value / 3.6
-            site_access.append([(n, dist * det / rail_v)])
+            ep = _snap(g, tree, edges, float(sx), float(sy))
+            site_pts.append((ep, ep.off_m * det / rail_v))
     for p, park in enumerate(parks):
         px, py = th.xy(park.lat, park.lon)
-        n0, d0 = network.nearest_node(kind="road", x=float(px), y=float(py))
-        dist = nx.single_source_dijkstra_path_length(g, n0, weight="truck_s")
-        for j, acc in enumerate(site_access):
-            best = min((dist.get(n, math.inf) + extra for n, extra in acc), default=math.inf)
-            out[p, j] = d0 * det / acc_v + best
+        pe = _snap(g, tree, edges, float(px), float(py))
+        access = pe.off_m * det / acc_v
+        du = nx.single_source_dijkstra_path_length(g, pe.u, weight="truck_s")
+        dv = nx.single_source_dijkstra_path_length(g, pe.v, weight="truck_s")
+        for j, (se, extra) in enumerate(site_pts):
+            best = math.inf
+            if {se.u, se.v} == {pe.u, pe.v}:  # same edge: drive along it
+                park_from_u = pe.to_u_s if se.u == pe.u else pe.to_v_s
+                best = abs(park_from_u - se.to_u_s)
+            for start, t0 in ((du, pe.to_u_s), (dv, pe.to_v_s)):
+                for end, t1 in ((se.u, se.to_u_s), (se.v, se.to_v_s)):
+                    best = min(best, t0 + start.get(end, math.inf) + t1)
+            out[p, j] = access + best + extra
     return out
 
 
@@ -254,6 +296,13 @@ def build_problem(
     per_load = np.array([max(0.0, min(math.floor(payload / o.mass_kg.value), o.max_per_load.value)) for o in ob])
     stock = np.array([[float(p.stock.get(k, 0)) for k in types] for p in parks.parks]).reshape(len(parks.parks), -1)
     park_time = _site_times(network, fleet, sites, parks.parks)
+    off = []
+    geoms = [d["geometry"] for *_, d in network.road.edges(data=True)]
+    road_lines = shapely.union_all(geoms) if geoms else None
+    for c in sites:
+        sx, sy = network.theatre.xy(c.lat, c.lon)
+        dist = shapely.distance(shapely.Point(float(sx), float(sy)), road_lines) if road_lines is not None else np.inf
+        off.append(0.0 if c.kind == "road" else float(dist))
     trucks = [
         Truck(id=f"{p.name.split()[0]}-T{i + 1}", park=pi)
         for pi, p in enumerate(parks.parks)
@@ -263,11 +312,14 @@ def build_problem(
     return Problem(
         sites=sites,
         demand_m=np.array([c.effort_m * obstacles.closure.layers.value for c in sites]),
+        heavy_m=np.array([c.effort_m * obstacles.closure.heavy_layers.value for c in sites]),
+        heavy=np.array([o.heavy for o in ob], dtype=bool),
         parks=parks.parks,
         types=types,
         stock=stock,
         trucks=trucks,
         travel_s=travel,
+        off_network_m=np.array(off),
         per_load=per_load,
         units_per_m=np.array([o.units_per_lane_m.value for o in ob]),
         emplace_s=np.array([o.emplace_s.value for o in ob]),
@@ -301,6 +353,18 @@ def diagnose(problem: Problem) -> tuple[list[Blocked], list[str]]:
         if held_m <= 0:
             names = ", ".join(problem.parks[p].name for p in parks)
             blocked.append(Blocked(c.id, f"every park that can reach it is empty ({names})"))
+        elif (
+            heavy_m := float(
+                sum((problem.stock[p] * usable * problem.heavy / problem.units_per_m).sum() for p in parks)
+            )
+        ) + 1e-9 < problem.heavy_m[j]:
+            blocked.append(
+                Blocked(
+                    c.id,
+                    f"needs {problem.heavy_m[j]:.0f} m of heavy obstacles (dragon's teeth / blocks); "
+                    f"reachable parks hold {heavy_m:.0f} m",
+                )
+            )
         elif held_m + 1e-9 < problem.demand_m[j]:
             blocked.append(
                 Blocked(
@@ -346,29 +410,36 @@ def greedy(problem: Problem, *, skip_incomplete: bool = False) -> Solution:
     per_m = problem.emplace_s * problem.units_per_m  # s per metre of line
     skipped: list[int] = []
     for j in order:
-        need = problem.demand_m[j]
+        need = float(problem.demand_m[j])
+        need_h = float(problem.heavy_m[j])
         saved = (stock.copy(), set(free))
         for t in sorted(free, key=lambda t: problem.travel_s[t, j]):
-            if need <= 1e-9:
+            if need <= 1e-9 and need_h <= 1e-9:
                 break
             if not math.isfinite(problem.travel_s[t, j]):
                 continue
             p = problem.trucks[t].park
             w = np.zeros(len(problem.types))
-            for k in np.argsort(per_m):
-                if problem.per_load[k] <= 0 or stock[p, k] <= 0 or need <= 1e-9:
-                    continue
-                take = min(stock[p, k], math.ceil(need * problem.units_per_m[k] - 1e-9))
-                w[k] = take
-                stock[p, k] -= take
-                need -= take / problem.units_per_m[k]
+            for heavy_pass in (True, False):  # the heavy layer first, then the rest of the line
+                for k in np.argsort(per_m):
+                    rem = need_h if heavy_pass else need
+                    if heavy_pass and not problem.heavy[k]:
+                        continue
+                    if problem.per_load[k] <= 0 or stock[p, k] <= 0 or rem <= 1e-9:
+                        continue
+                    take = min(stock[p, k], math.ceil(rem * problem.units_per_m[k] - 1e-9))
+                    w[k] += take
+                    stock[p, k] -= take
+                    need -= take / problem.units_per_m[k]
+                    if problem.heavy[k]:
+                        need_h -= take / problem.units_per_m[k]
             if w.sum() <= 0:
                 continue
             free.discard(t)
             sol.assign[t] = j
             sol.units[t] = w
             sol.trips[t] = max(1, math.ceil(float((w / np.maximum(problem.per_load, 1e-9)).sum()) - 1e-9))
-        if need > 1e-9:
+        if need > 1e-9 or need_h > 1e-9:
             if not skip_incomplete:
                 raise InfeasibleError(f"greedy: chokepoint {problem.sites[j].id} cannot be completed")
             stock, free = saved[0], saved[1]
@@ -384,19 +455,23 @@ def solve_milp(
 ) -> Solution:
     """Solve the deployment MILP (HiGHS). Raises InfeasibleError when the sites cannot all be closed.
 
-    ``candidates`` limits each chokepoint to its nearest trucks (by travel time) to keep the model small;
-    the lower bound is then the bound of that restricted model.
+    ``candidates`` limits each chokepoint to the trucks of its nearest stocked parks (by travel time) to keep the
+    model small; the lower bound is then the bound of that restricted model. Identical trucks of one park are
+    ordered by finish time (symmetry breaking).
     """
     T, J, K = len(problem.trucks), len(problem.sites), len(problem.types)
     keep: set[tuple[int, int]] = set()
-    for j in range(J):  # each site considers its `candidates` nearest trucks (all when None)
-        order = [
-            t
-            for t in np.argsort(problem.travel_s[:, j], kind="stable")
-            if math.isfinite(problem.travel_s[t, j])
-            and (problem.stock[problem.trucks[t].park] * (problem.per_load > 0)).sum() > 0
-        ]
-        keep.update((int(t), j) for t in order[: candidates or len(order)])
+    park_trucks: dict[int, list[int]] = {}
+    for t, tr in enumerate(problem.trucks):
+        if (problem.stock[tr.park] * (problem.per_load > 0)).sum() > 0:
+            park_trucks.setdefault(tr.park, []).append(t)
+    for j in range(J):  # each site considers the trucks of its `candidates` nearest stocked parks (all when None)
+        parks = sorted(
+            (p for p, ts in park_trucks.items() if math.isfinite(problem.travel_s[ts[0], j])),
+            key=lambda p: problem.travel_s[park_trucks[p][0], j],
+        )
+        for p in parks[: candidates or len(parks)]:
+            keep.update((t, j) for t in park_trucks[p])
     pairs = sorted(keep)
     P = len(pairs)
     # variable layout: a[P], n[P], w[P*K], C
@@ -434,6 +509,8 @@ def solve_milp(
             for k in range(K)
         }
         rows.append((cov, float(problem.demand_m[j]), np.inf))
+        hv = {key: val for key, val in cov.items() if problem.heavy[(key - iw) % K]}
+        rows.append((hv, float(problem.heavy_m[j]), np.inf))
     for p in range(len(problem.parks)):
         for k in range(K):
             use = {iw + q * K + k: 1.0 for q, (t, _j) in enumerate(pairs) if problem.trucks[t].park == p}
@@ -442,6 +519,7 @@ def solve_milp(
     c = np.zeros(nv)
     c[ic] = 1.0
     eps = _EPS_TOTAL / max(T, 1)
+    finish_rows: dict[int, dict[int, float]] = {}
     for t, qs in by_truck.items():
         row: dict[int, float] = {ic: -1.0}
         for q in qs:
@@ -455,6 +533,14 @@ def solve_milp(
             for k in range(K):
                 c[iw + q * K + k] += eps * float(problem.emplace_s[k])
         rows.append((row, -np.inf, -problem.mobilisation_s))
+        finish_rows[t] = {k: v for k, v in row.items() if k != ic}
+    for ts in park_trucks.values():  # identical trucks at one park: finish times in index order (symmetry)
+        for t1, t2 in itertools.pairwise(ts):
+            if t1 in finish_rows and t2 in finish_rows:
+                sym = dict(finish_rows[t1])
+                for k, v in finish_rows[t2].items():
+                    sym[k] = sym.get(k, 0.0) - v
+                rows.append((sym, 0.0, np.inf))
     A = lil_matrix((len(rows), nv))
     lo = np.empty(len(rows))
     hi = np.empty(len(rows))
@@ -598,6 +684,8 @@ def plan_document(
                 "entries": list(c.entries),
                 "bridge": c.bridge,
                 "closure_m": round(float(problem.demand_m[j]), 1),
+                "heavy_m": round(float(problem.heavy_m[j]), 1),
+                "off_network_km": round(float(problem.off_network_m[j]) / 1000, 1),
                 "parks": drawn,
                 "trucks": [s["truck"] for s in rows],
                 "first_arrival_h": min((s["trips"][0]["arrive_h"] for s in rows), default=None),

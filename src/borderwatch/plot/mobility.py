@@ -30,21 +30,26 @@ def _note(fig: Any, notes: list[str]) -> None:
 
 
 def _sites(ax: Any, chokepoints: list[Chokepoint], label: dict[str, str] | None = None) -> None:
+    """Closure sites as X markers; road labels to the left, rail labels to the right, so sites that share a
+    crossing (road and rail side by side) stay readable."""
     for c in chokepoints:
-        ax.scatter(
-            [c.lon], [c.lat], marker="X", s=170, c=_KIND_COLOUR[c.kind], edgecolors="white", linewidths=1.2, zorder=14
-        )
+        colour = _KIND_COLOUR[c.kind]
+        ax.scatter([c.lon], [c.lat], marker="X", s=170, c=colour, edgecolors="white", linewidths=1.2, zorder=14)
         text = c.id + (" (bridge)" if c.bridge else "") + (f"\n{label[c.id]}" if label and c.id in label else "")
+        right = c.kind == "rail"
         ax.annotate(
             text,
             (c.lon, c.lat),
-            xytext=(8, -4),
+            xytext=(10, 6) if right else (-10, -6),
             textcoords="offset points",
+            ha="left" if right else "right",
+            va="bottom" if right else "top",
             fontsize=9,
             weight="bold",
-            color=_KIND_COLOUR[c.kind],
+            color=colour,
             zorder=15,
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": _KIND_COLOUR[c.kind], "alpha": 0.9},
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "alpha": 0.9},
+            arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.8},
         )
 
 
@@ -179,7 +184,7 @@ def plan_map(
     return path
 
 
-_PHASE = {"load": "#fdb863", "drive": "#92c5de", "emplace": "#b2182b", "return": "#d1e5f0"}
+_PHASE = {"mobilise": "#d9d9d9", "load": "#fdb863", "drive": "#92c5de", "emplace": "#b2182b", "return": "#d1e5f0"}
 
 
 def gantt(*, plan: dict[str, Any], path: Path) -> Path:
@@ -187,6 +192,8 @@ def gantt(*, plan: dict[str, Any], path: Path) -> Path:
     trucks = sorted(plan["trucks"], key=lambda t: (t["chokepoint"], t["truck"]))
     fig, ax = plt.subplots(figsize=(11, max(3.0, 0.42 * len(trucks) + 1.6)), dpi=110)
     for i, t in enumerate(trucks):
+        first = t["trips"][0]["load_start_h"]
+        ax.barh(i, first, left=0, color=_PHASE["mobilise"], edgecolor="#444", linewidth=0.3, height=0.7)
         for k, trip in enumerate(t["trips"]):
             segs = [
                 (trip["load_start_h"], trip["depart_h"], "load"),
