@@ -74,6 +74,40 @@ def chokepoint_feature(c: Chokepoint, *, betweenness: float | None, note: list[s
     }
 
 
+def interdiction_features(an: Analysis, *, budget: int) -> list[tuple[Any, dict[str, Any]]]:
+    """Best ``budget`` closure sites per network kind by flow interdiction (remaining flow in lanes/tracks)."""
+    from shapely.geometry import Point
+
+    from borderwatch.mobility.chokepoints import interdict_flow
+    from borderwatch.mobility.corridors import objective_nodes
+
+    feats: list[tuple[Any, dict[str, Any]]] = []
+    for kind, ents in an.entries.items():
+        g = an.network.graph(kind)
+        res = interdict_flow(
+            graph=g, sources=[e.node for e in ents], sinks=objective_nodes(an.objectives[kind]), budget=budget
+        )
+        for u, v in res.edges:
+            lon, lat = an.network.edge_lonlat(kind, u, v, at=0.5)
+            d = g.edges[u, v]
+            feats.append(
+                (
+                    Point(lon, lat),
+                    {
+                        "kind": kind,
+                        "edge_id": d["id"],
+                        "class": d["cls"],
+                        "lanes": d["lanes"],
+                        "budget_sites": budget,
+                        "remaining_flow_lanes": res.remaining_flow,
+                        "bridge": d["bridge"],
+                        "notes": an.network.notes,
+                    },
+                )
+            )
+    return feats
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``mobility`` sub-app to the main typer app."""
     from borderwatch.cli import console, handle_errors, progress_bar
@@ -88,6 +122,10 @@ def register(app: typer.Typer) -> None:
         network: NetworkOpt = None,
         theatre: TheatreOpt = None,
         k: Annotated[int, typer.Option(help="Corridors per entry point and objective.")] = 3,
+        budget: Annotated[
+            int | None,
+            typer.Option("--budget", help="Also pick the best K sites per network by flow interdiction (MILP)."),
+        ] = None,
     ) -> None:
         """Corridors from the border to the objectives and the min-cut chokepoints: corridors.geojson,
         chokepoints.geojson, map.png."""
@@ -134,6 +172,9 @@ def register(app: typer.Typer) -> None:
                 out / "chokepoints.geojson",
                 [chokepoint_feature(c, betweenness=bc.get(c.edge_id), note=notes) for c in an.chokepoints],
             )
+            if budget is not None:
+                inter = interdiction_features(an, budget=budget)
+                write_features(out / "interdiction.geojson", inter)
             corridor_map(
                 theatre=an.network.theatre,
                 corridors=cors,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -14,6 +16,7 @@ from borderwatch.mobility import plan as P
 from borderwatch.mobility.chokepoints import find_chokepoints
 from borderwatch.mobility.corridors import entry_points, objectives
 from borderwatch.mobility.network import build_network
+from borderwatch.mobility.schemas import PLAN_SCHEMA, RAIL_LINKS_SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,7 @@ def test_full_plan_beats_greedy_and_reports_gap(shipped) -> None:  # type: ignor
     for t in doc["trucks"]:
         assert t["trips"][-1]["emplaced_h"] == pytest.approx(t["finish_h"])
     assert doc["notes"], "the Natural Earth caveat travels with the plan"
+    jsonschema.validate(json.loads(json.dumps(doc)), PLAN_SCHEMA)
 
 
 def test_greedy_is_a_valid_upper_bound(shipped) -> None:  # type: ignore[no-untyped-def]
@@ -94,14 +98,16 @@ def test_cli_exit_2_and_partial(tmp_path: Path) -> None:
 
 
 def test_cli_corridors_and_rail(tmp_path: Path) -> None:
-    import json
-
     runner = CliRunner()
-    r = runner.invoke(app, ["mobility", "corridors", "-o", str(tmp_path)])
+    r = runner.invoke(app, ["mobility", "corridors", "--budget", "2", "-o", str(tmp_path)])
     assert r.exit_code == 0, r.output
     ch = json.loads((tmp_path / "chokepoints.geojson").read_text())
     assert ch["features"] and (tmp_path / "map.png").is_file()
+    inter = json.loads((tmp_path / "interdiction.geojson").read_text())["features"]
+    assert {f["properties"]["kind"] for f in inter} == {"road", "rail"}
     r = runner.invoke(app, ["mobility", "rail", "-o", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    links = json.loads((tmp_path / "rail_links.json").read_text())["links"]
+    rail_doc = json.loads((tmp_path / "rail_links.json").read_text())
+    jsonschema.validate(rail_doc, RAIL_LINKS_SCHEMA)
+    links = rail_doc["links"]
     assert {x["name"] for x in links} >= {"Zilupe", "Kārsava", "Indra"}

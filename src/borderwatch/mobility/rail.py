@@ -48,6 +48,7 @@ def assess_rail_links(
     network: Network,
     removal_length_m: float = 1000.0,
     search_depth_m: float = 30_000.0,
+    setback_m: float = 1000.0,
     places: tuple[str, ...] = DEFAULT_PLACES,
 ) -> list[dict[str, Any]]:
     """Assess every rail link crossing the watched border.
@@ -57,6 +58,7 @@ def assess_rail_links(
     network : the mobility network (rail graph used).
     removal_length_m : length of track removed, m.
     search_depth_m : stretches starting up to this far along the line from the border are candidates, m.
+    setback_m : a stretch starts at least this far along the line from the border point (own side), m.
     places : objective place names.
 
     Returns
@@ -109,21 +111,27 @@ def assess_rail_links(
             cands.append(_Cand(u, v, walked, walked + ln))
             walked += ln
 
-        def effect(c: _Cand, e: EntryPoint = e, dest: str = dest, times: dict[str, float] = times) -> dict[str, Any]:
+        def effect(
+            c: _Cand, e: EntryPoint = e, dest: str = dest, times: dict[str, float] = times, line: Any = line
+        ) -> dict[str, Any]:
             h = g.copy()
             h.remove_edge(c.u, c.v)
             after = _times(h, e.node, objs)
             d = g.edges[c.u, c.v]
-            removed = min(removal_length_m, d["length_m"])
-            mid = network.edge_lonlat("rail", c.u, c.v, at=0.5)
+            s0 = max(c.start_m, min(setback_m, c.end_m - removal_length_m))
+            s0 = max(s0, c.start_m)
+            removed = min(removal_length_m, c.end_m - s0)
+            mid = th.unproject(line.interpolate(s0 + removed / 2.0))
             return {
-                "from_border_km": round(c.start_m / 1000.0, 2),
-                "to_border_km": round(c.end_m / 1000.0, 2),
+                "from_border_km": round(s0 / 1000.0, 2),
+                "to_border_km": round((s0 + removed) / 1000.0, 2),
+                "edge_from_km": round(c.start_m / 1000.0, 2),
+                "edge_to_km": round(c.end_m / 1000.0, 2),
                 "edge_id": d["id"],
                 "tracks": int(d["lanes"]),
-                "bridge": bool(d["bridge"]),
-                "lon": round(mid[0], 5),
-                "lat": round(mid[1], 5),
+                "edge_has_bridge": bool(d["bridge"]),
+                "lon": round(float(mid.x), 5),
+                "lat": round(float(mid.y), 5),
                 "removed_m": round(removed, 1),
                 "effort_crew_h": round(int(d["lanes"]) * removed * per_track, 2),
                 "disconnects": math.isinf(after[dest]),
