@@ -111,3 +111,42 @@ def test_cli_corridors_and_rail(tmp_path: Path) -> None:
     jsonschema.validate(rail_doc, RAIL_LINKS_SCHEMA)
     links = rail_doc["links"]
     assert {x["name"] for x in links} >= {"Zilupe", "Kārsava", "Indra"}
+
+
+def test_disconnected_network_names_the_chokepoint(tmp_path: Path, theatre) -> None:  # type: ignore[no-untyped-def]
+    from borderwatch.mobility.loaders import load_geojson_network
+
+    feats = [  # road A crosses the LV-RU border near Terehova; road B near Daugavpils is not connected to it
+        {
+            "type": "Feature",
+            "properties": {"class": "Major Highway"},
+            "geometry": {"type": "LineString", "coordinates": [[28.25, 56.37], [27.9, 56.45], [27.5, 56.5]]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"class": "Major Highway"},
+            "geometry": {"type": "LineString", "coordinates": [[26.5, 55.9], [26.2, 56.1]]},
+        },
+    ]
+    p = tmp_path / "net.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    roads, rails, _ = load_geojson_network(p)
+    net = build_network(theatre=theatre, roads=roads, railways=rails)
+    ents = {"road": entry_points(network=net, kind="road")}
+    objs = {"road": objectives(network=net, kind="road")}
+    cps, _ = find_chokepoints(network=net, entries=ents, objs=objs)
+    assert len(cps) == 1
+    parks = P.ParksFile(
+        parks=[
+            P.ParkSpec(
+                name="PX Daugavpils",
+                lon=26.45,
+                lat=55.95,
+                trucks=1,
+                source="test",
+                stock={"dragons_teeth": 50, "czech_hedgehogs": 50},
+            )
+        ]
+    )
+    with pytest.raises(InfeasibleError, match=r"C01: no park .*disconnected"):
+        P.make_plan(network=net, chokepoints=cps, indicator="full", open_crossings=set(), parks=parks)
