@@ -351,7 +351,9 @@ def diagnose(problem: Problem) -> tuple[list[Blocked], list[str]]:
         parks = sorted({problem.trucks[t].park for t in reach})
         held_m = float(sum((problem.stock[p] * usable / problem.units_per_m).sum() for p in parks))
         if held_m <= 0:
-            names = ", ".join(problem.parks[p].name for p in parks)
+            names = ", ".join(problem.parks[p].name for p in parks[:3]) + (
+                f" and {len(parks) - 3} more" if len(parks) > 3 else ""
+            )
             blocked.append(Blocked(c.id, f"every park that can reach it is empty ({names})"))
         elif (
             heavy_m := float(
