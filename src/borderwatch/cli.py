@@ -228,6 +228,11 @@ def demo_cmd(
     console.print(f"  map:      {png.resolve()}")
 
 
+from borderwatch.cli_mobility import register as _register_mobility  # noqa: E402
+
+_register_mobility(app)
+
+
 def main() -> None:
     app()
 
