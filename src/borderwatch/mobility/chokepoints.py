@@ -203,7 +203,7 @@ def find_chokepoints(
                 at_u = geom.project(shapely.Point(ux, uy)) < 0.5 * geom.length
                 f = min(0.5, SITE_INSET_M / max(geom.length, 1.0))
                 lon, lat = network.edge_lonlat(kind, u, v, at=f if at_u else 1.0 - f)
-            border_km = float(network.theatre.distance_to_border_m(lat, lon)) / 1000.0
+            border_km = float(network.theatre.distance_to_border_m(lat, lon)[0]) / 1000.0
             sites.append((u, v, d, float(lon), float(lat), border_km))
         sites.sort(key=lambda s: (-s[4], s[3]))  # north to south
         for u, v, d, lon, lat, border_km in sites:
