@@ -188,7 +188,7 @@ def simulate_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
     theatre: TheatreOpt = None,
 ) -> None:
-    """Fly a scenario: writes DIR/truth.jsonl and DIR/scenario.yaml."""
+    """Fly a scenario: writes DIR/truth.jsonl, DIR/scenario.yaml, DIR/sensors.json and DIR/reports.jsonl."""
     from borderwatch.jobs import simulate_job
 
     with progress_bar("simulating") as cb:
@@ -225,6 +225,11 @@ def demo_cmd(
     console.print(f"  truth:    {paths['truth'].resolve()}")
     console.print(f"  scenario: {paths['scenario'].resolve()}")
     console.print(f"  map:      {png.resolve()}")
+
+
+from borderwatch.cli_sensors import register as _register_sensors  # noqa: E402
+
+_register_sensors(app)
 
 
 def main() -> None:
