@@ -24,6 +24,9 @@ from borderwatch.sensors.catalogue import load_acoustic_catalogue
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    if "--bearing-only" in sys.argv:
+        bearing_only()
+        return
     n_h0, n_cls, n_brg = (300, 200, 30) if quick else (3000, 1500, 150)
     seed = 20261121
     rng = np.random.default_rng(seed)
@@ -58,6 +61,22 @@ def main() -> None:
     )
     calibration_path().write_text(json.dumps(cal.to_json(), indent=1) + "\n", encoding="utf-8")
     print(json.dumps(cal.to_json()))
+
+
+def bearing_only() -> None:
+    """Refit only the bearing-σ constants, keeping threshold and Pd fits."""
+    from borderwatch.sensors.acoustic.model import load_calibration
+
+    cal = load_calibration()
+    cat = load_acoustic_catalogue()
+    geom = ArrayGeometry.from_catalogue(cat)
+    rng = np.random.default_rng(20261122)
+    k_az, k_el = calibrate_bearing(cat, geom, ["quadcopter", "shahed", "gerbera"], 150, rng, threshold=cal.threshold)
+    d = cal.to_json()
+    d["k_az_rad"], d["k_el_rad"] = k_az, k_el
+    d["meta"]["bearing_fit"] = "robust (median), seed 20261122, 150 trials per class"
+    calibration_path().write_text(json.dumps(d, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(d))
 
 
 if __name__ == "__main__":

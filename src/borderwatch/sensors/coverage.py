@@ -151,9 +151,9 @@ def draw_coverage(
     ax.contour(glo, gla, comb, levels=[0.9], colors="white", linewidths=0.8, zorder=6)
     ax.scatter(layout.acoustic_lon, layout.acoustic_lat, s=2, c="#222222", zorder=7, label="acoustic node")
     ax.scatter([s.lon for s in layout.radars], [s.lat for s in layout.radars], marker="^", s=70, c="red",
-               edgecolors="black", zorder=9, label="radar")  # fmt: skip
+               edgecolors="black", zorder=12, label="radar")  # fmt: skip
     ax.scatter([s.lon for s in layout.adsb], [s.lat for s in layout.adsb], marker="P", s=50, c="cyan",
-               edgecolors="black", zorder=9, label="ADS-B")  # fmt: skip
+               edgecolors="black", zorder=12, label="ADS-B")  # fmt: skip
     fig.colorbar(mesh, ax=ax, shrink=0.6, label="Pd (one look, all sensors)")
     ax.legend(loc="lower left", fontsize=8)
     out = Path(out_png)

@@ -149,7 +149,18 @@ def _sample_line(geom: Any, spacing_m: float) -> tuple[FloatArray, FloatArray]:
 
 
 def border_line_points(theatre: Theatre, offset_m: float, spacing_m: float) -> tuple[FloatArray, FloatArray]:
-    """Points (lat, lon) inside the home country at ``offset_m`` from the watched border, every ``spacing_m``."""
+    """Points (lat, lon) inside the home country at ``offset_m`` from the watched border, every ``spacing_m``.
+
+    Cached on the theatre (the buffer of a 440 km border takes a second or two).
+    """
+    key = f"sensors.line.{offset_m:.3f}.{spacing_m:.3f}"
+    if key not in theatre._cache:
+        theatre._cache[key] = _border_line_points(theatre, offset_m, spacing_m)
+    la, lo = theatre._cache[key]
+    return la.copy(), lo.copy()
+
+
+def _border_line_points(theatre: Theatre, offset_m: float, spacing_m: float) -> tuple[FloatArray, FloatArray]:
     border = theatre.project(theatre.watched_border)
     home = theatre.project(theatre.home.geometry)
     if offset_m <= 1.0:
@@ -159,6 +170,8 @@ def border_line_points(theatre: Theatre, offset_m: float, spacing_m: float) -> t
         # keep only the part near the watched border (not the far side of the buffer beyond other borders)
         line = shapely.line_merge(line) if line.geom_type == "MultiLineString" else line
     x, y = _sample_line(line, spacing_m)
+    if x.size == 0:
+        return np.empty(0), np.empty(0)
     tr = theatre._to_ll
     lon, lat = tr.transform(x, y)
     lat_a, lon_a = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)

@@ -128,7 +128,11 @@ def calibrate_bearing(
     *,
     threshold: float,
 ) -> tuple[float, float]:
-    """``k_az``, ``k_el`` (rad) with ``σ ≈ k / sqrt(ξ)`` from located trials with ξ ∈ [5, 30] dB."""
+    """``k_az``, ``k_el`` (rad) with ``σ ≈ k / sqrt(ξ)`` from located trials with ξ ∈ [5, 30] dB.
+
+    Robust fit: ``k = 1.4826 · median(|error| · sqrt(ξ))`` so that the few gross errors near the detection
+    threshold (side-lobe peaks) do not inflate σ for every report.
+    """
     xi, eaz, eel = [], [], []
     for cls_id in classes:
         xs = rng.uniform(5.0, 30.0, n)
@@ -138,9 +142,9 @@ def calibrate_bearing(
                 xi.append(t.xi_db)
                 eaz.append(t.az_err)
                 eel.append(t.el_err)
-    w = 10.0 ** (-np.asarray(xi) / 10.0)  # 1/ξ
-    k_az = float(np.sqrt(np.sum(np.square(eaz)) / np.sum(w)))
-    k_el = float(np.sqrt(np.sum(np.square(eel)) / np.sum(w)))
+    sq = np.sqrt(10.0 ** (np.asarray(xi) / 10.0))
+    k_az = float(1.4826 * np.median(np.abs(eaz) * sq))
+    k_el = float(1.4826 * np.median(np.abs(eel) * sq))
     return k_az, k_el
 
 
