@@ -77,7 +77,7 @@ def main() -> None:
                 "bench": "doa_rmse_vs_crb",
                 "array": {"mics": geom.n, "ring_radius_m": cat.node.array.ring_radius_m.value},
                 "source": "quadcopter, 300 m, elevation 15 deg, random azimuth and rpm",
-                "method": "pyroomacoustics SRP-PHAT (0.1 deg grid, ring mics) on harmonic bins + 3-D SRP-PHAT refine",
+                "method": "pyroomacoustics SRP-PHAT (ring, 0.1 deg) on harmonic bins + 3-D ML-weighted SRP refine",
                 "rows": rows,
                 "within_1_5_crb_at_20db": rows[1]["ratio"] <= 1.5,
                 "seconds": round(time.perf_counter() - t0, 1),

@@ -188,7 +188,7 @@ def simulate_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
     theatre: TheatreOpt = None,
 ) -> None:
-    """Fly a scenario: writes DIR/truth.jsonl, DIR/scenario.yaml, DIR/sensors.json and DIR/reports.jsonl."""
+    """Fly a scenario: writes DIR/truth.jsonl and DIR/scenario.yaml."""
     from borderwatch.jobs import simulate_job
 
     with progress_bar("simulating") as cb:

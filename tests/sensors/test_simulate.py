@@ -82,3 +82,24 @@ def test_outages_and_clock_error(tmp_path: Path) -> None:
 def test_outage_of_unknown_sensor_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no sensor matches"):
         _run(tmp_path, {"outages": [{"sensor": "nope", "start_s": 0, "end_s": 10}]}, "bad")
+
+
+def test_output_matches_the_documented_json_schemas(tmp_path: Path) -> None:
+    import re
+
+    import jsonschema
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    schemas = {
+        s["title"]: s for s in (json.loads(b) for b in re.findall(r"```json\n(.*?)```", doc, re.S)) if "$schema" in s
+    }
+    out = _run(tmp_path, name="schema")
+    jsonschema.validate(json.loads((out / "sensors.json").read_text(encoding="utf-8")), schemas["sensors.json"])
+    lines = (out / "reports.jsonl").read_text(encoding="utf-8").splitlines()
+    validator = jsonschema.Draft202012Validator(schemas["reports.jsonl line"])
+    seen = set()
+    for line in lines[::5]:
+        d = json.loads(line)
+        validator.validate(d)
+        seen.add(d["type"])
+    assert seen == {"bearing", "radar", "adsb"}

@@ -11,8 +11,10 @@ Processing of one window (``process_window``):
    harmonics in the band (each harmonic takes the best of ±1 bin, which absorbs Doppler and rpm drift);
    the window's statistic is the maximum over ``f0``. A detection is a statistic above the threshold set for
    the per-window false-alarm probability (calibrated by Monte Carlo, see ``sensors/data/acoustic_calibration.json``).
-4. Direction: SRP-PHAT from ``pyroomacoustics.doa`` over the harmonic bins that stand above the noise, on
-   the horizontal ring (azimuth, 0.1° grid), then elevation by a 1-D SRP-PHAT search with all microphones.
+4. Direction: SRP-PHAT from ``pyroomacoustics.doa`` over the harmonic bins that stand above the noise
+   (z > 1.5), on the horizontal ring (azimuth, 0.1° grid); then elevation and a local azimuth/elevation
+   refinement with all microphones by the maximum-likelihood steered response (bins weighted by
+   ``1/sqrt(noise PSD)`` instead of PHAT, so each harmonic counts by its SNR).
 """
 
 from __future__ import annotations
@@ -180,13 +182,17 @@ class WindowResult:
     snr_db: float | None = None
 
 
-def whitened_spectrum(x: FloatArray, fs: float, nfft: int, *, median_bins: int = 41) -> tuple[FloatArray, FloatArray]:
-    """Frequencies and the noise-normalised power ``z`` (≈1 on noise) averaged over frames and channels."""
+def whitened_spectrum(
+    x: FloatArray, fs: float, nfft: int, *, median_bins: int = 41
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Frequencies, the noise-normalised power ``z`` (≈1 on noise) averaged over frames and channels, and the
+    noise floor (running median) itself."""
     xx = np.atleast_2d(x)
     f, _, z = stft(xx, fs=fs, window="hann", nperseg=nfft, noverlap=nfft // 2, boundary=None, padded=False)
     p = np.mean(np.abs(z) ** 2, axis=(0, 2))
     floor = median_filter(p, size=median_bins, mode="nearest")
-    return np.asarray(f, dtype=float), np.asarray(p / np.maximum(floor, 1e-300), dtype=float)
+    z = p / np.maximum(floor, 1e-300)
+    return np.asarray(f, dtype=float), np.asarray(z, dtype=float), np.asarray(floor, dtype=float)
 
 
 def comb_statistic(
@@ -207,9 +213,20 @@ def comb_statistic(
     return float(s[k]), float(f0[k]), b[k][inband[k]]
 
 
-def srp_phat(spec: NDArray[np.complex128], freqs: FloatArray, mics: FloatArray, u: FloatArray, c: float) -> FloatArray:
-    """SRP-PHAT power for look directions ``u`` (D, 3) from STFT ``spec`` (M, F, T) at bins ``freqs`` (F,)."""
-    xn = spec / np.maximum(np.abs(spec), 1e-300)
+def srp_phat(
+    spec: NDArray[np.complex128],
+    freqs: FloatArray,
+    mics: FloatArray,
+    u: FloatArray,
+    c: float,
+    weights: FloatArray | None = None,
+) -> FloatArray:
+    """Steered response power for look directions ``u`` (D, 3) from STFT ``spec`` (M, F, T) at bins ``freqs``.
+
+    Without ``weights``: PHAT (each microphone bin normalised to unit magnitude). With ``weights`` (F,): the bins
+    are scaled by them instead — ``1/sqrt(noise PSD)`` gives the maximum-likelihood beamformer for one source in
+    spatially white noise, which weights each harmonic by its SNR."""
+    xn = spec / np.maximum(np.abs(spec), 1e-300) if weights is None else spec * weights[None, :, None]
     tau = -(u @ mics.T) / c  # (D, M)
     steer = np.exp(-2j * np.pi * freqs[None, None, :] * tau[:, :, None])  # (D, M, F)
     # beam = sum_m conj(steer) * x ; power summed over bins and frames
@@ -218,7 +235,13 @@ def srp_phat(spec: NDArray[np.complex128], freqs: FloatArray, mics: FloatArray, 
 
 
 def estimate_direction(
-    x: FloatArray, geom: ArrayGeometry, fs: float, nfft: int, bins: NDArray[np.int64], c: float
+    x: FloatArray,
+    geom: ArrayGeometry,
+    fs: float,
+    nfft: int,
+    bins: NDArray[np.int64],
+    c: float,
+    noise_psd: FloatArray | None = None,
 ) -> tuple[float, float]:
     """Azimuth by pyroomacoustics SRP-PHAT on the horizontal ring mics, then elevation by 1-D SRP-PHAT (rad)."""
     import pyroomacoustics as pra
@@ -234,14 +257,15 @@ def estimate_direction(
     fb = np.unique(bins)
     freqs = fb * fs / nfft
     spec = z[:, fb, :]
+    w = None if noise_psd is None else 1.0 / np.sqrt(np.maximum(noise_psd[fb], 1e-300))
     els = np.radians(np.arange(-10.0, 90.01, 1.0))
-    p = srp_phat(spec, freqs, geom.mics, unit_vector(np.full(els.size, az), els), c)
+    p = srp_phat(spec, freqs, geom.mics, unit_vector(np.full(els.size, az), els), c, w)
     el = float(els[int(np.argmax(p))])
     for step in (0.2, 0.04):
         daz = np.radians(np.arange(-5, 6) * step)
         dels = np.radians(np.arange(-5, 6) * step * 2)
         a_g, e_g = np.meshgrid(az + daz, el + dels, indexing="ij")
-        p = srp_phat(spec, freqs, geom.mics, unit_vector(a_g.ravel(), e_g.ravel()), c)
+        p = srp_phat(spec, freqs, geom.mics, unit_vector(a_g.ravel(), e_g.ravel()), c, w)
         k = int(np.argmax(p))
         az, el = float(a_g.ravel()[k]), float(e_g.ravel()[k])
     return float(np.mod(az, 2 * np.pi)), float(np.clip(el, -np.pi / 2, np.pi / 2))
@@ -255,12 +279,12 @@ def process_window(
     threshold: float,
     c_mps: float,
     locate: bool = True,
-    min_bin_z: float = 3.0,
+    min_bin_z: float = 1.5,
 ) -> WindowResult:
     """Detect a harmonic source in one window of array audio and (if detected) estimate its direction."""
     fs, nfft = cat.node.fs_hz.value, int(cat.node.nfft.value)
     band = (cat.node.band_hz.min, cat.node.band_hz.max)
-    f, z = whitened_spectrum(x, fs, nfft)
+    f, z, floor = whitened_spectrum(x, fs, nfft)
     stat, f0, bins = comb_statistic(
         f, z, f0_min=70.0, f0_max=500.0, band=band, n_harm=int(cat.node.harmonics_searched.value)
     )
@@ -274,7 +298,7 @@ def process_window(
     if strong.size == 0:
         strong = bins
     snr_lin = float(np.sum(np.maximum(z[strong] - 1.0, 0.0)))
-    az, el = estimate_direction(x, geom, fs, nfft, strong.astype(np.int64), c_mps)
+    az, el = estimate_direction(x, geom, fs, nfft, strong.astype(np.int64), c_mps, noise_psd=floor)
     return WindowResult(stat, f0, True, az, el, tuple(float(v) for v in f[bins]), 10 * np.log10(max(snr_lin, 1e-3)))
 
 
