@@ -1,0 +1,161 @@
+"""Measurement models (vectorised EKF linearisations) and the Kalman update.
+
+Kinds of measurement vector (angles in radians, azimuth clockwise from the site's north):
+
+* ``radar``:  ``[range, az, el]`` or ``[range, az, el, rr]``
+* ``bearing``: ``[az]`` or ``[az, el]`` — acoustic, with the **sound delay**: the sound received at ``t`` left
+  the target at ``t − τ``, ``τ = |p(t − τ) − s| / c``. With a state at the reception time the emitting position is
+  ``p − v τ``; τ is found by fixed-point iteration (two steps converge to < 1 mm at drone speeds) and held fixed
+  in the Jacobian, whose velocity block is then ``−τ ∂h/∂p``. No retrodiction buffer is needed.
+* ``position``: ``[e, n, u]`` in the tracker frame (ADS-B).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+def speed_of_sound(temperature_c: float) -> float:
+    """Speed of sound in dry air (m/s) at ``temperature_c``: 331.3·sqrt(1 + T/273.15)."""
+    return float(331.3 * np.sqrt(1.0 + temperature_c / 273.15))
+
+
+@dataclass(frozen=True, slots=True)
+class MeasBatch:
+    """``k`` measurements of one kind and dimension: sites (k, 3) and rotations (k, 3, 3), z (k, d), R (k, d, d)."""
+
+    kind: str  # "radar" | "bearing" | "position"
+    z: FloatArray
+    r: FloatArray
+    site: FloatArray
+    rot: FloatArray
+    c_sound: float = 0.0  # 0 = no sound-delay correction
+
+    @property
+    def dim(self) -> int:
+        return int(self.z.shape[1])
+
+    def take(self, idx: NDArray[np.int64]) -> MeasBatch:
+        return MeasBatch(self.kind, self.z[idx], self.r[idx], self.site[idx], self.rot[idx], self.c_sound)
+
+    @property
+    def angle_rows(self) -> tuple[int, ...]:
+        return (1,) if self.kind == "radar" else (0,) if self.kind == "bearing" else ()
+
+
+def _angles(d: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Azimuth, elevation, range, horizontal range and their position Jacobians (local axes)."""
+    e, n, u = d[:, 0], d[:, 1], d[:, 2]
+    rh2 = np.maximum(e * e + n * n, 1e-6)
+    rh = np.sqrt(rh2)
+    r2 = rh2 + u * u
+    r = np.sqrt(r2)
+    az = np.mod(np.arctan2(e, n), 2 * np.pi)
+    el = np.arctan2(u, rh)
+    j = np.zeros((d.shape[0], 3, 3))
+    # range
+    j[:, 0] = d / r[:, None]
+    # az = atan2(e, n)
+    j[:, 1, 0] = n / rh2
+    j[:, 1, 1] = -e / rh2
+    # el = atan2(u, rh)
+    j[:, 2, 0] = -e * u / (r2 * rh)
+    j[:, 2, 1] = -n * u / (r2 * rh)
+    j[:, 2, 2] = rh / r2
+    return az, el, r, rh, j
+
+
+def sound_delay(x: FloatArray, site: FloatArray, c: float, iterations: int = 3) -> FloatArray:
+    """Propagation delay τ (s) from the state's position to the site, solving τ = |p − vτ − s| / c."""
+    if c <= 0:
+        return np.zeros(x.shape[0])
+    dp = x[:, :3] - site
+    tau = np.linalg.norm(dp, axis=1) / c
+    for _ in range(iterations):
+        tau = np.linalg.norm(dp - x[:, 3:] * tau[:, None], axis=1) / c
+    return tau
+
+
+def predict(x: FloatArray, b: MeasBatch) -> tuple[FloatArray, FloatArray]:
+    """Predicted measurements (k, d) and Jacobians (k, d, 6) of states ``x`` (k, 6)."""
+    k, d = x.shape[0], b.dim
+    h = np.zeros((k, d, 6))
+    if b.kind == "position":
+        h[:, 0, 0] = h[:, 1, 1] = h[:, 2, 2] = 1.0
+        return x[:, :3].copy(), h
+    if b.kind == "bearing":
+        tau = sound_delay(x, b.site, b.c_sound)
+        dp = x[:, :3] - x[:, 3:] * tau[:, None] - b.site
+        dl = np.einsum("kij,kj->ki", b.rot, dp)
+        az, el, _, _, j = _angles(dl)
+        jg = j @ b.rot  # (k, 3, 3) rows: range, az, el wrt tracker-frame position
+        zh = np.stack([az, el], -1)[:, :d]
+        h[:, :, :3] = jg[:, 1 : 1 + d]
+        h[:, :, 3:] = -tau[:, None, None] * jg[:, 1 : 1 + d]
+        return zh, h
+    # radar
+    dp = x[:, :3] - b.site
+    dl = np.einsum("kij,kj->ki", b.rot, dp)
+    az, el, r, _, j = _angles(dl)
+    jg = j @ b.rot
+    cols = [r, az, el]
+    h[:, 0, :3] = jg[:, 0]
+    h[:, 1, :3] = jg[:, 1]
+    h[:, 2, :3] = jg[:, 2]
+    if d == 4:
+        v = x[:, 3:]
+        u = dp / r[:, None]
+        rr = np.einsum("ki,ki->k", u, v)
+        cols.append(rr)
+        h[:, 3, :3] = (v - rr[:, None] * u) / r[:, None]
+        h[:, 3, 3:] = u
+    return np.stack(cols, -1), h
+
+
+def innovation(z: FloatArray, zh: FloatArray, b: MeasBatch) -> FloatArray:
+    nu = z - zh
+    for i in b.angle_rows:
+        nu[:, i] = (nu[:, i] + np.pi) % (2 * np.pi) - np.pi
+    return nu
+
+
+@dataclass(frozen=True, slots=True)
+class Innovation:
+    nu: FloatArray  # (k, d)
+    s: FloatArray  # (k, d, d)
+    s_inv: FloatArray
+    h: FloatArray  # (k, d, 6)
+    d2: FloatArray  # (k,) squared Mahalanobis distance
+    logdet: FloatArray  # (k,) ln det S
+
+
+def innovate(x: FloatArray, p: FloatArray, b: MeasBatch) -> Innovation:
+    zh, h = predict(x, b)
+    nu = innovation(b.z, zh, b)
+    s = h @ p @ h.transpose(0, 2, 1) + b.r
+    s_inv = np.linalg.inv(s)
+    d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
+    _, logdet = np.linalg.slogdet(s)
+    return Innovation(nu, s, s_inv, h, d2, logdet)
+
+
+def kalman_update(x: FloatArray, p: FloatArray, inn: Innovation) -> tuple[FloatArray, FloatArray]:
+    """Joseph-free EKF update (k states) given their innovations; returns the posterior x and P."""
+    pht = p @ inn.h.transpose(0, 2, 1)
+    k = pht @ inn.s_inv
+    xn = x + np.einsum("kij,kj->ki", k, inn.nu)
+    pn = p - k @ inn.s @ k.transpose(0, 2, 1)
+    pn = 0.5 * (pn + pn.transpose(0, 2, 1))
+    return xn, pn
+
+
+def log_likelihood(inn: Innovation) -> FloatArray:
+    d = inn.nu.shape[1]
+    out: FloatArray = -0.5 * (inn.d2 + inn.logdet + d * np.log(2 * np.pi))
+    return out
