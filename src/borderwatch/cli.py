@@ -34,7 +34,8 @@ scenario_app = typer.Typer(help="Scenario presets and files.", no_args_is_help=T
 app.add_typer(theatre_app, name="theatre")
 app.add_typer(scenario_app, name="scenario")
 
-console = Console()
+# piped output (files, CI logs, test runners) gets wide tables instead of ellipsised 80-column ones
+console = Console() if sys.stdout.isatty() else Console(width=160)
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
+from pyproj.enums import TransformDirection
 
 FloatArray = NDArray[np.float64]
 
@@ -75,8 +76,9 @@ class LocalFrame:
             f"+step +proj=topocentric +ellps=WGS84 +lat_0={self.lat0_deg!r} "
             f"+lon_0={self.lon0_deg!r} +h_0={self.h0_m!r}"
         )
-        object.__setattr__(self, "_fwd", Transformer.from_pipeline(pipe))
-        object.__setattr__(self, "_inv", Transformer.from_pipeline(pipe + " +inv"))
+        fwd = Transformer.from_pipeline(pipe)
+        object.__setattr__(self, "_fwd", fwd)
+        object.__setattr__(self, "_inv", fwd)
 
     def to_enu(
         self, lat_deg: ArrayLike, lon_deg: ArrayLike, h_m: ArrayLike
@@ -87,7 +89,7 @@ class LocalFrame:
 
     def to_geodetic(self, e_m: ArrayLike, n_m: ArrayLike, u_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Local east, north, up (metres) to ``(lat_deg, lon_deg, h_m)``. Vectorised."""
-        lon, lat, h = self._inv.transform(_arr(e_m), _arr(n_m), _arr(u_m))
+        lon, lat, h = self._inv.transform(_arr(e_m), _arr(n_m), _arr(u_m), direction=TransformDirection.INVERSE)
         return _arr(lat), _arr(lon), _arr(h)
 
     def rotation(self, lat_deg: float | None = None, lon_deg: float | None = None) -> FloatArray:

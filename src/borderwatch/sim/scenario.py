@@ -118,6 +118,8 @@ class Scenario(Strict):
     weather: Weather = Weather()
     raids: list[Group] = Field(default_factory=list)
     traffic: list[Group] = Field(default_factory=list)
+    #: written by ``simulate`` into the resolved scenario.yaml (ids, ICAO addresses); ignored on input
+    resolved_targets: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def t0(self) -> float:
@@ -132,7 +134,7 @@ class Scenario(Strict):
         ]
 
     def to_yaml_dict(self) -> dict[str, Any]:
-        d = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        d = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"resolved_targets"})
         d["start_time"] = self.start_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return d
 

@@ -105,6 +105,34 @@ def write_truth(truth: TruthTable, out: IO[str]) -> int:
     return n
 
 
+#: JSON Schema of one truth.jsonl line (docs/schemas/truth-line.schema.json)
+TRUTH_LINE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "truth.jsonl line",
+    "type": "object",
+    "required": ["t", "target", "class", "lat", "lon", "alt_m", "vel_enu_mps", "hostile", "cooperative"],
+    "properties": {
+        "t": {"type": "number", "description": "UTC epoch seconds"},
+        "target": {"type": "string", "description": "target id: <group>-<nnn>"},
+        "class": {"type": "string", "description": "target class id from the catalogue"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "alt_m": {"type": "number", "description": "height above the WGS84 ellipsoid, m"},
+        "vel_enu_mps": {
+            "type": "array",
+            "items": {"type": "number"},
+            "minItems": 3,
+            "maxItems": 3,
+            "description": "ground velocity east, north, up at the target, m/s",
+        },
+        "hostile": {"type": "boolean"},
+        "cooperative": {"type": "boolean"},
+        "icao": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
+        "callsign": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
 _REQUIRED = ("t", "target", "class", "lat", "lon", "alt_m", "vel_enu_mps", "hostile", "cooperative")
 
 

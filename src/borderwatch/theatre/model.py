@@ -18,7 +18,6 @@ from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
 from shapely.geometry import MultiLineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform as shp_transform
 
 from borderwatch.errors import NotFoundError
 from borderwatch.geo import line_length_m
@@ -221,11 +220,11 @@ class Theatre:
 
     def project(self, geom: BaseGeometry) -> BaseGeometry:
         """Lon/lat geometry to the theatre's projected CRS (metres)."""
-        return shp_transform(self._to_xy.transform, geom)
+        return _apply(self._to_xy, geom)
 
     def unproject(self, geom: BaseGeometry) -> BaseGeometry:
         """Projected geometry (metres) back to lon/lat."""
-        return shp_transform(self._to_ll.transform, geom)
+        return _apply(self._to_ll, geom)
 
     def xy(self, lat: ArrayLike, lon: ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Lat/lon degrees to projected x/y metres. Vectorised."""
@@ -261,7 +260,7 @@ class Theatre:
         """Distance (m, projected CRS) from each point to the watched border. Vectorised."""
         if "border_xy" not in self._cache:
             self._cache["border_xy"] = self.project(self.watched_border)
-        x, y = self.xy(lat, lon)
+        x, y = self.xy(np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(np.asarray(lon, dtype=float)))
         return np.asarray(shapely.distance(self._cache["border_xy"], shapely.points(x, y)), dtype=float)
 
     def ground_height_m(self, lat: ArrayLike, lon: ArrayLike) -> FloatArray:
@@ -285,6 +284,14 @@ class Theatre:
             if not clipped.is_empty:
                 total += line_length_m(self.unproject(clipped))
         return total / 1000.0
+
+
+def _apply(tr: Transformer, geom: BaseGeometry) -> BaseGeometry:
+    def fn(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        xx, yy = tr.transform(x, y)
+        return np.asarray(xx), np.asarray(yy)
+
+    return shapely.transform(geom, fn, interleaved=False)  # type: ignore[no-any-return]
 
 
 def as_polygonal(geom: BaseGeometry) -> BaseGeometry:

@@ -1,0 +1,41 @@
+"""Write the JSON Schemas of borderwatch's file formats into docs/schemas/ (kept in sync by a test)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    from borderwatch.sim.catalogue import TargetCatalogue
+    from borderwatch.sim.scenario import Scenario
+    from borderwatch.sim.truth import TRUTH_LINE_SCHEMA
+    from borderwatch.theatre.schema import AssetsFile, CrossingFacts, TheatreSpec
+
+    return {
+        "scenario.schema.json": Scenario.model_json_schema(by_alias=True),
+        "targets.schema.json": TargetCatalogue.model_json_schema(),
+        "theatre.schema.json": TheatreSpec.model_json_schema(),
+        "crossings.schema.json": CrossingFacts.model_json_schema(),
+        "assets.schema.json": AssetsFile.model_json_schema(),
+        "truth-line.schema.json": TRUTH_LINE_SCHEMA,
+    }
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    out = Path(__file__).resolve().parents[1] / "docs" / "schemas"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, schema in schemas().items():
+        (out / name).write_text(render(schema), encoding="utf-8")
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
