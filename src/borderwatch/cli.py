@@ -228,6 +228,11 @@ def demo_cmd(
     console.print(f"  map:      {png.resolve()}")
 
 
+from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
+
+_register_tracking(app)
+
+
 def main() -> None:
     app()
 

@@ -56,7 +56,7 @@ class Pairs:
             out[name] = np.concatenate([getattr(self, name), np.asarray(cols[name])])
         nu = cols["nu"]
         assert isinstance(nu, list)
-        return Pairs(**out, nu=[*self.nu, *nu])  # type: ignore[arg-type]
+        return Pairs(**out, nu=[*self.nu, *nu])
 
     def innovations(self) -> list[FloatArray]:
         """The innovation vector of every pair (ragged: dimensions differ between groups)."""

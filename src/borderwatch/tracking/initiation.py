@@ -136,6 +136,7 @@ def bearing_fixes(
     c_sound: float,
     min_cross_deg: float = 8.0,
     gate_sigma: float = 3.0,
+    max_up_m: float = 6000.0,
 ) -> list[BearingFix]:
     """Fixes from a window of unassigned bearings; each report is used by at most one fix."""
     nb = t.size
@@ -212,6 +213,11 @@ def bearing_fixes(
             sel = bs
             use_el = False
         pos, cov = triangulate(site[node[sel]], rot[node[sel]], zall[sel], sig[sel], pts[c], use_el=use_el)
+        if use_el and not -1000.0 < pos[2] - site[node[sel], 2].mean() < max_up_m:
+            sel, use_el = bs, False
+            x0 = pts[c].copy()
+            x0[2] = default_up_m
+            pos, cov = triangulate(site[node[sel]], rot[node[sel]], zall[sel], sig[sel], x0, use_el=False)
         dist = np.linalg.norm(pos - site[node[sel]], axis=1)
         if not np.all(np.isfinite(pos)) or dist.max() > 1.5 * max_range_m:
             continue

@@ -23,7 +23,7 @@ BoolArray = NDArray[np.bool_]
 
 def speed_of_sound(temperature_c: float) -> float:
     """Speed of sound in dry air (m/s) at ``temperature_c``: 331.3·sqrt(1 + T/273.15)."""
-    return float(331.3 * np.sqrt(1.0 + temperature_c / 273.15))
+    return 331.3 * float(np.sqrt(1.0 + temperature_c / 273.15))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def sound_delay(x: FloatArray, site: FloatArray, c: float, iterations: int = 3) 
     if c <= 0:
         return np.zeros(x.shape[0])
     dp = x[:, :3] - site
-    tau = np.linalg.norm(dp, axis=1) / c
+    tau: FloatArray = np.linalg.norm(dp, axis=1) / c
     for _ in range(iterations):
         tau = np.linalg.norm(dp - x[:, 3:] * tau[:, None], axis=1) / c
     return tau
@@ -119,7 +119,7 @@ def predict(x: FloatArray, b: MeasBatch) -> tuple[FloatArray, FloatArray]:
 
 
 def innovation(z: FloatArray, zh: FloatArray, b: MeasBatch) -> FloatArray:
-    nu = z - zh
+    nu: FloatArray = z - zh
     for i in b.angle_rows:
         nu[:, i] = (nu[:, i] + np.pi) % (2 * np.pi) - np.pi
     return nu
@@ -139,7 +139,7 @@ def innovate(x: FloatArray, p: FloatArray, b: MeasBatch) -> Innovation:
     zh, h = predict(x, b)
     nu = innovation(b.z, zh, b)
     s = h @ p @ h.transpose(0, 2, 1) + b.r
-    s_inv = np.linalg.inv(s)
+    s_inv: FloatArray = np.asarray(np.linalg.inv(s), dtype=np.float64)
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
     _, logdet = np.linalg.slogdet(s)
     return Innovation(nu, s, s_inv, h, d2, logdet)

@@ -83,9 +83,9 @@ def process_noise(dt: FloatArray, q_h: float, q_v: float) -> FloatArray:
     return q
 
 
-def predict_cv(x: FloatArray, p: FloatArray, dt: FloatArray, q_h: float = 1.0, q_v: float = 0.1) -> tuple[
-    FloatArray, FloatArray
-]:
+def predict_cv(
+    x: FloatArray, p: FloatArray, dt: FloatArray, q_h: float = 1.0, q_v: float = 0.1
+) -> tuple[FloatArray, FloatArray]:
     """Constant-velocity prediction of (n, 6) states and (n, 6, 6) covariances by ``dt`` (s)."""
     f = transition(dt, 0.0)
     xp = np.einsum("nij,nj->ni", f, x)

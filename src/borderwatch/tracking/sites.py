@@ -44,7 +44,9 @@ def frame_for(sites: Sequence[SensorSite]) -> LocalFrame:
     if not pts:
         return LocalFrame(56.8, 27.5, 0.0)
     return LocalFrame(
-        float(np.mean([s.lat for s in pts])), float(np.mean([s.lon for s in pts])), float(np.mean([s.alt_m for s in pts]))
+        float(np.mean([s.lat for s in pts])),
+        float(np.mean([s.lon for s in pts])),
+        float(np.mean([s.alt_m for s in pts])),
     )
 
 

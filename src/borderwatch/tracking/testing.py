@@ -60,13 +60,17 @@ def make_truth(
     """Targets starting uniformly in ``box_m`` (e0, e1, n0, n1) with random headings, flying constant-velocity
     and coordinated-turn segments of ``segment_s`` (a turn at ±``turn_rate_deg_s`` with ``turn_fraction``)."""
     steps = round(duration_s / dt) + 1
-    t = t0 + np.arange(steps) * dt
+    t: FloatArray = t0 + np.arange(steps, dtype=np.float64) * dt
     pos = np.zeros((steps, n_targets, 3))
     vel = np.zeros((steps, n_targets, 3))
     p = np.stack(
-        [rng.uniform(box_m[0], box_m[1], n_targets), rng.uniform(box_m[2], box_m[3], n_targets),
-         rng.uniform(up_m[0], up_m[1], n_targets)], -1,
-    )  # fmt: skip
+        [
+            rng.uniform(box_m[0], box_m[1], n_targets),
+            rng.uniform(box_m[2], box_m[3], n_targets),
+            rng.uniform(up_m[0], up_m[1], n_targets),
+        ],
+        -1,
+    )
     hd = rng.uniform(0, 2 * np.pi, n_targets)
     sp = rng.uniform(speed_mps[0], speed_mps[1], n_targets)
     w = np.zeros(n_targets)
@@ -135,25 +139,34 @@ def radar_scans(
         for j in np.flatnonzero(det):
             out.append(
                 RadarReport(
-                    t=float(truth.t[i]), sensor=radar_id,
+                    t=float(truth.t[i]),
+                    sensor=radar_id,
                     range_m=float(r[j] + rng.normal(0, sigma_range_m)),
                     az_deg=float((az[j] + rng.normal(0, sigma_az_deg)) % 360),
                     el_deg=float(np.clip(el[j] + rng.normal(0, sigma_el_deg), -90, 90)),
-                    sigma_range_m=sigma_range_m, sigma_az_deg=sigma_az_deg, sigma_el_deg=sigma_el_deg,
+                    sigma_range_m=sigma_range_m,
+                    sigma_az_deg=sigma_az_deg,
+                    sigma_el_deg=sigma_el_deg,
                     rr_mps=None if sigma_rr_mps is None else float(rr[j] + rng.normal(0, sigma_rr_mps)),
                     sigma_rr_mps=sigma_rr_mps,
                     rcs_dbsm=None if rcs_dbsm is None else float(rcs_dbsm + rng.normal(0, 3.0)),
-                )  # fmt: skip
+                )
             )
         for _ in range(rng.poisson(clutter_per_scan)):
             out.append(
                 RadarReport(
-                    t=float(truth.t[i]), sensor=radar_id, range_m=float(rng.uniform(500, max_range_m)),
-                    az_deg=float(rng.uniform(0, 360)), el_deg=float(rng.uniform(0, 5)),
-                    sigma_range_m=sigma_range_m, sigma_az_deg=sigma_az_deg, sigma_el_deg=sigma_el_deg,
-                    rr_mps=None if sigma_rr_mps is None else float(rng.normal(0, 10)), sigma_rr_mps=sigma_rr_mps,
+                    t=float(truth.t[i]),
+                    sensor=radar_id,
+                    range_m=float(rng.uniform(500, max_range_m)),
+                    az_deg=float(rng.uniform(0, 360)),
+                    el_deg=float(rng.uniform(0, 5)),
+                    sigma_range_m=sigma_range_m,
+                    sigma_az_deg=sigma_az_deg,
+                    sigma_el_deg=sigma_el_deg,
+                    rr_mps=None if sigma_rr_mps is None else float(rng.normal(0, 10)),
+                    sigma_rr_mps=sigma_rr_mps,
                     rcs_dbsm=None if rcs_dbsm is None else float(rng.normal(-20, 5)),
-                )  # fmt: skip
+                )
             )
         perm = rng.permutation(len(out))
         scans.append([out[p] for p in perm])
@@ -203,11 +216,16 @@ def acoustic_bearings(
             for j in np.flatnonzero(ok):
                 out.append(
                     BearingReport(
-                        t=float(trcv[j]), sensor=node_ids[int(nodes_a[j])],
-                        az_deg=float((az[j] + rng.normal(0, sigma_az_deg)) % 360), sigma_az_deg=sigma_az_deg,
-                        el_deg=None if sigma_el_deg is None else float(np.clip(el[j] + rng.normal(0, sigma_el_deg), -90, 90)),
-                        sigma_el_deg=sigma_el_deg, class_hint=class_hint,
-                    )  # fmt: skip
+                        t=float(trcv[j]),
+                        sensor=node_ids[int(nodes_a[j])],
+                        az_deg=float((az[j] + rng.normal(0, sigma_az_deg)) % 360),
+                        sigma_az_deg=sigma_az_deg,
+                        el_deg=None
+                        if sigma_el_deg is None
+                        else float(np.clip(el[j] + rng.normal(0, sigma_el_deg), -90, 90)),
+                        sigma_el_deg=sigma_el_deg,
+                        class_hint=class_hint,
+                    )
                 )
     return out
 
@@ -229,7 +247,11 @@ def adsb_reports(
         for tgt, icao in zip(targets, icaos, strict=True):
             p = truth.pos[i, tgt] + rng.normal(0, sigma_m, 3)
             lat, lon, h = frame.to_geodetic(p[0], p[1], p[2])
-            out.append(AdsbReport(t=float(truth.t[i]), sensor=sensor, icao=icao, lat=float(lat), lon=float(lon), alt_m=float(h)))
+            out.append(
+                AdsbReport(
+                    t=float(truth.t[i]), sensor=sensor, icao=icao, lat=float(lat), lon=float(lon), alt_m=float(h)
+                )
+            )
     return out
 
 

@@ -135,6 +135,32 @@ class TrackerSummary:
         }
 
 
+@dataclass(slots=True)
+class _BearingBuffer:
+    """Unassigned acoustic bearings of the last few seconds, waiting for a multi-node fix."""
+
+    t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    node: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    az: FloatArray = field(default_factory=lambda: np.zeros(0))
+    el: FloatArray = field(default_factory=lambda: np.zeros(0))
+    has_el: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    sig: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    def add(
+        self, t: FloatArray, node: IntArray, az: FloatArray, el: FloatArray, has: BoolArray, sig: FloatArray
+    ) -> None:
+        self.t = np.concatenate([self.t, t])
+        self.node = np.concatenate([self.node, node])
+        self.az = np.concatenate([self.az, az])
+        self.el = np.concatenate([self.el, el])
+        self.has_el = np.concatenate([self.has_el, has])
+        self.sig = np.concatenate([self.sig, sig])
+
+    def keep(self, m: BoolArray) -> None:
+        self.t, self.node, self.az, self.el = self.t[m], self.node[m], self.az[m], self.el[m]
+        self.has_el, self.sig = self.has_el[m], self.sig[m]
+
+
 class _Group:
     """Reports of one measurement kind and dimension within a frame."""
 
@@ -193,13 +219,7 @@ class Tracker:
         self._rcs: dict[int, float] = {}
         self._hint: dict[int, str] = {}
         self._clock: float | None = None
-        # unassigned bearing buffer
-        self._bt = np.zeros(0)
-        self._bn = np.zeros(0, dtype=np.int64)
-        self._baz = np.zeros(0)
-        self._bel = np.zeros(0)
-        self._bhas = np.zeros(0, dtype=bool)
-        self._bsig = np.zeros((0, 2))
+        self._buf = _BearingBuffer()
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
@@ -275,7 +295,9 @@ class Tracker:
         speed = np.linalg.norm(xc[:, 3:5], axis=1)
         probs = self.classes.probabilities(self.evidence[idx], speed, self.coop[idx])
         stale = t - self.t_last[idx]
-        quality = np.clip(np.minimum(self.hits[idx] / 10.0, 1.0) * np.exp(-np.maximum(stale, 0) / self.cfg.coast_s), 0, 1)
+        quality = np.clip(
+            np.minimum(self.hits[idx] / 10.0, 1.0) * np.exp(-np.maximum(stale, 0) / self.cfg.coast_s), 0, 1
+        )
         out = []
         for k, i in enumerate(idx):
             top = np.argsort(-probs[k])[:4]
@@ -287,7 +309,7 @@ class Tracker:
                     lon=float(lon[k]),
                     alt_m=float(alt[k]),
                     vel_enu_mps=(float(vel[k, 0]), float(vel[k, 1]), float(vel[k, 2])),
-                    cov_pos_enu_m2=tuple(tuple(float(v) for v in row) for row in cov[k]),
+                    cov_pos_enu_m2=tuple((float(r[0]), float(r[1]), float(r[2])) for r in cov[k]),
                     status="coasting" if stale[k] > 3.0 else "confirmed",
                     cls={self.classes.names[j]: float(probs[k, j]) for j in top if probs[k, j] > 0.01},
                     sensors=tuple(sorted(self.sites.ids[s] for s in self.sensors[i])),
@@ -310,8 +332,17 @@ class Tracker:
 
     # ------------------------------------------------------------------ track store
     def _append(
-        self, x: FloatArray, p: FloatArray, t: FloatArray, *, born: int, confirmed: bool, sensors: list[set[int]]
+        self,
+        x: FloatArray,
+        p: FloatArray,
+        t: FloatArray,
+        *,
+        born: int,
+        confirmed: bool,
+        sensors: list[set[int]],
+        t_received: FloatArray | None = None,
     ) -> IntArray:
+        """Add tracks with states at ``t``; ``t_received`` (default ``t``) starts their confirmation clock."""
         k = x.shape[0]
         if k == 0:
             return np.zeros(0, dtype=np.int64)
@@ -322,8 +353,9 @@ class Tracker:
         self.p = np.concatenate([self.p, np.repeat(p[:, None], self.m, axis=1)])
         self.mu = np.concatenate([self.mu, np.tile(self.mu0, (k, 1))])
         self.t = np.concatenate([self.t, t])
-        self.t_init = np.concatenate([self.t_init, t])
-        self.t_last = np.concatenate([self.t_last, t])
+        tr = t if t_received is None else t_received
+        self.t_init = np.concatenate([self.t_init, tr])
+        self.t_last = np.concatenate([self.t_last, tr])
         self.hits = np.concatenate([self.hits, np.ones(k, dtype=np.int64)])
         self.confirmed = np.concatenate([self.confirmed, np.full(k, confirmed)])
         self.coop = np.concatenate([self.coop, np.zeros(k, dtype=bool)])
@@ -422,7 +454,9 @@ class Tracker:
             rr = np.zeros((len(rowsb), dim, dim))
             rr[:, np.arange(dim), np.arange(dim)] = sg**2
             b = MeasBatch("bearing", z, rr, st.pos[sens], st.rot[sens], self.c_sound)
-            groups.append(_Group("bearing", b, np.array([r.t for _, r in rowsb]), sens, np.array([i for i, _ in rowsb])))
+            groups.append(
+                _Group("bearing", b, np.array([r.t for _, r in rowsb]), sens, np.array([i for i, _ in rowsb]))
+            )
         if ads:
             sens = np.array([st.index[r.sensor] for _, r in ads], dtype=np.int64)
             e, n, u = st.frame.to_enu([r.lat for _, r in ads], [r.lon for _, r in ads], [r.alt_m for _, r in ads])
@@ -475,7 +509,9 @@ class Tracker:
                     loglik=log_likelihood(inn)[ok],
                     nu=[inn.nu[ok]],
                 )
-        assigned, ambiguous_reports, pseudo = gnn_assign(pairs, n_reports=n_rep, n_sensors=len(self.sites), jpda=self.cfg.jpda)
+        assigned, ambiguous_reports, pseudo = gnn_assign(
+            pairs, n_reports=n_rep, n_sensors=len(self.sites), jpda=self.cfg.jpda
+        )
         used = np.zeros(n_rep, dtype=bool)
         if assigned.size:
             used[pairs.rid[assigned]] = True
@@ -515,19 +551,18 @@ class Tracker:
         ut = trk[first]
         self.hits[ut] += 1
         np.maximum.at(self.t_last, trk, tt)
-        sens_of = np.concatenate([groups[int(g)].sensor[[int(lo)]] for g, lo in zip(grp, loc, strict=True)])
-        for i, s in set(zip(trk.tolist(), sens_of.tolist(), strict=True)):
-            self.sensors[i].add(s)
-        for gi, g in enumerate(groups):
+        sens_of = np.zeros(trk.size, dtype=np.int64)
+        for gi, grp_i in enumerate(groups):
             sel = grp == gi
             if not sel.any():
                 continue
-            if g.kind == "radar":
-                continue
-            if g.kind == "position":
+            sens_of[sel] = grp_i.sensor[loc[sel]]
+            if grp_i.kind == "position":
                 self.coop[trk[sel]] = True
                 for i, lo in zip(trk[sel], loc[sel], strict=True):
-                    self.icao[int(i)] = self._adsb_icao[int(g.rid[int(lo)])]
+                    self.icao[int(i)] = self._adsb_icao[int(grp_i.rid[int(lo)])]
+        for i, s in set(zip(trk.tolist(), sens_of.tolist(), strict=True)):
+            self.sensors[i].add(s)
         self._evidence(trk, grp, loc, groups)
 
     def _evidence(self, trk: IntArray, grp: IntArray, loc: IntArray, groups: list[_Group]) -> None:
@@ -563,9 +598,7 @@ class Tracker:
                 r = np.zeros((f.size, 4, 4))
                 r[:, : b.dim, : b.dim] = b.r[f]
                 x, p = radar_initial_state(z, r, b.site[f], b.rot[f], has_rr, cfg.init_speed_sigma_mps)
-                new = self._append(
-                    x, p, g.t[f], born=0, confirmed=False, sensors=[{int(s)} for s in g.sensor[f]]
-                )
+                new = self._append(x, p, g.t[f], born=0, confirmed=False, sensors=[{int(s)} for s in g.sensor[f]])
                 self._evidence(new, np.zeros(f.size, dtype=np.int64), f, [g])
             elif g.kind == "position":
                 f = np.flatnonzero(free)
@@ -586,24 +619,17 @@ class Tracker:
                 sig[:, 0] = np.sqrt(b.r[f, 0, 0])
                 if b.dim == 2:
                     sig[:, 1] = np.sqrt(b.r[f, 1, 1])
-                self._bt = np.concatenate([self._bt, g.t[f]])
-                self._bn = np.concatenate([self._bn, g.sensor[f]])
-                self._baz = np.concatenate([self._baz, b.z[f, 0]])
-                self._bel = np.concatenate([self._bel, el])
-                self._bhas = np.concatenate([self._bhas, has])
-                self._bsig = np.concatenate([self._bsig, sig])
-        keep = self._bt >= tf - cfg.bearing_window_s
-        self._bt, self._bn, self._baz, self._bel, self._bhas, self._bsig = (
-            a[keep] for a in (self._bt, self._bn, self._baz, self._bel, self._bhas, self._bsig)
-        )
-        if self._bt.size >= cfg.bearing_min_nodes:
+                self._buf.add(g.t[f], g.sensor[f], b.z[f, 0], el, has, sig)
+        self._buf.keep(self._buf.t >= tf - cfg.bearing_window_s)
+        bf = self._buf
+        if bf.t.size >= cfg.bearing_min_nodes:
             fixes = bearing_fixes(
-                t=self._bt,
-                node=self._bn,
-                az=self._baz,
-                el=self._bel,
-                has_el=self._bhas,
-                sig=self._bsig,
+                t=bf.t,
+                node=bf.node,
+                az=bf.az,
+                el=bf.el,
+                has_el=bf.has_el,
+                sig=bf.sig,
                 site=self.sites.pos,
                 rot=self.sites.rot,
                 max_range_m=cfg.acoustic_range_m,
@@ -612,23 +638,28 @@ class Tracker:
                 c_sound=self.c_sound,
             )
             if fixes:
-                k = len(fixes)
-                x = np.zeros((k, 6))
-                p = np.zeros((k, 6, 6))
+                nf = len(fixes)
+                x = np.zeros((nf, 6))
+                p = np.zeros((nf, 6, 6))
                 for i, fx in enumerate(fixes):
                     x[i, :3] = fx.pos
                     p[i, :3, :3] = fx.cov + np.eye(3) * 25.0
                     p[i, 3:, 3:] = np.eye(3) * cfg.init_speed_sigma_mps**2
                     p[i, 5, 5] = 5.0**2
                 tt = np.array([fx.t for fx in fixes])
-                self._append(x, p, tt, born=1, confirmed=False, sensors=[{int(s) for s in fx.nodes} for fx in fixes])
-                used_b = np.zeros(self._bt.size, dtype=bool)
+                self._append(
+                    x,
+                    p,
+                    tt,
+                    born=1,
+                    confirmed=False,
+                    sensors=[{int(s) for s in fx.nodes} for fx in fixes],
+                    t_received=np.full(nf, tf),
+                )
+                used_b = np.zeros(bf.t.size, dtype=bool)
                 for fx in fixes:
                     used_b[fx.reports] = True
-                keep = ~used_b
-                self._bt, self._bn, self._baz, self._bel, self._bhas, self._bsig = (
-                    a[keep] for a in (self._bt, self._bn, self._baz, self._bel, self._bhas, self._bsig)
-                )
+                bf.keep(~used_b)
 
     def _manage(self, tf: float) -> None:
         cfg = self.cfg
@@ -677,9 +708,7 @@ class Tracker:
 
     def _side_data(self, reps: list[Report]) -> None:
         self._adsb_icao = {i: r.icao for i, r in enumerate(reps) if isinstance(r, AdsbReport)}
-        self._rcs = {
-            i: r.rcs_dbsm for i, r in enumerate(reps) if isinstance(r, RadarReport) and r.rcs_dbsm is not None
-        }
+        self._rcs = {i: r.rcs_dbsm for i, r in enumerate(reps) if isinstance(r, RadarReport) and r.rcs_dbsm is not None}
         self._hint = {i: r.class_hint for i, r in enumerate(reps) if isinstance(r, BearingReport) and r.class_hint}
 
 
