@@ -83,13 +83,23 @@ def gnn_assign(
     g = coo_matrix((np.ones(pairs.size), (slot, ns + pairs.rid)), shape=(ns + n_reports, ns + n_reports))
     _, lab = connected_components(g, directed=False)
     comp = lab[slot]
-    cnt = np.bincount(comp, minlength=int(lab.max()) + 1)
-    single = cnt[comp] == 1
-    assigned = [np.flatnonzero(single)]
+    ncomp = int(lab.max()) + 1
+    cnt = np.bincount(comp, minlength=ncomp)
+    # slots and reports per component: where either is 1, the best single pair is the optimal assignment
+    n_slots = np.bincount(lab[np.unique(slot)], minlength=ncomp)
+    n_reps = np.bincount(lab[ns + np.unique(pairs.rid)], minlength=ncomp)
+    simple = (n_slots[comp] == 1) | (n_reps[comp] == 1)
+    assigned = []
+    sp = np.flatnonzero(simple)
+    if sp.size:
+        o = sp[np.lexsort((-pairs.benefit[sp], comp[sp]))]
+        first = np.ones(o.size, dtype=bool)
+        first[1:] = comp[o][1:] != comp[o][:-1]
+        assigned.append(o[first])
     ambiguous: list[IntArray] = []
     pseudo: dict[int, tuple[FloatArray, FloatArray]] = {}
-    multi = np.flatnonzero(~single)
-    if multi.size:
+    multi = np.flatnonzero(~simple)
+    if cnt.size and multi.size:
         order = multi[np.argsort(comp[multi], kind="stable")]
         cs = comp[order]
         cuts = np.flatnonzero(np.diff(cs)) + 1
@@ -104,12 +114,11 @@ def gnn_assign(
             lut = {(int(a), int(b)): int(p) for a, b, p in zip(sl, rl, block, strict=True)}
             chosen = np.array([lut[(int(a), int(b))] for a, b in zip(ri[ok], ci[ok], strict=True)], dtype=np.int64)
             assigned.append(chosen)
-            if us.size >= 2 and ur.size >= 2:
-                ambiguous.append(pairs.rid[block])
-                if jpda:
-                    _cheap_jpda(block, sl, rl, chosen, pairs, nus, clutter_like, pseudo)
+            ambiguous.append(pairs.rid[block])
+            if jpda:
+                _cheap_jpda(block, sl, rl, chosen, pairs, nus, clutter_like, pseudo)
     amb = np.unique(np.concatenate(ambiguous)) if ambiguous else empty_i
-    return np.concatenate(assigned), amb, pseudo
+    return (np.concatenate(assigned) if assigned else empty_i), amb, pseudo
 
 
 def _cheap_jpda(

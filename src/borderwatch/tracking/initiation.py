@@ -111,6 +111,12 @@ def triangulate(
     return p, cov
 
 
+def _chi2_99(dof: int) -> float:
+    """99th percentile of chi-square (Wilson–Hilferty approximation, < 1 % error for dof ≥ 1)."""
+    z = 2.326
+    return float(dof * (1 - 2 / (9 * dof) + z * np.sqrt(2 / (9 * dof))) ** 3)
+
+
 @dataclass(frozen=True, slots=True)
 class BearingFix:
     pos: FloatArray
@@ -170,13 +176,19 @@ def bearing_fixes(
     elh = has_el[i]
     up[elh] = origin[i[elh], 2] + a[elh] * np.tan(el[i[elh]])
     pts[:, 2] = up
+    elh_pt = elh
     # support: bearings of other nodes passing through each intersection
     sdm = cKDTree(pts[:, :2]).sparse_distance_matrix(tree, max_range_m, output_type="ndarray")
     k, b = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
     dl = np.einsum("kij,kj->ki", rot[node[b]], pts[k] - origin[b])
     az_p = np.mod(np.arctan2(dl[:, 0], dl[:, 1]), 2 * np.pi)
     res = np.abs((az[b] - az_p + np.pi) % (2 * np.pi) - np.pi) / sig[b, 0]
-    good = res < gate_sigma
+    # elevation consistency where both the supporter and the intersection have one (height is rough: 150 m)
+    el_p = np.arctan2(dl[:, 2], np.hypot(dl[:, 0], dl[:, 1]))
+    rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
+    el_sig = np.hypot(sig[b, 1], 150.0 / rh)
+    el_res = np.where(has_el[b] & elh_pt[k], np.abs(el[b] - el_p) / el_sig, 0.0)
+    good = (res < gate_sigma) & (el_res < gate_sigma)
     k, b, res = k[good], b[good], res[good]
     if k.size == 0:
         return []
@@ -218,6 +230,22 @@ def bearing_fixes(
             x0 = pts[c].copy()
             x0[2] = default_up_m
             pos, cov = triangulate(site[node[sel]], rot[node[sel]], zall[sel], sig[sel], x0, use_el=False)
+        # a ghost (bearings of different targets) leaves inconsistent residuals: test them
+        xs = np.zeros((sel.size, 6))
+        xs[:, :3] = pos
+        dd = 2 if use_el else 1
+        zh, _ = predict(
+            xs, MeasBatch("bearing", zall[sel, :dd], np.zeros((sel.size, dd, dd)), site[node[sel]], rot[node[sel]])
+        )
+        nu = innovation(
+            zall[sel, :dd],
+            zh,
+            MeasBatch("bearing", zall[sel, :dd], np.zeros((sel.size, dd, dd)), site[node[sel]], rot[node[sel]]),
+        )
+        chi = float(np.sum((nu / sig[sel, :dd]) ** 2))
+        dof = sel.size * dd - (3 if use_el else 2)
+        if dof > 0 and chi > _chi2_99(dof):
+            continue
         dist = np.linalg.norm(pos - site[node[sel]], axis=1)
         if not np.all(np.isfinite(pos)) or dist.max() > 1.5 * max_range_m:
             continue

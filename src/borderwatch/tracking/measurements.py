@@ -5,8 +5,8 @@ Kinds of measurement vector (angles in radians, azimuth clockwise from the site'
 * ``radar``:  ``[range, az, el]`` or ``[range, az, el, rr]``
 * ``bearing``: ``[az]`` or ``[az, el]`` — acoustic, with the **sound delay**: the sound received at ``t`` left
   the target at ``t − τ``, ``τ = |p(t − τ) − s| / c``. With a state at the reception time the emitting position is
-  ``p − v τ``; τ is found by fixed-point iteration (two steps converge to < 1 mm at drone speeds) and held fixed
-  in the Jacobian, whose velocity block is then ``−τ ∂h/∂p``. No retrodiction buffer is needed.
+  ``p − v τ``; τ solves a quadratic in closed form and the Jacobian includes its implicit derivative. No
+  retrodiction buffer is needed: the update is made on the state at the reception time.
 * ``position``: ``[e, n, u]`` in the tracker frame (ADS-B).
 """
 
@@ -71,14 +71,20 @@ def _angles(d: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArr
     return az, el, r, rh, j
 
 
-def sound_delay(x: FloatArray, site: FloatArray, c: float, iterations: int = 3) -> FloatArray:
-    """Propagation delay τ (s) from the state's position to the site, solving τ = |p − vτ − s| / c."""
+def sound_delay(x: FloatArray, site: FloatArray, c: float) -> FloatArray:
+    """Propagation delay τ (s) from the state's position to the site: the root of ``|p − vτ − s| = cτ``.
+
+    Closed form of the quadratic ``(c² − |v|²)τ² + 2(d·v)τ − |d|² = 0`` with ``d = p − s`` (exact for a
+    constant-velocity target; needs |v| < c).
+    """
     if c <= 0:
         return np.zeros(x.shape[0])
-    dp = x[:, :3] - site
-    tau: FloatArray = np.linalg.norm(dp, axis=1) / c
-    for _ in range(iterations):
-        tau = np.linalg.norm(dp - x[:, 3:] * tau[:, None], axis=1) / c
+    d = x[:, :3] - site
+    v = x[:, 3:]
+    a = np.maximum(c * c - np.einsum("ki,ki->k", v, v), 1.0)
+    b = np.einsum("ki,ki->k", d, v)
+    dd = np.einsum("ki,ki->k", d, d)
+    tau: FloatArray = (-b + np.sqrt(b * b + a * dd)) / a
     return tau
 
 
@@ -91,13 +97,23 @@ def predict(x: FloatArray, b: MeasBatch) -> tuple[FloatArray, FloatArray]:
         return x[:, :3].copy(), h
     if b.kind == "bearing":
         tau = sound_delay(x, b.site, b.c_sound)
-        dp = x[:, :3] - x[:, 3:] * tau[:, None] - b.site
+        v = x[:, 3:]
+        dp = x[:, :3] - v * tau[:, None] - b.site  # emission point relative to the site
         dl = np.einsum("kij,kj->ki", b.rot, dp)
         az, el, _, _, j = _angles(dl)
-        jg = j @ b.rot  # (k, 3, 3) rows: range, az, el wrt tracker-frame position
+        jg = (j @ b.rot)[:, 1 : 1 + d]  # (k, d, 3): az, el wrt the emission point in tracker axes
         zh = np.stack([az, el], -1)[:, :d]
-        h[:, :, :3] = jg[:, 1 : 1 + d]
-        h[:, :, 3:] = -tau[:, None, None] * jg[:, 1 : 1 + d]
+        if b.c_sound > 0:
+            # implicit derivative of τ: dτ/dp = e/(e·v + c²τ), dτ/dv = −τ dτ/dp, e = emission point − site
+            den = np.einsum("ki,ki->k", dp, v) + b.c_sound**2 * tau
+            dtp = dp / den[:, None]
+            eye = np.eye(3)[None]
+            dq_dp = eye - v[:, :, None] * dtp[:, None, :]
+            dq_dv = -tau[:, None, None] * eye + tau[:, None, None] * v[:, :, None] * dtp[:, None, :]
+            h[:, :, :3] = jg @ dq_dp
+            h[:, :, 3:] = jg @ dq_dv
+        else:
+            h[:, :, :3] = jg
         return zh, h
     # radar
     dp = x[:, :3] - b.site

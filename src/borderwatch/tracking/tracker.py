@@ -54,11 +54,12 @@ class TrackerConfig:
     frame_s: float = 0.5
     gate_prob: float = 0.9995
     gate_m: float = 2500.0
-    acoustic_range_m: float = 6000.0
+    acoustic_range_m: float = 4000.0
     init_speed_sigma_mps: float = 40.0
     confirm_hits: int = 3
     confirm_window_s: float = 8.0
-    confirm_min_sensors_bearing: int = 2
+    confirm_min_sensors_bearing: int = 3
+    confirm_hits_bearing: int = 5
     tentative_coast_s: float = 4.0
     coast_s: float = 15.0
     max_pos_sigma_m: float = 2000.0
@@ -66,7 +67,8 @@ class TrackerConfig:
     bearing_min_nodes: int = 3
     default_up_m: float = 300.0
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
-    merge_m: float = 200.0
+    merge_m: float = 1000.0
+    merge_d2: float = 16.8
     max_lag_s: float = 60.0
     max_lead_s: float = 60.0
     jpda: bool = True
@@ -472,7 +474,7 @@ class Tracker:
             pos, _ = radar_to_enu(g.batch.z[:, 0], g.batch.z[:, 1], g.batch.z[:, 2], g.batch.site, g.batch.rot)
             return pos, self.cfg.gate_m
         if g.kind == "bearing":
-            return g.batch.site, self.cfg.acoustic_range_m + self.cfg.gate_m
+            return g.batch.site, self.cfg.acoustic_range_m + 500.0
         return g.batch.z, self.cfg.gate_m
 
     def _process(self, reps: list[Report]) -> None:
@@ -485,12 +487,28 @@ class Tracker:
             xc, pc = self.combined()
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             tree = cKDTree(ext)
+            pos_sig = np.sqrt(np.trace(pc[:, :3, :3], axis1=1, axis2=2)) + 50.0 * np.abs(tf - self.t)
+            tau_max = (self.cfg.acoustic_range_m / self.c_sound) if self.c_sound > 0 else 0.0
             for gi, g in enumerate(groups):
                 q, radius = self._query_points(g)
                 sdm = cKDTree(q).sparse_distance_matrix(tree, radius, output_type="ndarray")
                 if sdm.size == 0:
                     continue
                 loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+                if g.kind == "bearing":
+                    # a bearing says little about a point's existence: tentative radar tracks (often clutter)
+                    # are confirmed by plots only
+                    ok0 = self.confirmed[trk] | (self.born[trk] == 1)
+                    loc, trk = loc[ok0], trk[ok0]
+                    # cheap azimuth pre-gate before the full innovation
+                    dl = np.einsum("kij,kj->ki", g.batch.rot[loc], ext[trk] - g.batch.site[loc])
+                    rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
+                    daz = np.abs((g.batch.z[loc, 0] - np.arctan2(dl[:, 0], dl[:, 1]) + np.pi) % (2 * np.pi) - np.pi)
+                    slack = 4.0 * np.sqrt(g.batch.r[loc, 0, 0]) + (4.0 * pos_sig[trk] + 60.0 * tau_max) / rh
+                    ok1 = daz < slack
+                    loc, trk = loc[ok1], trk[ok1]
+                    if loc.size == 0:
+                        continue
                 xp, pp = predict_cv(xc[trk], pc[trk], g.t[loc] - self.t[trk], self.cfg.gating_q, 0.1)
                 inn = innovate(xp, pp, g.batch.take(loc))
                 ok = inn.d2 < self._gate[g.batch.dim]
@@ -668,7 +686,7 @@ class Tracker:
         nsens = np.array([len(s) for s in self.sensors])
         can = (
             ~self.confirmed
-            & (self.hits >= cfg.confirm_hits)
+            & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
             & ((self.born != 1) | (nsens >= cfg.confirm_min_sensors_bearing))
         )
         if can.any():
@@ -683,16 +701,17 @@ class Tracker:
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
         keep = ~drop
-        # merge duplicates: nearby tracks with consistent states; keep the one with more hits
+        # merge duplicates: tracks whose position and velocity agree within their joint uncertainty (the same
+        # target started twice, e.g. by two radars in one frame); keep the one with more support
         if self.id.size > 1:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             pr = cKDTree(ext).query_pairs(cfg.merge_m, output_type="ndarray")
             if pr.size:
                 i, j = pr[:, 0], pr[:, 1]
-                dv = xc[i, 3:] - xc[j, 3:]
-                pv = pc[i, 3:, 3:] + pc[j, 3:, 3:]
-                d2 = np.einsum("ki,kij,kj->k", dv, np.linalg.inv(pv), dv)
-                same = d2 < 9.0
+                dx = np.concatenate([ext[i] - ext[j], xc[i, 3:] - xc[j, 3:]], axis=1)
+                pj = pc[i] + pc[j]
+                d2 = np.einsum("ki,kij,kj->k", dx, np.linalg.inv(pj), dx)
+                same = d2 < cfg.merge_d2
                 for a, b in zip(i[same], j[same], strict=True):
                     if not (keep[a] and keep[b]):
                         continue

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import numpy as np
+
+from borderwatch.tracking.association import Pairs, gnn_assign
+
+
+def _pairs(trk: list[int], rid: list[int], benefit: list[float]) -> Pairs:
+    k = len(trk)
+    return Pairs.empty().extend(
+        trk=np.array(trk), rid=np.array(rid), group=np.zeros(k, dtype=np.int64), local=np.array(rid),
+        slot_sensor=np.zeros(k, dtype=np.int64), t=np.zeros(k), d2=10 - np.array(benefit),
+        benefit=np.array(benefit, dtype=float), loglik=-(10 - np.array(benefit, dtype=float)) / 2,
+        nu=[np.array([[b] for b in benefit], dtype=float)],
+    )  # fmt: skip
+
+
+def test_global_optimum_not_greedy() -> None:
+    # greedy would give track 0 report 0 (9) and leave track 1 with nothing; optimum is 8 + 8
+    p = _pairs([0, 0, 1], [0, 1, 0], [9.0, 8.0, 8.0])
+    a, amb, pseudo = gnn_assign(p, n_reports=2, n_sensors=1, jpda=False)
+    chosen = {(int(p.trk[i]), int(p.rid[i])) for i in a}
+    assert chosen == {(0, 1), (1, 0)}
+    assert set(amb.tolist()) == {0, 1}
+    assert pseudo == {}
+
+
+def test_separate_components_and_single_best() -> None:
+    p = _pairs([0, 0, 5], [0, 1, 2], [3.0, 7.0, 1.0])
+    a, amb, _ = gnn_assign(p, n_reports=3, n_sensors=1)
+    chosen = {(int(p.trk[i]), int(p.rid[i])) for i in a}
+    assert chosen == {(0, 1), (5, 2)}
+    assert amb.size == 0
+
+
+def test_jpda_pseudo_measurement_for_crossing_tracks() -> None:
+    p = _pairs([0, 0, 1, 1], [0, 1, 0, 1], [9.0, 8.5, 8.5, 9.0])
+    a, _, pseudo = gnn_assign(p, n_reports=2, n_sensors=1, jpda=True)
+    assert len(a) == 2
+    assert len(pseudo) == 2
+    for off, spread in pseudo.values():
+        assert off.shape == (1,)
+        assert spread[0, 0] > 0
