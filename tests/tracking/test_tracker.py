@@ -37,7 +37,7 @@ def test_radar_tracks_every_target_with_clutter() -> None:
     trk = Tracker(sites, sites=tab)
     for sc in scans:
         trk.feed_many(sc)
-    ids, pos = trk.confirmed_enu(30.0)
+    _ids, pos = trk.confirmed_enu(30.0)
     g = gospa(truth.pos[-1], pos)
     assert len(g.assignment) == 10
     assert g.false <= 125000.0  # at most one false track
@@ -45,7 +45,7 @@ def test_radar_tracks_every_target_with_clutter() -> None:
 
 
 def test_adsb_identity_adopted_and_output_record() -> None:
-    rng, sites, tab, truth, scans = _radar_setup(3, seed=2)
+    rng, sites, _tab, truth, scans = _radar_setup(3, seed=2)
     ads = adsb_reports(truth, FRAME, [1], ["4ca1b2"], rng, period_s=2.0)
     reps = reception_order([r for sc in scans for r in sc], ads)
     est = [e for e in run_tracker(reps, sites) if not isinstance(e, TrackerSummary)]
@@ -79,7 +79,7 @@ def test_bearing_only_track_with_sound_delay() -> None:
 
 
 def test_bad_reports_are_counted_and_never_stop_the_tracker(tmp_path: Path) -> None:
-    _, sites, tab, truth, scans = _radar_setup(2, seed=3)
+    _, sites, _tab, _truth, scans = _radar_setup(2, seed=3)
     good = [r for sc in scans for r in sc]
     sens = tmp_path / "sensors.json"
     write_sensors(sites, sens)
