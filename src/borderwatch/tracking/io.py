@@ -26,6 +26,65 @@ from borderwatch.tracking.tracker import TrackEstimate
 
 FloatArray = NDArray[np.float64]
 
+_NUM3 = {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3}
+
+TRACK_LINE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "tracks.jsonl line",
+    "type": "object",
+    "required": ["t", "track", "lat", "lon", "alt_m", "vel_enu_mps", "cov_pos_enu_m2", "status", "class", "sensors",
+                 "cooperative"],
+    "properties": {
+        "t": {"type": "number", "description": "UTC epoch seconds, a multiple of the emit interval"},
+        "track": {"type": "string", "description": "track id, stable for the track's life: T<nnnnnn>"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "alt_m": {"type": "number", "description": "height above the WGS84 ellipsoid, m"},
+        "vel_enu_mps": {**_NUM3, "description": "velocity east, north, up at the track position, m/s"},
+        "cov_pos_enu_m2": {"type": "array", "items": _NUM3, "minItems": 3, "maxItems": 3,
+                           "description": "position covariance in the ENU axes at the track, m²"},
+        "status": {"enum": ["confirmed", "coasting"], "description": "coasting: no update for more than 3 s"},
+        "class": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+                  "description": "class probabilities (classes above 1 %, at most four)"},
+        "sensors": {"type": "array", "items": {"type": "string"}, "description": "ids of sensors that updated it"},
+        "cooperative": {"type": "boolean", "description": "matched an ADS-B aircraft"},
+        "icao": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
+        "quality": {"type": "number", "minimum": 0, "maximum": 1,
+                    "description": "track quality: support (hits) times freshness"},
+    },
+    "additionalProperties": False,
+}  # fmt: skip
+
+EVALUATION_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "evaluation.json",
+    "type": "object",
+    "required": ["times", "gospa", "id_switches", "id_switches_per_target", "targets", "targets_tracked",
+                 "time_to_track_mean_s", "time_to_track_s", "position_rmse_m"],
+    "properties": {
+        "times": {"type": "integer", "description": "truth times scored"},
+        "gospa": {
+            "type": "object",
+            "required": ["p", "c_m", "alpha", "mean_m", "localisation_mean_m2", "missed_mean_m2", "false_mean_m2"],
+            "properties": {
+                "p": {"const": 2}, "c_m": {"const": 500.0}, "alpha": {"const": 2},
+                "mean_m": {"type": "number"}, "localisation_mean_m2": {"type": "number"},
+                "missed_mean_m2": {"type": "number"}, "false_mean_m2": {"type": "number"},
+            },
+        },
+        "id_switches": {"type": "integer"},
+        "id_switches_per_target": {"type": "number"},
+        "targets": {"type": "integer"},
+        "targets_tracked": {"type": "integer"},
+        "time_to_track_mean_s": {"type": ["number", "null"]},
+        "time_to_track_s": {"type": "object", "additionalProperties": {"type": ["number", "null"]},
+                            "description": "per target: first assigned confirmed track − first detectable time"},
+        "position_rmse_m": {"type": ["number", "null"]},
+        "rejected_track_lines": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+    "additionalProperties": False,
+}  # fmt: skip
+
 #: default detection ranges (m) by sensor type when a site has no ``range_m``: assumption
 DEFAULT_RANGE_M = {"acoustic": 3000.0, "radar": 40000.0, "adsb": 250000.0}
 

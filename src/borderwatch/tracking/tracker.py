@@ -53,7 +53,7 @@ class TrackerConfig:
     sound_delay: bool = True
     frame_s: float = 0.5
     gate_prob: float = 0.9995
-    gate_m: float = 2500.0
+    gate_m: float = 1000.0
     acoustic_range_m: float = 4000.0
     init_speed_sigma_mps: float = 40.0
     confirm_hits: int = 3
@@ -417,48 +417,58 @@ class Tracker:
 
     # ------------------------------------------------------------------ frame
     def _groups(self, reps: list[Report]) -> tuple[list[_Group], list[Report]]:
+        """Columnar measurement groups (one pass over the report objects, then numpy)."""
         st = self.sites
-        rad: list[tuple[int, RadarReport]] = []
-        brg: list[tuple[int, BearingReport]] = []
+        idx = st.index
+        nan = np.nan
+        rad: list[tuple[float, ...]] = []
+        brg: list[tuple[float, ...]] = []
         ads: list[tuple[int, AdsbReport]] = []
         for i, r in enumerate(reps):
-            if isinstance(r, RadarReport):
-                rad.append((i, r))
-            elif isinstance(r, BearingReport):
-                brg.append((i, r))
+            if type(r) is RadarReport:
+                rad.append(
+                    (i, idx[r.sensor], r.t, r.range_m, r.az_deg, r.el_deg,
+                     nan if r.rr_mps is None or r.sigma_rr_mps is None else r.rr_mps,
+                     r.sigma_range_m, r.sigma_az_deg, r.sigma_el_deg, r.sigma_rr_mps or 1.0)
+                )  # fmt: skip
+            elif type(r) is BearingReport:
+                brg.append(
+                    (i, idx[r.sensor], r.t, r.az_deg, nan if r.el_deg is None or r.sigma_el_deg is None else r.el_deg,
+                     r.sigma_az_deg, r.sigma_el_deg or 1.0)
+                )  # fmt: skip
             else:
+                assert isinstance(r, AdsbReport)
                 ads.append((i, r))
         groups: list[_Group] = []
         d2r = np.pi / 180.0
-        for dim in (3, 4):
-            rows = [(i, r) for i, r in rad if (r.rr_mps is not None and r.sigma_rr_mps is not None) == (dim == 4)]
-            if not rows:
-                continue
-            sens = np.array([st.index[r.sensor] for _, r in rows], dtype=np.int64)
-            z = np.array(
-                [[r.range_m, r.az_deg * d2r, r.el_deg * d2r, r.rr_mps or 0.0] for _, r in rows], dtype=np.float64
-            )[:, :dim]
-            sg = np.array(
-                [[r.sigma_range_m, r.sigma_az_deg * d2r, r.sigma_el_deg * d2r, r.sigma_rr_mps or 1.0] for _, r in rows]
-            )[:, :dim]
-            rr = np.zeros((len(rows), dim, dim))
-            rr[:, np.arange(dim), np.arange(dim)] = sg**2
-            b = MeasBatch("radar", z, rr, st.pos[sens], st.rot[sens])
-            g = _Group("radar", b, np.array([r.t for _, r in rows]), sens, np.array([i for i, _ in rows]))
-            groups.append(g)
-        for dim in (1, 2):
-            rowsb = [(i, r) for i, r in brg if (r.el_deg is not None and r.sigma_el_deg is not None) == (dim == 2)]
-            if not rowsb:
-                continue
-            sens = np.array([st.index[r.sensor] for _, r in rowsb], dtype=np.int64)
-            z = np.array([[r.az_deg * d2r, (r.el_deg or 0.0) * d2r] for _, r in rowsb])[:, :dim]
-            sg = np.array([[r.sigma_az_deg * d2r, (r.sigma_el_deg or 1.0) * d2r] for _, r in rowsb])[:, :dim]
-            rr = np.zeros((len(rowsb), dim, dim))
-            rr[:, np.arange(dim), np.arange(dim)] = sg**2
-            b = MeasBatch("bearing", z, rr, st.pos[sens], st.rot[sens], self.c_sound)
-            groups.append(
-                _Group("bearing", b, np.array([r.t for _, r in rowsb]), sens, np.array([i for i, _ in rowsb]))
-            )
+        if rad:
+            a = np.array(rad, dtype=np.float64)
+            has = ~np.isnan(a[:, 6])
+            for dim, m in ((3, ~has), (4, has)):
+                if not m.any():
+                    continue
+                sub = a[m]
+                sens = sub[:, 1].astype(np.int64)
+                z = np.stack([sub[:, 3], sub[:, 4] * d2r, sub[:, 5] * d2r, sub[:, 6]], -1)[:, :dim]
+                sg = np.stack([sub[:, 7], sub[:, 8] * d2r, sub[:, 9] * d2r, sub[:, 10]], -1)[:, :dim]
+                rr = np.zeros((sub.shape[0], dim, dim))
+                rr[:, np.arange(dim), np.arange(dim)] = sg**2
+                b = MeasBatch("radar", z, rr, st.pos[sens], st.rot[sens])
+                groups.append(_Group("radar", b, sub[:, 2].copy(), sens, sub[:, 0].astype(np.int64)))
+        if brg:
+            a = np.array(brg, dtype=np.float64)
+            has = ~np.isnan(a[:, 4])
+            for dim, m in ((1, ~has), (2, has)):
+                if not m.any():
+                    continue
+                sub = a[m]
+                sens = sub[:, 1].astype(np.int64)
+                z = np.stack([sub[:, 3] * d2r, sub[:, 4] * d2r], -1)[:, :dim]
+                sg = np.stack([sub[:, 5] * d2r, sub[:, 6] * d2r], -1)[:, :dim]
+                rr = np.zeros((sub.shape[0], dim, dim))
+                rr[:, np.arange(dim), np.arange(dim)] = sg**2
+                b = MeasBatch("bearing", z, rr, st.pos[sens], st.rot[sens], self.c_sound)
+                groups.append(_Group("bearing", b, sub[:, 2].copy(), sens, sub[:, 0].astype(np.int64)))
         if ads:
             sens = np.array([st.index[r.sensor] for _, r in ads], dtype=np.int64)
             e, n, u = st.frame.to_enu([r.lat for _, r in ads], [r.lon for _, r in ads], [r.alt_m for _, r in ads])
@@ -487,8 +497,10 @@ class Tracker:
             xc, pc = self.combined()
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             tree = cKDTree(ext)
-            pos_sig = np.sqrt(np.trace(pc[:, :3, :3], axis1=1, axis2=2)) + 50.0 * np.abs(tf - self.t)
-            tau_max = (self.cfg.acoustic_range_m / self.c_sound) if self.c_sound > 0 else 0.0
+            # gating state: each track predicted once to the frame time; a pair shifts it by v·(t_report − tf)
+            xg, pg = predict_cv(xc, pc, tf - self.t, self.cfg.gating_q, 0.1)
+            vel_sig = np.sqrt(pc[:, 3, 3] + pc[:, 4, 4])
+            pos_sig = np.sqrt(pc[:, 0, 0] + pc[:, 1, 1]) + vel_sig * np.abs(tf - self.t)
             for gi, g in enumerate(groups):
                 q, radius = self._query_points(g)
                 sdm = cKDTree(q).sparse_distance_matrix(tree, radius, output_type="ndarray")
@@ -500,21 +512,32 @@ class Tracker:
                     # are confirmed by plots only
                     ok0 = self.confirmed[trk] | (self.born[trk] == 1)
                     loc, trk = loc[ok0], trk[ok0]
-                    # cheap azimuth pre-gate before the full innovation
-                    dl = np.einsum("kij,kj->ki", g.batch.rot[loc], ext[trk] - g.batch.site[loc])
+                    # cheap angle pre-gate before the full innovation, at the emission point p − v·r/c
+                    dpg = ext[trk] - g.batch.site[loc]
+                    tau = np.linalg.norm(dpg, axis=1) / self.c_sound if self.c_sound > 0 else np.zeros(loc.size)
+                    dpg -= xc[trk, 3:] * tau[:, None]
+                    dl = np.einsum("kij,kj->ki", g.batch.rot[loc], dpg)
                     rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
                     daz = np.abs((g.batch.z[loc, 0] - np.arctan2(dl[:, 0], dl[:, 1]) + np.pi) % (2 * np.pi) - np.pi)
-                    slack = 4.0 * np.sqrt(g.batch.r[loc, 0, 0]) + (4.0 * pos_sig[trk] + 60.0 * tau_max) / rh
+                    spread = (4.0 * pos_sig[trk] + 4.0 * vel_sig[trk] * tau) / rh
+                    slack = 4.0 * np.sqrt(g.batch.r[loc, 0, 0]) + spread
+                    if g.batch.dim == 2:
+                        dele = np.abs(g.batch.z[loc, 1] - np.arctan2(dl[:, 2], rh))
+                        daz = np.maximum(daz - slack, dele - 4.0 * np.sqrt(g.batch.r[loc, 1, 1]) - spread) + slack
                     ok1 = daz < slack
                     loc, trk = loc[ok1], trk[ok1]
                     if loc.size == 0:
                         continue
-                xp, pp = predict_cv(xc[trk], pc[trk], g.t[loc] - self.t[trk], self.cfg.gating_q, 0.1)
-                inn = innovate(xp, pp, g.batch.take(loc))
+                xp = xg[trk]
+                xp[:, :3] += xp[:, 3:] * (g.t[loc] - tf)[:, None]
+                inn = innovate(xp, pg[trk], g.batch.take(loc))
                 ok = inn.d2 < self._gate[g.batch.dim]
                 if not ok.any():
                     continue
-                bonus = np.where(self.confirmed[trk[ok]], 1.0, 0.0)
+                # score = log-likelihood ratio against a miss (up to a constant shared by the competitors of a
+                # report): a broad tentative track must not outbid a confirmed one just by its wide gate
+                bonus = np.where(self.confirmed[trk[ok]], 2.0, 0.0)
+                ll = log_likelihood(inn)[ok]
                 pairs = pairs.extend(
                     trk=trk[ok],
                     rid=g.rid[loc[ok]],
@@ -523,8 +546,8 @@ class Tracker:
                     slot_sensor=g.sensor[loc[ok]],
                     t=g.t[loc[ok]],
                     d2=inn.d2[ok],
-                    benefit=self._gate[g.batch.dim] - inn.d2[ok] + bonus,
-                    loglik=log_likelihood(inn)[ok],
+                    benefit=100.0 + 2.0 * ll + bonus,
+                    loglik=ll,
                     nu=[inn.nu[ok]],
                 )
         assigned, ambiguous_reports, pseudo = gnn_assign(
