@@ -36,3 +36,15 @@ def test_sound_delay_fixed_point() -> None:
     tau = sound_delay(x, np.zeros((1, 3)), c)[0]
     pe = x[0, :3] - x[0, 3:] * tau
     assert np.linalg.norm(pe) / c == pytest.approx(tau, abs=1e-9)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_inv_logdet_matches_numpy(d: int) -> None:
+    from borderwatch.tracking.measurements import inv_logdet
+
+    rng = np.random.default_rng(d)
+    a = rng.normal(size=(5, d, d))
+    s = a @ a.transpose(0, 2, 1) + np.eye(d) * 0.5
+    inv, ld = inv_logdet(s)
+    assert np.allclose(inv, np.linalg.inv(s))
+    assert np.allclose(ld, np.linalg.slogdet(s)[1])

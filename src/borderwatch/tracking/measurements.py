@@ -155,10 +155,42 @@ def innovate(x: FloatArray, p: FloatArray, b: MeasBatch) -> Innovation:
     zh, h = predict(x, b)
     nu = innovation(b.z, zh, b)
     s = h @ p @ h.transpose(0, 2, 1) + b.r
-    s_inv: FloatArray = np.asarray(np.linalg.inv(s), dtype=np.float64)
+    s_inv, logdet = inv_logdet(s)
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
-    _, logdet = np.linalg.slogdet(s)
     return Innovation(nu, s, s_inv, h, d2, logdet)
+
+
+def inv_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Inverses and log-determinants of stacked symmetric positive-definite (k, d, d) matrices; closed form
+    (adjugate) for d ≤ 3, which is several times faster than batched LAPACK calls on tiny matrices."""
+    d = s.shape[1]
+    if d == 1:
+        det = s[:, 0, 0]
+        inv = (1.0 / det)[:, None, None]
+    elif d == 2:
+        a, b_, c = s[:, 0, 0], s[:, 0, 1], s[:, 1, 1]
+        det = a * c - b_ * b_
+        inv = np.empty_like(s)
+        inv[:, 0, 0], inv[:, 1, 1] = c / det, a / det
+        inv[:, 0, 1] = inv[:, 1, 0] = -b_ / det
+    elif d == 3:
+        a, b_, c = s[:, 0, 0], s[:, 0, 1], s[:, 0, 2]
+        e, f, i = s[:, 1, 1], s[:, 1, 2], s[:, 2, 2]
+        c00 = e * i - f * f
+        c01 = c * f - b_ * i
+        c02 = b_ * f - c * e
+        det = a * c00 + b_ * c01 + c * c02
+        inv = np.empty_like(s)
+        inv[:, 0, 0] = c00 / det
+        inv[:, 0, 1] = inv[:, 1, 0] = c01 / det
+        inv[:, 0, 2] = inv[:, 2, 0] = c02 / det
+        inv[:, 1, 1] = (a * i - c * c) / det
+        inv[:, 1, 2] = inv[:, 2, 1] = (b_ * c - a * f) / det
+        inv[:, 2, 2] = (a * e - b_ * b_) / det
+    else:
+        inv = np.asarray(np.linalg.inv(s), dtype=np.float64)
+        return inv, np.asarray(np.linalg.slogdet(s)[1], dtype=np.float64)
+    return inv, np.log(np.maximum(det, 1e-300))
 
 
 def kalman_update(x: FloatArray, p: FloatArray, inn: Innovation) -> tuple[FloatArray, FloatArray]:

@@ -32,8 +32,8 @@ class ImmConfig:
 
     modes: tuple[MotionModel, ...] = (
         MotionModel("cv", 0.0, 0.3, 0.05),
-        MotionModel("ct+", np.radians(5.0), 1.0, 0.1),
-        MotionModel("ct-", -np.radians(5.0), 1.0, 0.1),
+        MotionModel("ct+", np.radians(3.0), 1.0, 0.1),  # standard-rate turn, 3°/s
+        MotionModel("ct-", -np.radians(3.0), 1.0, 0.1),
     )
     switch_per_s: float = 0.05
 

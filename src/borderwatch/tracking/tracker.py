@@ -62,6 +62,8 @@ class TrackerConfig:
     confirm_hits_bearing: int = 5
     tentative_coast_s: float = 4.0
     coast_s: float = 15.0
+    coast_min_s: float = 3.0
+    coast_intervals: float = 4.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
     bearing_min_nodes: int = 3
@@ -210,6 +212,7 @@ class Tracker:
         self.t_init = np.zeros(0)
         self.t_last = np.zeros(0)
         self.hits = np.zeros(0, dtype=np.int64)
+        self.dt_upd = np.zeros(0)
         self.confirmed = np.zeros(0, dtype=bool)
         self.coop = np.zeros(0, dtype=bool)
         self.born = np.zeros(0, dtype=np.int64)
@@ -359,6 +362,7 @@ class Tracker:
         self.t_init = np.concatenate([self.t_init, tr])
         self.t_last = np.concatenate([self.t_last, tr])
         self.hits = np.concatenate([self.hits, np.ones(k, dtype=np.int64)])
+        self.dt_upd = np.concatenate([self.dt_upd, np.ones(k)])
         self.confirmed = np.concatenate([self.confirmed, np.full(k, confirmed)])
         self.coop = np.concatenate([self.coop, np.zeros(k, dtype=bool)])
         self.born = np.concatenate([self.born, np.full(k, born, dtype=np.int64)])
@@ -374,7 +378,21 @@ class Tracker:
         if keep.all():
             return
         self.summary.tracks_deleted += int((~keep).sum())
-        for name in ("id", "x", "p", "mu", "t", "t_init", "t_last", "hits", "confirmed", "coop", "born", "evidence"):
+        for name in (
+            "id",
+            "x",
+            "p",
+            "mu",
+            "t",
+            "t_init",
+            "t_last",
+            "hits",
+            "dt_upd",
+            "confirmed",
+            "coop",
+            "born",
+            "evidence",
+        ):
             setattr(self, name, getattr(self, name)[keep])
         kk = np.flatnonzero(keep)
         self.icao = [self.icao[i] for i in kk]
@@ -487,6 +505,52 @@ class Tracker:
             return g.batch.site, self.cfg.acoustic_range_m + 500.0
         return g.batch.z, self.cfg.gate_m
 
+    def _bearing_candidates(
+        self, g: _Group, tree: cKDTree, ext: FloatArray, xc: FloatArray, pos_sig: FloatArray, vel_sig: FloatArray
+    ) -> tuple[IntArray, IntArray] | None:
+        """(report, track) candidates for bearings: tracks near each *node* (KD-tree, once per node), then a cheap
+        angle pre-gate at the emission point ``p − v·r/c`` for every report of that node."""
+        nodes, rep_node = np.unique(g.sensor, return_inverse=True)
+        sdm = cKDTree(self.sites.pos[nodes]).sparse_distance_matrix(
+            tree, self.cfg.acoustic_range_m + 500.0, output_type="ndarray"
+        )
+        if sdm.size == 0:
+            return None
+        ni, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+        # a bearing says little about a point's existence: tentative radar tracks (often clutter) take plots only
+        ok0 = self.confirmed[trk] | (self.born[trk] == 1)
+        ni, trk = ni[ok0], trk[ok0]
+        if ni.size == 0:
+            return None
+        o = np.argsort(ni, kind="stable")
+        ni, trk = ni[o], trk[o]
+        node = nodes[ni]
+        dpg = ext[trk] - self.sites.pos[node]
+        tau = np.linalg.norm(dpg, axis=1) / self.c_sound if self.c_sound > 0 else np.zeros(ni.size)
+        dpg -= xc[trk, 3:] * tau[:, None]
+        dl = np.einsum("kij,kj->ki", self.sites.rot[node], dpg)
+        rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
+        az_p = np.arctan2(dl[:, 0], dl[:, 1])
+        el_p = np.arctan2(dl[:, 2], rh)
+        spread = (4.0 * pos_sig[trk] + 4.0 * vel_sig[trk] * tau) / rh
+        # expand: every report × the candidate tracks of its node
+        cnt = np.bincount(ni, minlength=nodes.size)
+        start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+        rc = cnt[rep_node]
+        loc = np.repeat(np.arange(g.sensor.size), rc)
+        first = np.repeat(start[rep_node], rc)
+        off = np.arange(loc.size) - np.repeat(np.cumsum(rc) - rc, rc)
+        cand = first + off
+        b = g.batch
+        daz = np.abs((b.z[loc, 0] - az_p[cand] + np.pi) % (2 * np.pi) - np.pi)
+        slack = 4.0 * np.sqrt(b.r[loc, 0, 0]) + spread[cand]
+        ok = daz < slack
+        if b.dim == 2:
+            ok &= np.abs(b.z[loc, 1] - el_p[cand]) < 4.0 * np.sqrt(b.r[loc, 1, 1]) + spread[cand]
+        if not ok.any():
+            return None
+        return loc[ok], trk[cand[ok]]
+
     def _process(self, reps: list[Report]) -> None:
         self._side_data(reps)
         groups, reps = self._groups(reps)
@@ -502,32 +566,17 @@ class Tracker:
             vel_sig = np.sqrt(pc[:, 3, 3] + pc[:, 4, 4])
             pos_sig = np.sqrt(pc[:, 0, 0] + pc[:, 1, 1]) + vel_sig * np.abs(tf - self.t)
             for gi, g in enumerate(groups):
-                q, radius = self._query_points(g)
-                sdm = cKDTree(q).sparse_distance_matrix(tree, radius, output_type="ndarray")
-                if sdm.size == 0:
-                    continue
-                loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
                 if g.kind == "bearing":
-                    # a bearing says little about a point's existence: tentative radar tracks (often clutter)
-                    # are confirmed by plots only
-                    ok0 = self.confirmed[trk] | (self.born[trk] == 1)
-                    loc, trk = loc[ok0], trk[ok0]
-                    # cheap angle pre-gate before the full innovation, at the emission point p − v·r/c
-                    dpg = ext[trk] - g.batch.site[loc]
-                    tau = np.linalg.norm(dpg, axis=1) / self.c_sound if self.c_sound > 0 else np.zeros(loc.size)
-                    dpg -= xc[trk, 3:] * tau[:, None]
-                    dl = np.einsum("kij,kj->ki", g.batch.rot[loc], dpg)
-                    rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
-                    daz = np.abs((g.batch.z[loc, 0] - np.arctan2(dl[:, 0], dl[:, 1]) + np.pi) % (2 * np.pi) - np.pi)
-                    spread = (4.0 * pos_sig[trk] + 4.0 * vel_sig[trk] * tau) / rh
-                    slack = 4.0 * np.sqrt(g.batch.r[loc, 0, 0]) + spread
-                    if g.batch.dim == 2:
-                        dele = np.abs(g.batch.z[loc, 1] - np.arctan2(dl[:, 2], rh))
-                        daz = np.maximum(daz - slack, dele - 4.0 * np.sqrt(g.batch.r[loc, 1, 1]) - spread) + slack
-                    ok1 = daz < slack
-                    loc, trk = loc[ok1], trk[ok1]
-                    if loc.size == 0:
+                    got = self._bearing_candidates(g, tree, ext, xc, pos_sig, vel_sig)
+                    if got is None:
                         continue
+                    loc, trk = got
+                else:
+                    q, radius = self._query_points(g)
+                    sdm = cKDTree(q).sparse_distance_matrix(tree, radius, output_type="ndarray")
+                    if sdm.size == 0:
+                        continue
+                    loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
                 xp = xg[trk]
                 xp[:, :3] += xp[:, 3:] * (g.t[loc] - tf)[:, None]
                 inn = innovate(xp, pg[trk], g.batch.take(loc))
@@ -591,7 +640,10 @@ class Tracker:
         # bookkeeping
         ut = trk[first]
         self.hits[ut] += 1
+        prev = self.t_last[ut].copy()
         np.maximum.at(self.t_last, trk, tt)
+        gap = np.maximum(self.t_last[ut] - prev, 0.0)
+        self.dt_upd[ut] = 0.7 * self.dt_upd[ut] + 0.3 * gap
         sens_of = np.zeros(trk.size, dtype=np.int64)
         for gi, grp_i in enumerate(groups):
             sel = grp == gi
@@ -720,7 +772,7 @@ class Tracker:
         stale = tf - self.t_last
         drop = np.where(
             self.confirmed,
-            stale > cfg.coast_s,
+            stale > np.minimum(cfg.coast_s, np.maximum(cfg.coast_min_s, cfg.coast_intervals * self.dt_upd)),
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
         keep = ~drop
