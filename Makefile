@@ -24,6 +24,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 pytest: $(STAMP)
+	bash scripts/ensure_chromium.sh
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -228,6 +228,10 @@ def demo_cmd(
     console.print(f"  map:      {png.resolve()}")
 
 
+from borderwatch.cli_mobility import register as _register_mobility  # noqa: E402
+
+_register_mobility(app)
+
 from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
 
 _register_tracking(app)

@@ -291,7 +291,7 @@ def _apply(tr: Transformer, geom: BaseGeometry) -> BaseGeometry:
         xx, yy = tr.transform(x, y)
         return np.asarray(xx), np.asarray(yy)
 
-    return shapely.transform(geom, fn, interleaved=False)  # type: ignore[no-any-return,unused-ignore]
+    return shapely.transform(geom, fn, interleaved=False)
 
 
 def as_polygonal(geom: BaseGeometry) -> BaseGeometry:

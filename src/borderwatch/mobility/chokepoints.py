@@ -1,0 +1,229 @@
+"""Chokepoints: closure sites that separate the border's entry points from the interior objectives.
+
+Two models:
+
+* :func:`min_cut_sites` — the weighted minimum s–t cut (networkx max-flow) with capacity ``effort_m``
+  (lanes × closure width, m) on each edge: the least total closure width that cuts every corridor.
+* :func:`interdict_flow` — budgeted network-flow interdiction (Wood 1993) as a MILP solved by HiGHS through
+  :func:`scipy.optimize.milp`: choose sites within a budget (a number of sites, or metres of closure) to
+  minimise the flow that still gets through. With a budget equal to the min-cut value both models pick the
+  same set (tested on a hand-made network).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import networkx as nx
+import numpy as np
+import shapely
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from borderwatch.errors import InfeasibleError
+from borderwatch.mobility.corridors import EntryPoint, Objective, objective_nodes
+from borderwatch.mobility.network import Network
+
+_S, _T = "__S", "__T"
+#: a closure site sits this far along its edge from the border-side end (m)
+SITE_INSET_M = 3000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Chokepoint:
+    """One closure site on a network edge."""
+
+    id: str
+    kind: str  # road | rail
+    edge: tuple[int, int]  # (border-side node, interior-side node)
+    edge_id: str
+    cls: str
+    lanes: int
+    width_m: float
+    effort_m: float  # lanes × width_m: metres of obstacle line a closure needs
+    length_m: float
+    bridge: bool
+    lon: float
+    lat: float
+    border_km: float
+    segment: str
+    entries: tuple[str, ...]  # entry points whose corridors it cuts
+
+
+@dataclass(frozen=True, slots=True)
+class CutResult:
+    value_m: float  # total closure effort (m)
+    edges: list[tuple[int, int]]  # (source side, sink side)
+
+
+def min_cut_sites(
+    *, graph: nx.Graph, sources: Iterable[int], sinks: Iterable[int], capacity: str = "effort_m"
+) -> CutResult:
+    """Weighted minimum cut between node sets on an undirected graph.
+
+    Parameters
+    ----------
+    graph : undirected graph whose edges carry ``capacity``.
+    sources, sinks : node sets; nodes in both are ignored as sinks.
+    capacity : edge attribute used as cut cost (default ``effort_m``, metres of closure).
+
+    Returns
+    -------
+    CutResult with the cut value and the cut edges oriented (source side, sink side).
+    """
+    src = set(sources)
+    dst = set(sinks) - src
+    d = nx.DiGraph()
+    for u, v, data in graph.edges(data=True):
+        c = float(data[capacity])
+        d.add_edge(u, v, capacity=c)
+        d.add_edge(v, u, capacity=c)
+    for s in src:
+        d.add_edge(_S, s)  # no capacity attribute = infinite
+    for t in dst:
+        d.add_edge(t, _T)
+    if not src or not dst:
+        return CutResult(0.0, [])
+    value, (s_side, _) = nx.minimum_cut(d, _S, _T)
+    edges = [(u, v) for u, v in graph.edges if (u in s_side) != (v in s_side)]
+    edges = [(u, v) if u in s_side else (v, u) for u, v in edges]
+    return CutResult(float(value), sorted(edges))
+
+
+@dataclass(frozen=True, slots=True)
+class InterdictionResult:
+    edges: list[tuple[int, int]]
+    remaining_flow: float
+    budget_used: float
+    status: str
+
+
+def interdict_flow(
+    *,
+    graph: nx.Graph,
+    sources: Iterable[int],
+    sinks: Iterable[int],
+    budget: float,
+    capacity: str = "lanes",
+    cost: str | None = None,
+    time_limit_s: float = 10.0,
+) -> InterdictionResult:
+    """Budgeted maximum-flow interdiction (Wood 1993) as a MILP (HiGHS via scipy.optimize.milp).
+
+    Minimises the flow (in ``capacity`` units, e.g. lanes) that can still pass from ``sources`` to ``sinks``
+    after closing edges whose total ``cost`` stays within ``budget``. ``cost=None`` counts sites (budget = k).
+
+    Returns
+    -------
+    InterdictionResult: closed edges, remaining flow, budget used, HiGHS status message.
+    """
+    src = set(sources)
+    dst = set(sinks) - src
+    nodes = list(graph.nodes)
+    idx = {n: i for i, n in enumerate(nodes)}
+    edges = list(graph.edges)
+    n_n, n_e = len(nodes), len(edges)
+    # variables: alpha[n] (1 = sink side), beta[a] for 2 arcs per edge, gamma[e]
+    n_var = n_n + 2 * n_e + n_e
+    a0, b0, g0 = 0, n_n, n_n + 2 * n_e
+    c = np.zeros(n_var)
+    for k, e in enumerate(edges):
+        cap = float(graph.edges[e][capacity])
+        c[b0 + 2 * k] = cap
+        c[b0 + 2 * k + 1] = cap
+    rows = lil_matrix((2 * n_e + 1, n_var))
+    lo = np.zeros(2 * n_e + 1)
+    hi = np.full(2 * n_e + 1, np.inf)
+    for k, (u, v) in enumerate(edges):
+        for r, (i, j) in enumerate(((u, v), (v, u))):
+            row = 2 * k + r
+            rows[row, a0 + idx[i]] = 1.0
+            rows[row, a0 + idx[j]] = -1.0
+            rows[row, b0 + 2 * k + r] = 1.0
+            rows[row, g0 + k] = 1.0
+    for k, e in enumerate(edges):
+        rows[2 * n_e, g0 + k] = 1.0 if cost is None else float(graph.edges[e][cost])
+    lo[2 * n_e], hi[2 * n_e] = -np.inf, budget
+    lb = np.zeros(n_var)
+    ub = np.ones(n_var)
+    for s in src:
+        ub[a0 + idx[s]] = 0.0
+    for t in dst:
+        lb[a0 + idx[t]] = 1.0
+    if not src or not dst:
+        return InterdictionResult([], 0.0, 0.0, "nothing to separate")
+    res = milp(
+        c,
+        constraints=LinearConstraint(rows.tocsr(), lo, hi),
+        integrality=np.ones(n_var),
+        bounds=Bounds(lb, ub),
+        options={"time_limit": time_limit_s, "disp": False},
+    )
+    if res.x is None:
+        raise InfeasibleError(f"flow interdiction found no solution: {res.message}")
+    x = np.round(res.x)
+    picked = [edges[k] for k in range(n_e) if x[g0 + k] > 0.5]
+    alpha = {n: x[a0 + idx[n]] for n in nodes}
+    picked = [(u, v) if alpha[u] < alpha[v] else (v, u) for u, v in picked]
+    used = sum(1.0 if cost is None else float(graph.edges[e][cost]) for e in picked)
+    return InterdictionResult(sorted(picked), float(res.fun), used, str(res.message))
+
+
+def find_chokepoints(
+    *, network: Network, entries: dict[str, list[EntryPoint]], objs: dict[str, list[Objective]]
+) -> tuple[list[Chokepoint], dict[str, float]]:
+    """Minimum-effort closure sites per network kind, as :class:`Chokepoint` records.
+
+    Returns the sites (ids C01, C02, … road first, then rail) and the min-cut value (m) per kind.
+    """
+    out: list[Chokepoint] = []
+    values: dict[str, float] = {}
+    for kind in ("road", "rail"):
+        if kind not in entries:
+            continue
+        g = network.graph(kind)
+        ents = entries[kind]
+        cut = min_cut_sites(graph=g, sources=[e.node for e in ents], sinks=objective_nodes(objs[kind]))
+        values[kind] = cut.value_m
+        h = g.copy()
+        h.remove_edges_from(cut.edges)
+        comp = {n: i for i, cc in enumerate(nx.connected_components(h)) for n in cc}
+        by_comp: dict[int, list[str]] = {}
+        for e in ents:
+            by_comp.setdefault(comp[e.node], []).append(e.name)
+        sites = []
+        for u, v in cut.edges:
+            d = g.edges[u, v]
+            if d["bridge"] and d["bridge_lonlat"]:
+                lon, lat = d["bridge_lonlat"]
+            else:  # SITE_INSET_M in from the border-side end (or mid-edge on a short edge)
+                geom = d["geometry"]
+                ux, uy = g.nodes[u]["x"], g.nodes[u]["y"]
+                at_u = geom.project(shapely.Point(ux, uy)) < 0.5 * geom.length
+                f = min(0.5, SITE_INSET_M / max(geom.length, 1.0))
+                lon, lat = network.edge_lonlat(kind, u, v, at=f if at_u else 1.0 - f)
+            border_km = float(network.theatre.distance_to_border_m(lat, lon)[0]) / 1000.0
+            sites.append((u, v, d, float(lon), float(lat), border_km))
+        sites.sort(key=lambda s: (-s[4], s[3]))  # north to south
+        for u, v, d, lon, lat, border_km in sites:
+            out.append(
+                Chokepoint(
+                    id="",
+                    kind=kind,
+                    edge=(u, v),
+                    edge_id=d["id"],
+                    cls=d["cls"],
+                    lanes=int(d["lanes"]),
+                    width_m=float(d["width_m"]),
+                    effort_m=float(d["effort_m"]),
+                    length_m=float(d["length_m"]),
+                    bridge=bool(d["bridge"]),
+                    lon=lon,
+                    lat=lat,
+                    border_km=round(border_km, 2),
+                    segment=g.nodes[u]["segment"],
+                    entries=tuple(by_comp.get(comp[u], [])),
+                )
+            )
+    return [replace(c, id=f"C{i + 1:02d}") for i, c in enumerate(out)], values
