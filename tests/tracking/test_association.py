@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from borderwatch.tracking.association import Pairs, gnn_assign
 
@@ -41,3 +42,31 @@ def test_jpda_pseudo_measurement_for_crossing_tracks() -> None:
     for off, spread in pseudo.values():
         assert off.shape == (1,)
         assert spread[0, 0] > 0
+
+
+def _optimum(trk: list[int], rid: list[int], benefit: list[float]) -> float:
+    from scipy.optimize import linear_sum_assignment
+
+    ts, rs = sorted(set(trk)), sorted(set(rid))
+    m = np.zeros((len(ts), len(rs)))
+    for t, r, b in zip(trk, rid, benefit, strict=True):
+        m[ts.index(t), rs.index(r)] = max(b, 0.0)
+    i, j = linear_sum_assignment(-m)
+    return float(m[i, j].sum())
+
+
+def test_vectorised_components_are_optimal() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n_t, n_r = rng.integers(1, 6), rng.integers(1, 6)
+        if rng.random() < 0.6:
+            n_r = 2  # exercise the two-sided path often
+        edges = {(int(t), int(r)) for t, r in zip(rng.integers(0, n_t, 8), rng.integers(0, n_r, 8), strict=True)}
+        trk = [t for t, _ in sorted(edges)]
+        rid = [r for _, r in sorted(edges)]
+        ben = [float(b) for b in rng.uniform(1, 10, len(trk))]
+        p = _pairs(trk, rid, ben)
+        a, _, _ = gnn_assign(p, n_reports=max(rid) + 1, n_sensors=1, jpda=False)
+        got = {(int(p.trk[i]), int(p.rid[i])) for i in a}
+        assert len({t for t, _ in got}) == len(got) and len({r for _, r in got}) == len(got)
+        assert float(p.benefit[a].sum()) == pytest.approx(_optimum(trk, rid, ben))

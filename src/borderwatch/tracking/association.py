@@ -98,10 +98,13 @@ def gnn_assign(
     multi = np.flatnonzero(~simple)
     if multi.size == 0:
         return (np.concatenate(assigned) if assigned else empty_i), empty_i, {}
-    # 2 slots × 2 reports (the common crossing): the better of the two full matchings, vectorised
-    two = (n_slots[comp[multi]] == 2) & (n_reps[comp[multi]] == 2)
+    # components where one side has exactly two members (k tracks competing for 2 reports of a node, 2 × k):
+    # the optimum is found exactly from each member's best and second-best partner, vectorised
+    two = np.minimum(n_slots[comp[multi]], n_reps[comp[multi]]) == 2
     if two.any():
-        assigned.append(_two_by_two(multi[two], comp, slot, pairs))
+        t2 = multi[two]
+        small_is_slot = n_slots[comp[t2]] == 2
+        assigned.append(_two_sided(t2, comp, small_is_slot, slot, pairs))
     rest = multi[~two]
     if rest.size:
         order = rest[np.argsort(comp[rest], kind="stable")]
@@ -109,40 +112,63 @@ def gnn_assign(
         for block in np.split(order, cuts):
             us, sl = np.unique(slot[block], return_inverse=True)
             ur, rl = np.unique(pairs.rid[block], return_inverse=True)
-            cost = np.full((us.size, ur.size), 1e9)
+            # one "no report" column per slot at cost 0: the optimum may leave a slot unassigned rather than
+            # force a poor pair (plain rectangular LSA would maximise the number of pairs)
+            cost = np.full((us.size, ur.size + us.size), 1e9)
             cost[sl, rl] = -pairs.benefit[block]
+            cost[np.arange(us.size), ur.size + np.arange(us.size)] = 0.0
             ri, ci = linear_sum_assignment(cost)
-            ok = cost[ri, ci] < 1e8
+            ok = ci < ur.size
             pid = np.full((us.size, ur.size), -1, dtype=np.int64)
             pid[sl, rl] = block
-            assigned.append(pid[ri[ok], ci[ok]])
+            sel = pid[ri[ok], ci[ok]]
+            assigned.append(sel[sel >= 0])
     chosen = np.concatenate(assigned)
     amb = np.unique(pairs.rid[multi])
     pseudo = _cheap_jpda(multi, comp, slot, chosen, pairs, clutter_gate) if jpda else {}
     return chosen, amb, pseudo
 
 
-def _two_by_two(idx: IntArray, comp: IntArray, slot: IntArray, pairs: Pairs) -> IntArray:
-    o = idx[np.argsort(comp[idx], kind="stable")]
-    c = comp[o]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    run = np.repeat(starts, np.diff(np.r_[starts, o.size]))
-    k = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, o.size]))
-    smin = np.minimum.reduceat(slot[o], starts)
-    rmin = np.minimum.reduceat(pairs.rid[o], starts)
-    si = (slot[o] != smin[k]).astype(np.int64)
-    ri = (pairs.rid[o] != rmin[k]).astype(np.int64)
-    del run
-    b = np.full((starts.size, 2, 2), -np.inf)
-    pid = np.full((starts.size, 2, 2), -1, dtype=np.int64)
-    b[k, si, ri] = pairs.benefit[o]
-    pid[k, si, ri] = o
-    diag = b[:, 0, 0] + b[:, 1, 1]
-    anti = b[:, 0, 1] + b[:, 1, 0]
-    use_diag = diag >= anti
-    first = np.where(use_diag, pid[:, 0, 0], pid[:, 0, 1])
-    second = np.where(use_diag, pid[:, 1, 1], pid[:, 1, 0])
-    out = np.concatenate([first, second])
+def _two_sided(
+    idx: IntArray, comp: IntArray, small_is_slot: NDArray[np.bool_], slot: IntArray, pairs: Pairs
+) -> IntArray:
+    """Exact best matching in components whose smaller side has two members ``u ∈ {0, 1}``."""
+    c = comp[idx]
+    small = np.where(small_is_slot, slot[idx], pairs.rid[idx])
+    big = np.where(small_is_slot, pairs.rid[idx], slot[idx])
+    smin = np.full(int(c.max()) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(smin, c, small)
+    u = (small != smin[c]).astype(np.int64)
+    ben = pairs.benefit[idx]
+    o = np.lexsort((-ben, u, c))
+    key = c[o] * 2 + u[o]
+    start = np.r_[True, key[1:] != key[:-1]]
+    second = np.zeros(o.size, dtype=bool)
+    second[1:] = (~start[1:]) & start[:-1]
+    ncomp = int(c.max()) + 1
+    best = np.full((ncomp, 2), -np.inf)
+    best_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    sec = np.full((ncomp, 2), -np.inf)
+    sec_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    best[c[o][start], u[o][start]] = ben[o][start]
+    best_p[c[o][start], u[o][start]] = idx[o][start]
+    sec[c[o][second], u[o][second]] = ben[o][second]
+    sec_p[c[o][second], u[o][second]] = idx[o][second]
+    cs = np.unique(c)
+    b0, b1 = best[cs, 0], best[cs, 1]
+    p0, p1 = best_p[cs, 0], best_p[cs, 1]
+    bigp = np.full(pairs.size, -1, dtype=np.int64)
+    bigp[idx] = big
+    same = (p0 >= 0) & (p1 >= 0) & (bigp[np.maximum(p0, 0)] == bigp[np.maximum(p1, 0)])
+    opt_both = np.where(same, -np.inf, b0 + b1)
+    opt_a = b0 + sec[cs, 1]  # best of u0 with second of u1 (distinct big members when ``same``)
+    opt_b = sec[cs, 0] + b1
+    opts = np.stack([opt_both, opt_a, opt_b, b0, b1], 1)
+    opts = np.where(np.isnan(opts), -np.inf, opts)
+    k = np.argmax(opts, axis=1)
+    first = np.select([k == 0, k == 1, k == 2, k == 3], [p0, p0, sec_p[cs, 0], p0], p1)
+    other = np.select([k == 0, k == 1, k == 2], [p1, sec_p[cs, 1], p1], -1)
+    out = np.concatenate([first, other])
     return out[out >= 0]
 
 
