@@ -399,15 +399,20 @@ class Tracker:
         self.sensors = [self.sensors[i] for i in kk]
 
     # ------------------------------------------------------------------ IMM
-    def _imm_predict(self, idx: IntArray, t: FloatArray) -> None:
+    def _imm_predict(self, idx: IntArray, t: FloatArray, *, mix: bool = True) -> None:
+        """IMM prediction of tracks ``idx`` to times ``t``. ``mix=False`` skips the interaction step: used for the
+        second and later reports of a track within one frame (< frame_s apart), so modes interact once per frame."""
         dt = t - self.t[idx]
         x, p, mu = self.x[idx], self.p[idx], self.mu[idx]
-        pi = self.cfg.imm.transition_probs(dt)  # (k, i, j)
-        c = np.einsum("kij,ki->kj", pi, mu)  # predicted mode probabilities
-        w = pi * mu[:, :, None] / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
-        x0 = np.einsum("kij,kid->kjd", w, x)
-        dx = x[:, :, None, :] - x0[:, None, :, :]  # (k, i, j, 6)
-        p0 = np.einsum("kij,kiab->kjab", w, p) + np.einsum("kij,kija,kijb->kjab", w, dx, dx)
+        if mix:
+            pi = self.cfg.imm.transition_probs(dt)  # (k, i, j)
+            c = np.einsum("kij,ki->kj", pi, mu)  # predicted mode probabilities
+            w = pi * mu[:, :, None] / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
+            x0 = np.einsum("kij,kid->kjd", w, x)
+            dx = x[:, :, None, :] - x0[:, None, :, :]  # (k, i, j, 6)
+            p0 = np.einsum("kij,kiab->kjab", w, p) + np.einsum("kij,kija,kijb->kjab", w, dx, dx)
+        else:
+            c, x0, p0 = mu, x, p
         for j, mode in enumerate(self.cfg.imm.modes):
             f = transition(dt, mode.omega_rad_s)
             q = process_noise(dt, mode.q_h, mode.q_v)
@@ -633,7 +638,7 @@ class Tracker:
         rank = np.arange(trk.size) - run
         for r in range(int(rank.max()) + 1):
             s = rank == r
-            self._imm_predict(trk[s], tt[s])
+            self._imm_predict(trk[s], tt[s], mix=r == 0)
             for g in np.unique(grp[s]):
                 sg = s & (grp == g)
                 self._imm_update(trk[sg], batches[int(g)].take(loc[sg]))
