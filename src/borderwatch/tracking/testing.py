@@ -12,11 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from borderwatch.geo.frames import LocalFrame
 from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, Report, SensorSite
+from borderwatch.sim.truth import TruthTable
+from borderwatch.theatre.model import Theatre
 from borderwatch.tracking.sites import SiteTable, site_table
 
 FloatArray = NDArray[np.float64]
@@ -264,3 +267,34 @@ def reception_order(*streams: Iterable[Report]) -> list[Report]:
 
 def table_for(frame: LocalFrame, sites: Sequence[SensorSite]) -> SiteTable:
     return site_table(sites, frame)
+
+
+def truth_grid(truth: TruthTable, frame: LocalFrame, *, far_m: float = 1e7) -> tuple[SyntheticTruth, NDArray[np.bool_]]:
+    """A simulator :class:`~borderwatch.sim.truth.TruthTable` on its regular time grid in ``frame``.
+
+    Returns the grid truth and ``alive`` (T, N); a target absent at a time is parked ``far_m`` away so that no
+    sensor model sees it.
+    """
+    times = np.unique(truth.t)
+    ti = np.searchsorted(times, truth.t)
+    n = len(truth.targets)
+    e, nn, u = frame.to_enu(truth.lat, truth.lon, truth.alt)
+    pos = np.full((times.size, n, 3), far_m)
+    pos[:, :, 2] = 0.0
+    vel = np.zeros((times.size, n, 3))
+    alive = np.zeros((times.size, n), dtype=bool)
+    pos[ti, truth.idx] = np.stack([e, nn, u], -1).reshape(-1, 3)
+    vel[ti, truth.idx] = truth.vel
+    alive[ti, truth.idx] = True
+    return SyntheticTruth(times, pos, vel), alive
+
+
+def points_along(theatre: Theatre, spacing_m: float) -> tuple[FloatArray, FloatArray]:
+    """(lat, lon) of points every ``spacing_m`` along the theatre's watched border."""
+    geom = theatre.project(theatre.watched_border)
+    lines = list(getattr(geom, "geoms", [geom]))
+    pts = [line.interpolate(float(d)) for line in lines for d in np.arange(0.0, line.length, spacing_m)]
+    ll = theatre.unproject(shapely.MultiPoint(pts))
+    lon = np.array([p.x for p in getattr(ll, "geoms", [ll])])
+    lat = np.array([p.y for p in getattr(ll, "geoms", [ll])])
+    return lat, lon
