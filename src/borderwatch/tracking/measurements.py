@@ -160,6 +160,19 @@ def innovate(x: FloatArray, p: FloatArray, b: MeasBatch) -> Innovation:
     return Innovation(nu, s, s_inv, h, d2, logdet)
 
 
+def innovate_linearised(
+    x: FloatArray, p: FloatArray, b: MeasBatch, zh0: FloatArray, h: FloatArray, x0: FloatArray
+) -> Innovation:
+    """Innovations of states ``x`` linearised at ``x0`` (``zh0 = h(x0)``, Jacobian ``h``): the IMM modes of a
+    track share one linearisation at the track's combined estimate, so the nonlinear model runs once per track."""
+    zh = zh0 + np.einsum("kdi,ki->kd", h, x - x0)
+    nu = innovation(b.z, zh, b)
+    s = h @ p @ h.transpose(0, 2, 1) + b.r
+    s_inv, logdet = inv_logdet(s)
+    d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
+    return Innovation(nu, s, s_inv, h, d2, logdet)
+
+
 def inv_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Inverses and log-determinants of stacked symmetric positive-definite (k, d, d) matrices; closed form
     (adjugate) for d ≤ 3, which is several times faster than batched LAPACK calls on tiny matrices."""

@@ -18,6 +18,7 @@ the track back to the report time (an approximate retrodiction update), not drop
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -33,7 +34,15 @@ from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, 
 from borderwatch.tracking.association import Pairs, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
-from borderwatch.tracking.measurements import MeasBatch, innovate, kalman_update, log_likelihood, speed_of_sound
+from borderwatch.tracking.measurements import (
+    MeasBatch,
+    innovate,
+    innovate_linearised,
+    kalman_update,
+    log_likelihood,
+    speed_of_sound,
+)
+from borderwatch.tracking.measurements import predict as predict_measurement
 from borderwatch.tracking.models import ImmConfig, predict_cv, process_noise, transition
 from borderwatch.tracking.sites import SiteTable, rotation_to_site, site_table
 
@@ -220,6 +229,8 @@ class Tracker:
         self.icao: list[str | None] = []
         self.sensors: list[set[int]] = []
         self._pending: list[Report] = []
+        kinds = {v: k for k, v in _EXPECTED_TYPE.items()}
+        self._type_of = {sid: kinds[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
         self._adsb_icao: dict[int, str] = {}
         self._rcs: dict[int, float] = {}
         self._hint: dict[int, str] = {}
@@ -249,17 +260,18 @@ class Tracker:
         return self._check(r)
 
     def _check(self, r: Report) -> str | None:
-        k = self.sites.index.get(r.sensor)
-        if k is None:
+        exp = self._type_of.get(r.sensor)
+        if exp is None:
             return "sensor: unknown id"
-        if int(self.sites.kind[k]) != _EXPECTED_TYPE[r.type]:
+        if exp != r.type:
             return "sensor: report type does not match the sensor type"
-        if not np.isfinite(r.t):
+        t = r.t
+        if not math.isfinite(t):
             return "t: not finite"
         if self._clock is not None:
-            if r.t < self._clock - self.cfg.max_lag_s:
+            if t < self._clock - self.cfg.max_lag_s:
                 return "t: too far in the past"
-            if r.t > self._clock + self.cfg.max_lead_s:
+            if t > self._clock + self.cfg.max_lead_s:
                 return "t: too far in the future"
         return None
 
@@ -425,7 +437,10 @@ class Tracker:
         rep = np.repeat(np.arange(k), m)
         xf = self.x[idx].reshape(k * m, 6)
         pf = self.p[idx].reshape(k * m, 6, 6)
-        inn = innovate(xf, pf, b.take(rep))
+        # one linearisation per track, at its combined estimate, shared by its modes
+        x0 = np.einsum("km,kmi->ki", self.mu[idx], self.x[idx])
+        zh0, h0 = predict_measurement(x0, b)
+        inn = innovate_linearised(xf, pf, b.take(rep), zh0[rep], h0[rep], x0[rep])
         xn, pn = kalman_update(xf, pf, inn)
         ll = log_likelihood(inn).reshape(k, m)
         lm = np.log(np.maximum(self.mu[idx], 1e-300)) + ll
