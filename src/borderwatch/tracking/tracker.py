@@ -227,7 +227,7 @@ class Tracker:
         self.born = np.zeros(0, dtype=np.int64)
         self.evidence = np.zeros((0, self.classes.n))
         self.icao: list[str | None] = []
-        self.sensors: list[set[int]] = []
+        self.seen = np.zeros((0, len(self.sites)), dtype=bool)  # (tracks, sites): sensors that updated it
         self._pending: list[Report] = []
         kinds = {v: k for k, v in _EXPECTED_TYPE.items()}
         self._type_of = {sid: kinds[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
@@ -329,7 +329,7 @@ class Tracker:
                     cov_pos_enu_m2=tuple((float(r[0]), float(r[1]), float(r[2])) for r in cov[k]),
                     status="coasting" if stale[k] > 3.0 else "confirmed",
                     cls={self.classes.names[j]: float(probs[k, j]) for j in top if probs[k, j] > 0.01},
-                    sensors=tuple(sorted(self.sites.ids[s] for s in self.sensors[i])),
+                    sensors=tuple(sorted(self.sites.ids[s] for s in np.flatnonzero(self.seen[i]))),
                     cooperative=bool(self.coop[i]),
                     icao=self.icao[i],
                     quality=float(quality[k]),
@@ -356,7 +356,7 @@ class Tracker:
         *,
         born: int,
         confirmed: bool,
-        sensors: list[set[int]],
+        sensors: list[IntArray],
         t_received: FloatArray | None = None,
     ) -> IntArray:
         """Add tracks with states at ``t``; ``t_received`` (default ``t``) starts their confirmation clock."""
@@ -380,7 +380,10 @@ class Tracker:
         self.born = np.concatenate([self.born, np.full(k, born, dtype=np.int64)])
         self.evidence = np.concatenate([self.evidence, np.zeros((k, self.classes.n))])
         self.icao.extend([None] * k)
-        self.sensors.extend(sensors)
+        seen = np.zeros((k, len(self.sites)), dtype=bool)
+        for i, ss in enumerate(sensors):
+            seen[i, ss] = True
+        self.seen = np.concatenate([self.seen, seen])
         self.summary.tracks_started += k
         if confirmed:
             self.summary.tracks_confirmed += k
@@ -408,7 +411,7 @@ class Tracker:
             setattr(self, name, getattr(self, name)[keep])
         kk = np.flatnonzero(keep)
         self.icao = [self.icao[i] for i in kk]
-        self.sensors = [self.sensors[i] for i in kk]
+        self.seen = self.seen[keep]
 
     # ------------------------------------------------------------------ IMM
     def _imm_predict(self, idx: IntArray, t: FloatArray, *, mix: bool = True) -> None:
@@ -674,8 +677,7 @@ class Tracker:
                 self.coop[trk[sel]] = True
                 for i, lo in zip(trk[sel], loc[sel], strict=True):
                     self.icao[int(i)] = self._adsb_icao[int(grp_i.rid[int(lo)])]
-        for i, s in set(zip(trk.tolist(), sens_of.tolist(), strict=True)):
-            self.sensors[i].add(s)
+        self.seen[trk, sens_of] = True
         self._evidence(trk, grp, loc, groups)
 
     def _evidence(self, trk: IntArray, grp: IntArray, loc: IntArray, groups: list[_Group]) -> None:
@@ -711,7 +713,7 @@ class Tracker:
                 r = np.zeros((f.size, 4, 4))
                 r[:, : b.dim, : b.dim] = b.r[f]
                 x, p = radar_initial_state(z, r, b.site[f], b.rot[f], has_rr, cfg.init_speed_sigma_mps)
-                new = self._append(x, p, g.t[f], born=0, confirmed=False, sensors=[{int(s)} for s in g.sensor[f]])
+                new = self._append(x, p, g.t[f], born=0, confirmed=False, sensors=list(g.sensor[f, None]))
                 self._evidence(new, np.zeros(f.size, dtype=np.int64), f, [g])
             elif g.kind == "position":
                 f = np.flatnonzero(free)
@@ -720,7 +722,7 @@ class Tracker:
                 p = np.zeros((f.size, 6, 6))
                 p[:, :3, :3] = b.r[f]
                 p[:, 3:, 3:] = np.eye(3) * 50.0**2
-                new = self._append(x, p, g.t[f], born=2, confirmed=True, sensors=[{int(s)} for s in g.sensor[f]])
+                new = self._append(x, p, g.t[f], born=2, confirmed=True, sensors=list(g.sensor[f, None]))
                 self.coop[new] = True
                 for i, k in zip(new, f, strict=True):
                     self.icao[int(i)] = self._adsb_icao[int(g.rid[k])]
@@ -766,7 +768,7 @@ class Tracker:
                     tt,
                     born=1,
                     confirmed=False,
-                    sensors=[{int(s) for s in fx.nodes} for fx in fixes],
+                    sensors=[fx.nodes for fx in fixes],
                     t_received=np.full(nf, tf),
                 )
                 used_b = np.zeros(bf.t.size, dtype=bool)
@@ -778,7 +780,7 @@ class Tracker:
         cfg = self.cfg
         if self.id.size == 0:
             return
-        nsens = np.array([len(s) for s in self.sensors])
+        nsens = self.seen.sum(axis=1)
         can = (
             ~self.confirmed
             & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
@@ -814,7 +816,7 @@ class Tracker:
                     sb = (self.confirmed[b], self.hits[b], -self.id[b])
                     loser, winner = (b, a) if sa >= sb else (a, b)
                     keep[loser] = False
-                    self.sensors[winner] |= self.sensors[loser]
+                    self.seen[winner] |= self.seen[loser]
                     if self.icao[winner] is None and self.icao[loser] is not None:
                         self.icao[winner] = self.icao[loser]
                         self.coop[winner] = True
