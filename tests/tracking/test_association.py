@@ -38,10 +38,10 @@ def test_jpda_pseudo_measurement_for_crossing_tracks() -> None:
     p = _pairs([0, 0, 1, 1], [0, 1, 0, 1], [9.0, 8.5, 8.5, 9.0])
     a, _, pseudo = gnn_assign(p, n_reports=2, n_sensors=1, jpda=True)
     assert len(a) == 2
-    assert len(pseudo) == 2
-    for off, spread in pseudo.values():
-        assert off.shape == (1,)
-        assert spread[0, 0] > 0
+    pidx, off, spread = pseudo[1]
+    assert pidx.size == 2
+    assert off.shape == (2, 1)
+    assert np.all(spread[:, 0, 0] > 0)
 
 
 def _optimum(trk: list[int], rid: list[int], benefit: list[float]) -> float:

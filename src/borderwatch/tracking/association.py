@@ -24,6 +24,10 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
+#: JPDA pseudo-measurements by dimension: (assigned pair indices, innovation offsets, extra R)
+Pseudo = dict[int, tuple[IntArray, FloatArray, FloatArray]]
+
+
 @dataclass(frozen=True, slots=True)
 class Pairs:
     """Gated (track, report) pairs, columnar. ``rid`` indexes the frame's reports, ``group``/``local`` the
@@ -65,12 +69,12 @@ class Pairs:
 
 def gnn_assign(
     pairs: Pairs, *, n_reports: int, n_sensors: int, jpda: bool = True, clutter_gate: float = 16.0
-) -> tuple[IntArray, IntArray, dict[int, tuple[FloatArray, FloatArray]]]:
+) -> tuple[IntArray, IntArray, Pseudo]:
     """Assign reports to track slots.
 
     Returns the indices of the assigned pairs, the reports that lie in ambiguous components (not to be used for
-    initiation) and, for JPDA, pseudo-measurements ``{pair: (innovation offset, extra R)}`` where the assigned
-    pair's innovation is to be replaced by the JPDA-weighted one.
+    initiation) and, for JPDA, pseudo-measurements by measurement dimension ``{d: (pairs, innovation offsets
+    (n, d), extra R (n, d, d))}``: the assigned pair's innovation is replaced by the JPDA-weighted one.
     """
     empty_i = np.zeros(0, dtype=np.int64)
     if pairs.size == 0:
@@ -174,7 +178,7 @@ def _two_sided(
 
 def _cheap_jpda(
     multi: IntArray, comp: IntArray, slot: IntArray, chosen: IntArray, pairs: Pairs, clutter_gate: float
-) -> dict[int, tuple[FloatArray, FloatArray]]:
+) -> Pseudo:
     """Cheap JPDA (Fitzgerald 1985) over all ambiguous components at once.
 
     Likelihoods are scaled by the best pair of their component, the miss term is the likelihood of a report at the
@@ -199,18 +203,21 @@ def _cheap_jpda(
     beta = g / (ts[sl] + sr[rl] - g + np.exp(-0.5 * clutter_gate))
     npairs = np.bincount(sl)
     is_chosen = np.isin(multi, chosen)
-    out: dict[int, tuple[FloatArray, FloatArray]] = {}
-    for d in np.unique(dims[multi]):
+    out: Pseudo = {}
+    for d in np.unique(dims[multi]).tolist():
         m = dims[multi] == d
         pm = multi[m]
-        nu = stacks[int(d)][row_in[pm]]
+        nu = stacks[d][row_in[pm]]
         wsum = np.bincount(sl[m], weights=beta[m], minlength=npairs.size)
         w = beta[m] / np.maximum(wsum[sl[m]], 1e-300)
-        nbar = np.zeros((npairs.size, int(d)))
+        nbar = np.zeros((npairs.size, d))
         np.add.at(nbar, sl[m], w[:, None] * nu)
-        second = np.zeros((npairs.size, int(d), int(d)))
+        second = np.zeros((npairs.size, d, d))
         np.add.at(second, sl[m], w[:, None, None] * nu[:, :, None] * nu[:, None, :])
-        for j in np.flatnonzero(is_chosen[m] & (npairs[sl[m]] >= 2)):
-            s_ = sl[m][j]
-            out[int(pm[j])] = (nbar[s_] - nu[j], second[s_] - np.outer(nbar[s_], nbar[s_]))
+        j = np.flatnonzero(is_chosen[m] & (npairs[sl[m]] >= 2))
+        if j.size == 0:
+            continue
+        s_ = sl[m][j]
+        spread = second[s_] - nbar[s_][:, :, None] * nbar[s_][:, None, :]
+        out[d] = (pm[j], nbar[s_] - nu[j], spread)
     return out

@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, Report, SensorSite
-from borderwatch.tracking.association import Pairs, gnn_assign
+from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
 from borderwatch.tracking.measurements import (
@@ -633,19 +633,20 @@ class Tracker:
         self._initiate(groups, used, tf)
         self._manage(tf)
 
-    def _update_assigned(
-        self, pairs: Pairs, a: IntArray, groups: list[_Group], pseudo: dict[int, tuple[FloatArray, FloatArray]]
-    ) -> None:
+    def _update_assigned(self, pairs: Pairs, a: IntArray, groups: list[_Group], pseudo: Pseudo) -> None:
         trk, tt, grp, loc = pairs.trk[a], pairs.t[a], pairs.group[a], pairs.local[a]
         # pseudo-measurements (JPDA) replace z and R of their assigned pair
         batches = [g.batch for g in groups]
         if pseudo:
             zs = [b.z.copy() for b in batches]
             rs = [b.r.copy() for b in batches]
-            for pi, (off, spread) in pseudo.items():
-                g, lo = int(pairs.group[pi]), int(pairs.local[pi])
-                zs[g][lo] = zs[g][lo] + off
-                rs[g][lo] = rs[g][lo] + spread
+            for pidx, off, spread in pseudo.values():
+                pg_ = pairs.group[pidx]
+                for g in np.unique(pg_).tolist():
+                    sel = pg_ == g
+                    lo = pairs.local[pidx[sel]]
+                    zs[g][lo] += off[sel]
+                    rs[g][lo] += spread[sel]
             batches = [MeasBatch(b.kind, zs[i], rs[i], b.site, b.rot, b.c_sound) for i, b in enumerate(batches)]
         order = np.lexsort((tt, trk))
         trk, tt, grp, loc = trk[order], tt[order], grp[order], loc[order]
