@@ -315,27 +315,37 @@ class Tracker:
         quality = np.clip(
             np.minimum(self.hits[idx] / 10.0, 1.0) * np.exp(-np.maximum(stale, 0) / self.cfg.coast_s), 0, 1
         )
-        out = []
-        for k, i in enumerate(idx):
-            top = np.argsort(-probs[k])[:4]
-            out.append(
-                TrackEstimate(
-                    t=float(t),
-                    track=f"T{int(self.id[i]):06d}",
-                    lat=float(lat[k]),
-                    lon=float(lon[k]),
-                    alt_m=float(alt[k]),
-                    vel_enu_mps=(float(vel[k, 0]), float(vel[k, 1]), float(vel[k, 2])),
-                    cov_pos_enu_m2=tuple((float(r[0]), float(r[1]), float(r[2])) for r in cov[k]),
-                    status="coasting" if stale[k] > 3.0 else "confirmed",
-                    cls={self.classes.names[j]: float(probs[k, j]) for j in top if probs[k, j] > 0.01},
-                    sensors=tuple(sorted(self.sites.ids[s] for s in np.flatnonzero(self.seen[i]))),
-                    cooperative=bool(self.coop[i]),
-                    icao=self.icao[i],
-                    quality=float(quality[k]),
-                    enu_m=(float(xc[k, 0]), float(xc[k, 1]), float(xc[k, 2])),
-                )
+        # columns to Python lists once (tolist is far cheaper than per-element float())
+        top = np.argsort(-probs, axis=1)[:, :4]
+        topp = np.take_along_axis(probs, top, axis=1)
+        names = self.classes.names
+        r_, c_ = np.nonzero(self.seen[idx])
+        cuts = np.searchsorted(r_, np.arange(1, idx.size))
+        sens_sorted = [tuple(sorted(self.sites.ids[j] for j in cs)) for cs in np.split(c_, cuts)]
+        ids_l, lat_l, lon_l, alt_l = self.id[idx].tolist(), lat.tolist(), lon.tolist(), alt.tolist()
+        vel_l, cov_l, enu_l = vel.tolist(), cov.tolist(), xc[:, :3].tolist()
+        stale_l, q_l, coop_l = stale.tolist(), quality.tolist(), self.coop[idx].tolist()
+        top_l, topp_l = top.tolist(), topp.tolist()
+        tt = float(t)
+        out = [
+            TrackEstimate(
+                t=tt,
+                track=f"T{ids_l[k]:06d}",
+                lat=lat_l[k],
+                lon=lon_l[k],
+                alt_m=alt_l[k],
+                vel_enu_mps=(vel_l[k][0], vel_l[k][1], vel_l[k][2]),
+                cov_pos_enu_m2=tuple((r[0], r[1], r[2]) for r in cov_l[k]),
+                status="coasting" if stale_l[k] > 3.0 else "confirmed",
+                cls={names[j]: p for j, p in zip(top_l[k], topp_l[k], strict=True) if p > 0.01},
+                sensors=sens_sorted[k],
+                cooperative=coop_l[k],
+                icao=self.icao[i],
+                quality=q_l[k],
+                enu_m=(enu_l[k][0], enu_l[k][1], enu_l[k][2]),
             )
+            for k, i in enumerate(idx.tolist())
+        ]
         self.summary.cpu_s += time.process_time() - c0
         return out
 
