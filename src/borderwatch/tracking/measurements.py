@@ -149,6 +149,7 @@ class Innovation:
     h: FloatArray  # (k, d, 6)
     d2: FloatArray  # (k,) squared Mahalanobis distance
     logdet: FloatArray  # (k,) ln det S
+    pht: FloatArray | None = None  # (k, 6, d) P Hᵀ when already computed
 
 
 def innovate(x: FloatArray, p: FloatArray, b: MeasBatch) -> Innovation:
@@ -167,10 +168,11 @@ def innovate_linearised(
     track share one linearisation at the track's combined estimate, so the nonlinear model runs once per track."""
     zh = zh0 + np.einsum("kdi,ki->kd", h, x - x0)
     nu = innovation(b.z, zh, b)
-    s = h @ p @ h.transpose(0, 2, 1) + b.r
+    pht = p @ h.transpose(0, 2, 1)
+    s = h @ pht + b.r
     s_inv, logdet = inv_logdet(s)
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
-    return Innovation(nu, s, s_inv, h, d2, logdet)
+    return Innovation(nu, s, s_inv, h, d2, logdet, pht)
 
 
 def inv_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -208,10 +210,10 @@ def inv_logdet(s: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def kalman_update(x: FloatArray, p: FloatArray, inn: Innovation) -> tuple[FloatArray, FloatArray]:
     """Joseph-free EKF update (k states) given their innovations; returns the posterior x and P."""
-    pht = p @ inn.h.transpose(0, 2, 1)
+    pht = p @ inn.h.transpose(0, 2, 1) if inn.pht is None else inn.pht
     k = pht @ inn.s_inv
     xn = x + np.einsum("kij,kj->ki", k, inn.nu)
-    pn = p - k @ inn.s @ k.transpose(0, 2, 1)
+    pn = p - k @ pht.transpose(0, 2, 1)
     pn = 0.5 * (pn + pn.transpose(0, 2, 1))
     return xn, pn
 

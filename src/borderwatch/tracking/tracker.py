@@ -428,6 +428,11 @@ class Tracker:
         """IMM prediction of tracks ``idx`` to times ``t``. ``mix=False`` skips the interaction step: used for the
         second and later reports of a track within one frame (< frame_s apart), so modes interact once per frame."""
         dt = t - self.t[idx]
+        if not mix:
+            moving = dt != 0.0  # same-time reports (e.g. several radars' plots of one scan): nothing to predict
+            idx, t, dt = idx[moving], t[moving], dt[moving]
+            if idx.size == 0:
+                return
         x, p, mu = self.x[idx], self.p[idx], self.mu[idx]
         if mix:
             pi = self.cfg.imm.transition_probs(dt)  # (k, i, j)
