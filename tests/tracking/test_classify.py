@@ -19,3 +19,13 @@ def test_cooperative_prefers_crewed_aircraft() -> None:
     m = default_class_model()
     p = m.probabilities(np.zeros((1, m.n)), np.array([55.0]), np.array([True]))
     assert m.names[int(np.argmax(p[0]))] in ("light_aircraft", "helicopter")
+
+
+def test_family_hints_favour_the_family() -> None:
+    m = default_class_model()
+    ev = m.hint_loglik(["jet"] * 4).sum(axis=0, keepdims=True)
+    p = m.probabilities(ev, np.array([100.0]), np.array([False]))
+    assert m.names[int(np.argmax(p[0]))] == "geran3"
+    ev = m.hint_loglik(["piston"] * 4).sum(axis=0, keepdims=True)
+    p = m.probabilities(ev, np.array([50.0]), np.array([False]))
+    assert m.names[int(np.argmax(p[0]))] in ("shahed", "stray_lr")

@@ -7,7 +7,7 @@ range, Gaussian tails outside), times a cooperative prior (ADS-B → crewed airc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -30,6 +30,7 @@ class ClassModel:
     rcs_db: FloatArray
     rcs_sigma_db: float
     hint_accuracy: float
+    family: dict[str, str] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -42,15 +43,23 @@ class ClassModel:
         return out
 
     def hint_loglik(self, hints: list[str | None]) -> FloatArray:
-        """(k, C) log-likelihoods of acoustic class hints (unknown hints carry no evidence)."""
+        """(k, C) log-likelihoods of acoustic class hints: a class id, or a spectral family (``piston``, ``jet``,
+        ``multirotor``, ``rotorcraft``) shared by several classes. Unknown hints carry no evidence."""
         out = np.zeros((len(hints), self.n))
-        wrong = np.log((1.0 - self.hint_accuracy) / max(self.n - 1, 1))
-        right = np.log(self.hint_accuracy)
         idx = {n: i for i, n in enumerate(self.names)}
+        fams = sorted(set(self.family.values()))
+        right = np.log(self.hint_accuracy)
+        wrong_cls = np.log((1.0 - self.hint_accuracy) / max(self.n - 1, 1))
+        wrong_fam = np.log((1.0 - self.hint_accuracy) / max(len(fams) - 1, 1))
+        fam_rows = {f: np.array([right if self.family.get(n) == f else wrong_fam for n in self.names]) for f in fams}
         for k, h in enumerate(hints):
-            if h is not None and h in idx:
-                out[k] = wrong
+            if h is None:
+                continue
+            if h in idx:
+                out[k] = wrong_cls
                 out[k, idx[h]] = right
+            elif h in fam_rows:
+                out[k] = fam_rows[h]
         return out
 
     def probabilities(self, evidence: FloatArray, speed: FloatArray, cooperative: NDArray[np.bool_]) -> FloatArray:
@@ -79,4 +88,5 @@ def default_class_model() -> ClassModel:
         rcs_db=np.array([float(sig["rcs_dbsm"].get(n, {"value": -10.0})["value"]) for n in names]),
         rcs_sigma_db=float(sig["rcs_sigma_db"]["value"]),
         hint_accuracy=float(sig["hint_accuracy"]["value"]),
+        family={str(k): str(v) for k, v in sig["hint_family"].items() if k in names},
     )
