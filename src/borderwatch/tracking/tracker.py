@@ -71,11 +71,11 @@ class TrackerConfig:
     confirm_hits_bearing: int = 5
     tentative_coast_s: float = 4.0
     coast_s: float = 15.0
-    coast_min_s: float = 3.0
+    coast_min_s: float = 8.0
     coast_intervals: float = 4.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
-    bearing_min_nodes: int = 3
+    bearing_min_nodes: int = 4
     default_up_m: float = 300.0
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
