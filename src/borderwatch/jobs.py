@@ -85,7 +85,32 @@ def simulate_job(
         write_truth(truth, fh)
     sc_path = out / "scenario.yaml"
     write_resolved_scenario(ld.scenario, truth, sc_path)
-    return {"truth": truth_path, "scenario": sc_path}
+    return {"truth": truth_path, "scenario": sc_path, **sensors_job(ld, truth, out)}
+
+
+def sensors_job(ld: Loaded, truth: TruthTable, out: Path) -> dict[str, Path]:
+    """Generate the sensor reports of a simulated scenario: writes ``sensors.json`` and ``reports.jsonl``.
+
+    The sensor random stream is derived from the scenario seed (``[seed, 3]``) and independent of the truth's.
+    """
+    import numpy as np
+
+    from borderwatch.sensors.layout import load_layout
+    from borderwatch.sensors.reports import write_reports, write_sensors
+    from borderwatch.sensors.simulate import simulate_reports
+
+    layout = load_layout(ld.scenario.sensors.layout, ld.theatre)
+    rng = np.random.default_rng([ld.scenario.seed, 3])
+    reports = simulate_reports(
+        truth, ld.theatre, layout, ld.scenario.weather, rng, options=ld.scenario.sensors,
+        t_start=ld.scenario.t0, t_end=ld.scenario.t0 + ld.scenario.duration_s,
+    )  # fmt: skip
+    sensors_path = out / "sensors.json"
+    write_sensors(layout.sites, sensors_path)
+    reports_path = out / "reports.jsonl"
+    with reports_path.open("w", encoding="utf-8") as fh:
+        write_reports(reports, fh)
+    return {"sensors": sensors_path, "reports": reports_path}
 
 
 def map_job(source: str | Path, out_png: Path | str, *, theatre: str | Path | None = None) -> Path:

@@ -338,3 +338,9 @@ def read_sensors(path: Path | str) -> tuple[list[SensorSite], Counter[str]]:
         extra = {k: v for k, v in s.items() if k not in ("id", "type", "lat", "lon", "alt_m")}
         sites.append(SensorSite(sid, kind, lat, lon, alt, extra))
     return sites, rejected
+
+
+def wrap_az_deg(az_deg: float) -> float:
+    """Azimuth in [0, 360) that stays below 360 after the 4-decimal rounding of the writer."""
+    a = float(az_deg) % 360.0
+    return 0.0 if round(a, 4) >= 360.0 else a

@@ -64,6 +64,28 @@ class Weather(Strict):
     wind: Wind = Wind()
 
 
+class Outage(Strict):
+    """A sensor (id, or a shell pattern such as ``ac-l0-00*``) out of service from ``start_s`` to ``end_s``
+    (seconds after the scenario start)."""
+
+    sensor: str = Field(min_length=1)
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+
+    def model_post_init(self, __context: Any) -> None:
+        if self.end_s <= self.start_s:
+            raise ValueError(f"end_s {self.end_s} must be after start_s {self.start_s}")
+
+
+class SensorOptions(Strict):
+    """Sensor options of a scenario: layout, outages, clock error and the ambient-noise regime."""
+
+    layout: str | None = None  # shipped layout name or file; default: the theatre's default layout
+    outages: list[Outage] = Field(default_factory=list)
+    clock_error_s: float = Field(default=0.0, ge=0, le=60)  # std of each node's constant clock offset
+    ambient: Literal["auto", "night", "day"] = "auto"  # auto: from the local time of the start
+
+
 class Group(Strict):
     """A group of targets of one class."""
 
@@ -120,6 +142,7 @@ class Scenario(Strict):
     traffic: list[Group] = Field(default_factory=list)
     #: written by ``simulate`` into the resolved scenario.yaml (ids, ICAO addresses); ignored on input
     resolved_targets: list[dict[str, Any]] = Field(default_factory=list)
+    sensors: SensorOptions = SensorOptions()
 
     @property
     def t0(self) -> float:
