@@ -13,6 +13,7 @@ def schemas() -> dict[str, dict[str, Any]]:
     from borderwatch.sim.scenario import Scenario
     from borderwatch.sim.truth import TRUTH_LINE_SCHEMA
     from borderwatch.theatre.schema import AssetsFile, CrossingFacts, TheatreSpec
+    from borderwatch.tracking.io import EVALUATION_SCHEMA, TRACK_LINE_SCHEMA
 
     return {
         "scenario.schema.json": Scenario.model_json_schema(by_alias=True),
@@ -21,6 +22,8 @@ def schemas() -> dict[str, dict[str, Any]]:
         "crossings.schema.json": CrossingFacts.model_json_schema(),
         "assets.schema.json": AssetsFile.model_json_schema(),
         "truth-line.schema.json": TRUTH_LINE_SCHEMA,
+        "tracks-line.schema.json": TRACK_LINE_SCHEMA,
+        "evaluation.schema.json": EVALUATION_SCHEMA,
     }
 
 

@@ -235,6 +235,10 @@ from borderwatch.cli_sensors import register as _register_sensors  # noqa: E402
 
 _register_sensors(app)
 
+from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
+
+_register_tracking(app)
+
 
 def main() -> None:
     app()

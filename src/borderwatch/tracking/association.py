@@ -1,0 +1,223 @@
+"""Data association: sparse gated pairs → GNN per connected component, with a cheap JPDA step where tracks cross.
+
+Gating is sparse: candidate (track, report) pairs come from KD-tree range queries, so the work grows with the
+number of *nearby* pairs, not tracks × reports. The assignment constraint is one report per track per *slot*,
+a slot being (track, sensor, report time): a track can take one plot from each radar scan and one bearing from
+each acoustic node in a frame. The bipartite slot–report graph is split into connected components; a component
+with one pair is assigned directly (vectorised), larger ones with ``scipy.optimize.linear_sum_assignment`` on a
+small dense block. In a component where at least two slots compete for at least two reports (crossing tracks),
+each assigned track gets a PDA pseudo-measurement instead: the cheap-JPDA (Fitzgerald) weighted innovation and
+the innovation spread added to R, so a wrong hard decision costs little.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+#: JPDA pseudo-measurements by dimension: (assigned pair indices, innovation offsets, extra R)
+Pseudo = dict[int, tuple[IntArray, FloatArray, FloatArray]]
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """Gated (track, report) pairs, columnar. ``rid`` indexes the frame's reports, ``group``/``local`` the
+    measurement group and row; ``benefit`` > 0 is the assignment score (gate − d² [+ bonus])."""
+
+    trk: IntArray
+    rid: IntArray
+    group: IntArray
+    local: IntArray
+    slot_sensor: IntArray
+    t: FloatArray
+    d2: FloatArray
+    benefit: FloatArray
+    loglik: FloatArray
+    nu: list[FloatArray] = field(default_factory=list)  # per extend() call: (k, d) innovations
+
+    @staticmethod
+    def empty() -> Pairs:
+        zi = np.zeros(0, dtype=np.int64)
+        zf = np.zeros(0)
+        return Pairs(zi, zi, zi, zi, zi, zf, zf, zf, zf, [])
+
+    @property
+    def size(self) -> int:
+        return int(self.trk.size)
+
+    def extend(self, **cols: object) -> Pairs:
+        out = {}
+        for name in ("trk", "rid", "group", "local", "slot_sensor", "t", "d2", "benefit", "loglik"):
+            out[name] = np.concatenate([getattr(self, name), np.asarray(cols[name])])
+        nu = cols["nu"]
+        assert isinstance(nu, list)
+        return Pairs(**out, nu=[*self.nu, *nu])
+
+    def innovations(self) -> list[FloatArray]:
+        """The innovation vector of every pair (ragged: dimensions differ between groups)."""
+        return [row for block in self.nu for row in block]
+
+
+def gnn_assign(
+    pairs: Pairs, *, n_reports: int, n_sensors: int, jpda: bool = True, clutter_gate: float = 16.0
+) -> tuple[IntArray, IntArray, Pseudo]:
+    """Assign reports to track slots.
+
+    Returns the indices of the assigned pairs, the reports that lie in ambiguous components (not to be used for
+    initiation) and, for JPDA, pseudo-measurements by measurement dimension ``{d: (pairs, innovation offsets
+    (n, d), extra R (n, d, d))}``: the assigned pair's innovation is replaced by the JPDA-weighted one.
+    """
+    empty_i = np.zeros(0, dtype=np.int64)
+    if pairs.size == 0:
+        return empty_i, empty_i, {}
+    _, tr = np.unique(np.round(pairs.t * 1000.0).astype(np.int64), return_inverse=True)
+    keys = (pairs.trk * max(n_sensors, 1) + pairs.slot_sensor) * (int(tr.max()) + 1) + tr.reshape(-1)
+    _, slot = np.unique(keys, return_inverse=True)
+    slot = slot.reshape(-1)
+    ns = int(slot.max()) + 1
+    g = coo_matrix((np.ones(pairs.size), (slot, ns + pairs.rid)), shape=(ns + n_reports, ns + n_reports))
+    _, lab = connected_components(g, directed=False)
+    comp = lab[slot]
+    ncomp = int(lab.max()) + 1
+    # slots and reports per component: where either is 1, the best single pair is the optimal assignment
+    n_slots = np.bincount(lab[np.unique(slot)], minlength=ncomp)
+    n_reps = np.bincount(lab[ns + np.unique(pairs.rid)], minlength=ncomp)
+    simple = (n_slots[comp] == 1) | (n_reps[comp] == 1)
+    assigned = []
+    sp = np.flatnonzero(simple)
+    if sp.size:
+        o = sp[np.lexsort((-pairs.benefit[sp], comp[sp]))]
+        first = np.ones(o.size, dtype=bool)
+        first[1:] = comp[o][1:] != comp[o][:-1]
+        assigned.append(o[first])
+    multi = np.flatnonzero(~simple)
+    if multi.size == 0:
+        return (np.concatenate(assigned) if assigned else empty_i), empty_i, {}
+    # components where one side has exactly two members (k tracks competing for 2 reports of a node, 2 × k):
+    # the optimum is found exactly from each member's best and second-best partner, vectorised
+    two = np.minimum(n_slots[comp[multi]], n_reps[comp[multi]]) == 2
+    if two.any():
+        t2 = multi[two]
+        small_is_slot = n_slots[comp[t2]] == 2
+        assigned.append(_two_sided(t2, comp, small_is_slot, slot, pairs))
+    rest = multi[~two]
+    if rest.size:
+        order = rest[np.argsort(comp[rest], kind="stable")]
+        cuts = np.flatnonzero(np.diff(comp[order])) + 1
+        for block in np.split(order, cuts):
+            us, sl = np.unique(slot[block], return_inverse=True)
+            ur, rl = np.unique(pairs.rid[block], return_inverse=True)
+            # one "no report" column per slot at cost 0: the optimum may leave a slot unassigned rather than
+            # force a poor pair (plain rectangular LSA would maximise the number of pairs)
+            cost = np.full((us.size, ur.size + us.size), 1e9)
+            cost[sl, rl] = -pairs.benefit[block]
+            cost[np.arange(us.size), ur.size + np.arange(us.size)] = 0.0
+            ri, ci = linear_sum_assignment(cost)
+            ok = ci < ur.size
+            pid = np.full((us.size, ur.size), -1, dtype=np.int64)
+            pid[sl, rl] = block
+            sel = pid[ri[ok], ci[ok]]
+            assigned.append(sel[sel >= 0])
+    chosen = np.concatenate(assigned)
+    amb = np.unique(pairs.rid[multi])
+    pseudo = _cheap_jpda(multi, comp, slot, chosen, pairs, clutter_gate) if jpda else {}
+    return chosen, amb, pseudo
+
+
+def _two_sided(
+    idx: IntArray, comp: IntArray, small_is_slot: NDArray[np.bool_], slot: IntArray, pairs: Pairs
+) -> IntArray:
+    """Exact best matching in components whose smaller side has two members ``u ∈ {0, 1}``."""
+    c = comp[idx]
+    small = np.where(small_is_slot, slot[idx], pairs.rid[idx])
+    big = np.where(small_is_slot, pairs.rid[idx], slot[idx])
+    smin = np.full(int(c.max()) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(smin, c, small)
+    u = (small != smin[c]).astype(np.int64)
+    ben = pairs.benefit[idx]
+    o = np.lexsort((-ben, u, c))
+    key = c[o] * 2 + u[o]
+    start = np.r_[True, key[1:] != key[:-1]]
+    second = np.zeros(o.size, dtype=bool)
+    second[1:] = (~start[1:]) & start[:-1]
+    ncomp = int(c.max()) + 1
+    best = np.full((ncomp, 2), -np.inf)
+    best_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    sec = np.full((ncomp, 2), -np.inf)
+    sec_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    best[c[o][start], u[o][start]] = ben[o][start]
+    best_p[c[o][start], u[o][start]] = idx[o][start]
+    sec[c[o][second], u[o][second]] = ben[o][second]
+    sec_p[c[o][second], u[o][second]] = idx[o][second]
+    cs = np.unique(c)
+    b0, b1 = best[cs, 0], best[cs, 1]
+    p0, p1 = best_p[cs, 0], best_p[cs, 1]
+    bigp = np.full(pairs.size, -1, dtype=np.int64)
+    bigp[idx] = big
+    same = (p0 >= 0) & (p1 >= 0) & (bigp[np.maximum(p0, 0)] == bigp[np.maximum(p1, 0)])
+    opt_both = np.where(same, -np.inf, b0 + b1)
+    opt_a = b0 + sec[cs, 1]  # best of u0 with second of u1 (distinct big members when ``same``)
+    opt_b = sec[cs, 0] + b1
+    opts = np.stack([opt_both, opt_a, opt_b, b0, b1], 1)
+    opts = np.where(np.isnan(opts), -np.inf, opts)
+    k = np.argmax(opts, axis=1)
+    first = np.select([k == 0, k == 1, k == 2, k == 3], [p0, p0, sec_p[cs, 0], p0], p1)
+    other = np.select([k == 0, k == 1, k == 2], [p1, sec_p[cs, 1], p1], -1)
+    out = np.concatenate([first, other])
+    return out[out >= 0]
+
+
+def _cheap_jpda(
+    multi: IntArray, comp: IntArray, slot: IntArray, chosen: IntArray, pairs: Pairs, clutter_gate: float
+) -> Pseudo:
+    """Cheap JPDA (Fitzgerald 1985) over all ambiguous components at once.
+
+    Likelihoods are scaled by the best pair of their component, the miss term is the likelihood of a report at the
+    gate edge (``exp(−clutter_gate/2)`` of the best), so the weights do not depend on measurement units.
+    """
+    dims = np.concatenate([np.full(b.shape[0], b.shape[1], dtype=np.int64) for b in pairs.nu])
+    # per dimension: all innovations of that dimension stacked, and each pair's row in that stack
+    stacks = {d: np.concatenate([b for b in pairs.nu if b.shape[1] == d]) for d in np.unique(dims).tolist()}
+    row_in = np.zeros(dims.size, dtype=np.int64)
+    for d in stacks:
+        m = dims == d
+        row_in[m] = np.arange(int(m.sum()))
+    ll = pairs.loglik[multi]
+    cm = comp[multi]
+    best = np.full(int(cm.max()) + 1, -np.inf)
+    np.maximum.at(best, cm, ll)
+    g = np.exp(ll - best[cm])
+    _, sl = np.unique(slot[multi], return_inverse=True)
+    _, rl = np.unique(pairs.rid[multi], return_inverse=True)
+    ts = np.bincount(sl, weights=g)
+    sr = np.bincount(rl, weights=g)
+    beta = g / (ts[sl] + sr[rl] - g + np.exp(-0.5 * clutter_gate))
+    npairs = np.bincount(sl)
+    is_chosen = np.isin(multi, chosen)
+    out: Pseudo = {}
+    for d in np.unique(dims[multi]).tolist():
+        m = dims[multi] == d
+        pm = multi[m]
+        nu = stacks[d][row_in[pm]]
+        wsum = np.bincount(sl[m], weights=beta[m], minlength=npairs.size)
+        w = beta[m] / np.maximum(wsum[sl[m]], 1e-300)
+        nbar = np.zeros((npairs.size, d))
+        np.add.at(nbar, sl[m], w[:, None] * nu)
+        second = np.zeros((npairs.size, d, d))
+        np.add.at(second, sl[m], w[:, None, None] * nu[:, :, None] * nu[:, None, :])
+        j = np.flatnonzero(is_chosen[m] & (npairs[sl[m]] >= 2))
+        if j.size == 0:
+            continue
+        s_ = sl[m][j]
+        spread = second[s_] - nbar[s_][:, :, None] * nbar[s_][:, None, :]
+        out[d] = (pm[j], nbar[s_] - nu[j], spread)
+    return out

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from borderwatch.geo.frames import LocalFrame
+from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, write_reports, write_sensors
+from borderwatch.tracking import Tracker, TrackerConfig, TrackerSummary, run_tracker, track_files
+from borderwatch.tracking.metrics import gospa
+from borderwatch.tracking.testing import (
+    acoustic_bearings,
+    adsb_reports,
+    make_truth,
+    radar_scans,
+    reception_order,
+    sites_from_enu,
+    table_for,
+)
+
+FRAME = LocalFrame(56.8, 27.5, 100.0)
+
+
+def _radar_setup(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    sites = sites_from_enu(FRAME, [("r1", "radar", 0.0, 0.0, 0.0), ("adsb-1", "adsb", 0.0, 0.0, 0.0)])
+    tab = table_for(FRAME, sites)
+    truth = make_truth(rng, n_targets=n, duration_s=30.0, dt=0.1, box_m=(-15e3, 15e3, -15e3, 15e3))
+    scans = radar_scans(truth, tab, "r1", rng, clutter_per_scan=10.0, sigma_rr_mps=1.0)
+    return rng, sites, tab, truth, scans
+
+
+def test_radar_tracks_every_target_with_clutter() -> None:
+    _, sites, tab, truth, scans = _radar_setup(10)
+    trk = Tracker(sites, sites=tab)
+    for sc in scans:
+        trk.feed_many(sc)
+    _ids, pos = trk.confirmed_enu(30.0)
+    g = gospa(truth.pos[-1], pos)
+    assert len(g.assignment) == 10
+    assert g.false <= 125000.0  # at most one false track
+    assert np.sqrt(g.localisation / 10) < 80.0
+
+
+def test_adsb_identity_adopted_and_output_record() -> None:
+    rng, sites, _tab, truth, scans = _radar_setup(3, seed=2)
+    ads = adsb_reports(truth, FRAME, [1], ["4ca1b2"], rng, period_s=2.0)
+    reps = reception_order([r for sc in scans for r in sc], ads)
+    est = [e for e in run_tracker(reps, sites) if not isinstance(e, TrackerSummary)]
+    last_t = max(e.t for e in est)
+    last = [e for e in est if e.t == last_t]
+    coop = [e for e in last if e.cooperative]
+    assert len(coop) == 1 and coop[0].icao == "4ca1b2"
+    d = coop[0].to_dict()
+    assert set(d) >= {"t", "track", "lat", "lon", "alt_m", "vel_enu_mps", "cov_pos_enu_m2", "status", "class",
+                      "sensors", "cooperative", "icao"}  # fmt: skip
+    assert "adsb-1" in d["sensors"]
+    assert np.isclose(sum(d["class"].values()), 1.0, atol=0.05)
+
+
+def test_bearing_only_track_with_sound_delay() -> None:
+    rng = np.random.default_rng(4)
+    specs = [(f"a{i}", "acoustic", 1500.0 * (i % 3), 1500.0 * (i // 3), 0.0) for i in range(9)]
+    sites = sites_from_enu(FRAME, specs)
+    tab = table_for(FRAME, sites)
+    truth = make_truth(rng, n_targets=1, duration_s=60.0, box_m=(1000, 2000, 1000, 2000), speed_mps=(15, 20),
+                       up_m=(200, 300), turn_fraction=0.0)  # fmt: skip
+    reps = acoustic_bearings(truth, tab, [s[0] for s in specs], rng, range_m=3000.0, class_hint="quadcopter")
+    reps.sort(key=lambda r: r.t)
+    trk = Tracker(sites, sites=tab)
+    trk.feed_many(reps)
+    est = trk.estimates(60.0)
+    assert len(est) == 1
+    p = truth.pos[-1, 0]
+    assert np.linalg.norm(np.array(est[0].enu_m) - p) < 150.0
+    assert max(est[0].cls, key=est[0].cls.__getitem__) == "quadcopter"
+
+
+def test_bad_reports_are_counted_and_never_stop_the_tracker(tmp_path: Path) -> None:
+    _, sites, _tab, _truth, scans = _radar_setup(2, seed=3)
+    good = [r for sc in scans for r in sc]
+    sens = tmp_path / "sensors.json"
+    write_sensors(sites, sens)
+    rep = tmp_path / "reports.jsonl"
+    with rep.open("w") as fh:
+        write_reports(good[:40], fh)
+        fh.write('{"t": 5.0, "sensor": "r1", "type": "radar", "az_deg": 10}\n')  # missing range
+        fh.write('{"t": 5.0, "sensor": "r1", "type": "radar", "range_m": NaN, "az_deg": 10, "el_deg": 1,'
+                 ' "sigma_range_m": 1, "sigma_az_deg": 1, "sigma_el_deg": 1}\n')  # fmt: skip
+        fh.write('{"t": 5.0, "sensor": "r1", "type": "bearing", "az_deg": 400, "sigma_az_deg": 2}\n')
+        fh.write("not json\n")
+        write_reports(
+            [
+                BearingReport(t=good[40].t, sensor="ghost", az_deg=10.0, sigma_az_deg=2.0),
+                RadarReport(good[40].t - 3600.0, "r1", 1000.0, 1.0, 1.0, 10.0, 1.0, 1.0),
+                RadarReport(good[40].t + 3600.0, "r1", 1000.0, 1.0, 1.0, 10.0, 1.0, 1.0),
+                AdsbReport(good[40].t, "r1", "abcdef", 56.8, 27.5, 500.0),
+            ],
+            fh,
+        )
+        write_reports(good[40:], fh)
+    out = tmp_path / "tracks.jsonl"
+    summary = track_files(rep, sens, out)
+    rej = summary["rejected"]
+    assert rej["range_m: missing"] == 1
+    assert rej["range_m: not finite"] == 1 or rej.get("line: not JSON", 0) >= 2
+    assert rej["az_deg: outside [0, 360)"] == 1
+    assert rej["sensor: unknown id"] == 1
+    assert rej["t: too far in the past"] == 1
+    assert rej["t: too far in the future"] == 1
+    assert rej["sensor: report type does not match the sensor type"] == 1
+    assert summary["accepted"] == len(good)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert lines and max(x["t"] for x in lines) >= 29.0
+    assert len({x["track"] for x in lines if x["t"] == lines[-1]["t"]}) == 2
+
+
+def test_late_report_is_used_not_dropped() -> None:
+    _, sites, tab, _, scans = _radar_setup(1, seed=5)
+    trk = Tracker(sites, TrackerConfig(), sites=tab)
+    for sc in scans[:10]:
+        trk.feed_many(sc)
+    trk.estimates(10.0)
+    late = [r for r in scans[8] if r.rcs_dbsm is not None]
+    n0 = trk.summary.accepted
+    trk.feed_many(late)
+    trk.estimates(10.5)
+    assert trk.summary.accepted == n0 + len(late)
+    assert not trk.summary.rejected
+
+
+@pytest.mark.parametrize("interval", [0.5, 2.0])
+def test_emit_interval_multiples(interval: float) -> None:
+    _, sites, _, _, scans = _radar_setup(2, seed=6)
+    reps = [r for sc in scans for r in sc]
+    ts = sorted({e.t for e in run_tracker(reps, sites, emit_interval_s=interval) if not isinstance(e, TrackerSummary)})
+    assert ts and all(abs(t / interval - round(t / interval)) < 1e-9 for t in ts)
