@@ -1,6 +1,6 @@
 """Report path versus signal path: acoustic Pd-versus-range for two classes, Monte Carlo per range bin.
 
-Prints one JSON object. Usage: python bench/bench_pd_agreement.py [runs_per_bin] (default 200)
+Prints one JSON object. Usage: python bench/bench_pd_agreement.py [runs_per_bin] [--cal calibration.json]
 """
 
 from __future__ import annotations
@@ -11,42 +11,52 @@ import time
 
 import numpy as np
 
-from borderwatch.sensors.acoustic.calibrate import ground_range_for_xi, pd_vs_range
+from borderwatch.sensors.acoustic.calibrate import Conditions, ground_range_for_xi, pd_vs_range
 from borderwatch.sensors.acoustic.model import load_calibration
 from borderwatch.sensors.acoustic.signal import ArrayGeometry
 from borderwatch.sensors.catalogue import load_acoustic_catalogue
 
 FACTORS = np.array([0.4, 0.6, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0])
+CONDITIONS = {
+    "night_calm_10C": Conditions(10.0, 70.0, True, 0.0),
+    "day_wind6_minus2C": Conditions(-2.0, 85.0, False, 6.0),
+}
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    cal_path = sys.argv[sys.argv.index("--cal") + 1] if "--cal" in sys.argv else None
+    if cal_path in args:
+        args.remove(cal_path)
+    n = int(args[0]) if args else 200
     cat = load_acoustic_catalogue()
-    cal = load_calibration()
+    cal = load_calibration(cal_path)
     geom = ArrayGeometry.from_catalogue(cat)
     rng = np.random.default_rng(424242)  # independent of the calibration seed
     t0 = time.perf_counter()
-    out = {}
+    out: dict[str, dict[str, object]] = {}
     worst = 0.0
-    for cls in ("quadcopter", "shahed"):
-        r50 = float(ground_range_for_xi(cat, cls, np.array([cal.pd_logistic[cls][0]]))[0])
-        ranges = r50 * FACTORS
-        sig, rep = pd_vs_range(cat, geom, cal, cls, ranges, n, rng)
-        diff = np.abs(sig - rep)
-        worst = max(worst, float(diff.max()))
-        out[cls] = {
-            "ground_range_m": [round(float(r), 1) for r in ranges],
-            "pd_signal_path": [round(float(v), 3) for v in sig],
-            "pd_report_path": [round(float(v), 3) for v in rep],
-            "abs_diff": [round(float(v), 3) for v in diff],
-            "max_abs_diff": round(float(diff.max()), 3),
-        }
+    for cname, cond in CONDITIONS.items():
+        for cls in ("quadcopter", "shahed"):
+            r50 = float(ground_range_for_xi(cat, cls, np.array([cal.pd_logistic[cls][0]]), cond)[0])
+            ranges = r50 * FACTORS
+            sig, rep = pd_vs_range(cat, geom, cal, cls, ranges, n, rng, cond)
+            diff = np.abs(sig - rep)
+            worst = max(worst, float(diff.max()))
+            out[f"{cname}/{cls}"] = {
+                "ground_range_m": [round(float(r), 1) for r in ranges],
+                "pd_signal_path": [round(float(v), 3) for v in sig],
+                "pd_report_path": [round(float(v), 3) for v in rep],
+                "abs_diff": [round(float(v), 3) for v in diff],
+                "max_abs_diff": round(float(diff.max()), 3),
+            }
     print(
         json.dumps(
             {
                 "bench": "acoustic_pd_agreement",
                 "runs_per_bin": n,
-                "conditions": "night, 10 C, 70 % RH, no wind; random azimuth, rpm, radial speed ±20 m/s",
+                "conditions": {k: str(v) for k, v in CONDITIONS.items()},
+                "trials": "random azimuth, rpm, radial speed ±20 m/s",
                 "classes": out,
                 "max_abs_diff": round(worst, 3),
                 "within_0_1": worst <= 0.1,

@@ -64,7 +64,7 @@ def pd_points(
                 height_agl_m=alt_agl_m, radial_speed_mps=0.0, temperature_c=env.temperature_c,
                 humidity_pct=env.humidity_pct, night=env.night, wind_mps=env.wind_mps,
             )  # fmt: skip
-            lm = np.log1p(-np.minimum(cal.pd(cls_id, xi), 1 - 1e-12))
+            lm = np.log1p(-np.minimum(cal.pd(cls_id, xi, env.wind_mps), 1 - 1e-12))
             p_miss_ac = np.exp(np.bincount(pi, weights=lm, minlength=x.size))
     p_miss_rad = np.ones(x.size)
     rcs = rc.rcs_m2[cls_id].value if cls_id in rc.rcs_m2 else 0.1

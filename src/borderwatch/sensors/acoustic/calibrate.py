@@ -26,6 +26,32 @@ TRIAL_HEIGHT_M = {"quadcopter": 80.0, "fpv": 30.0}
 
 
 @dataclass(frozen=True, slots=True)
+class Conditions:
+    """Weather and noise regime of Monte Carlo trials (default: the calibration's)."""
+
+    temperature_c: float = TEMP_C
+    humidity_pct: float = HUM_PCT
+    night: bool = NIGHT
+    wind_mps: float = WIND
+
+
+CALIBRATION = Conditions()
+
+
+def random_conditions(rng: np.random.Generator, regime: str | None = None) -> Conditions:
+    """Conditions spread over what the report path meets: night/day, calm to 9 m/s wind, −10…25 °C, 40–95 % RH.
+
+    ``regime``: ``"calm"`` (no wind), ``"windy"`` (3–9 m/s) or ``None`` (either)."""
+    winds = {"calm": [0.0], "windy": [3.0, 6.0, 9.0]}.get(regime or "", [0.0, 3.0, 6.0, 9.0])
+    return Conditions(
+        temperature_c=float(rng.uniform(-10.0, 25.0)),
+        humidity_pct=float(rng.uniform(40.0, 95.0)),
+        night=bool(rng.random() < 0.5),
+        wind_mps=float(rng.choice(winds)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Trial:
     detected: bool
     xi_db: float
@@ -42,6 +68,7 @@ def trial(
     *,
     threshold: float,
     locate: bool = False,
+    cond: Conditions = CALIBRATION,
 ) -> Trial:
     """One signal-path window: a target of ``cls_id`` at a random azimuth, rpm and radial speed."""
     cls = cat.classes[cls_id]
@@ -55,10 +82,12 @@ def trial(
     em = Emitter(cls, f0, r, az, el, vr, h)
     xi = float(
         xi_db(cat, cls_id, f0_hz=f0, range_m=r, height_agl_m=h, radial_speed_mps=vr,
-              temperature_c=TEMP_C, humidity_pct=HUM_PCT, night=NIGHT, wind_mps=WIND)
+              temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct, night=cond.night,
+              wind_mps=cond.wind_mps)
     )  # fmt: skip
-    x = synthesise(em, geom, cat, rng, temperature_c=TEMP_C, humidity_pct=HUM_PCT, night=NIGHT, wind_mps=WIND)
-    c = float(speed_of_sound_mps(TEMP_C))
+    x = synthesise(em, geom, cat, rng, temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct,
+                   night=cond.night, wind_mps=cond.wind_mps)  # fmt: skip
+    c = float(speed_of_sound_mps(cond.temperature_c))
     w = process_window(x, geom, cat, threshold=threshold, c_mps=c, locate=locate)
     az_err = el_err = None
     if w.detected and w.az is not None and w.el is not None:
@@ -97,7 +126,9 @@ def fit_logistic(xi: FloatArray, det: NDArray[np.bool_]) -> tuple[float, float]:
     return float(res.x[0]), float(np.exp(res.x[1]))
 
 
-def ground_range_for_xi(cat: AcousticCatalogue, cls_id: str, xi_target_db: FloatArray) -> FloatArray:
+def ground_range_for_xi(
+    cat: AcousticCatalogue, cls_id: str, xi_target_db: FloatArray, cond: Conditions = CALIBRATION
+) -> FloatArray:
     """Invert ``ξ(range)`` (typical f0, no Doppler) on a log grid: ground ranges that give the wanted ξ."""
     cls = cat.classes[cls_id]
     assert cls.f0_hz is not None
@@ -105,17 +136,28 @@ def ground_range_for_xi(cat: AcousticCatalogue, cls_id: str, xi_target_db: Float
     d = np.geomspace(20.0, 30000.0, 400)
     xi = xi_db(cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max),
                range_m=np.hypot(d, h), height_agl_m=h, radial_speed_mps=0.0,
-               temperature_c=TEMP_C, humidity_pct=HUM_PCT, night=NIGHT, wind_mps=WIND)  # fmt: skip
+               temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct, night=cond.night,
+               wind_mps=cond.wind_mps)  # fmt: skip
     return np.asarray(np.interp(-xi_target_db, -xi, d), dtype=float)
 
 
 def calibrate_class(
-    cat: AcousticCatalogue, geom: ArrayGeometry, cls_id: str, n: int, rng: np.random.Generator, *, threshold: float
+    cat: AcousticCatalogue,
+    geom: ArrayGeometry,
+    cls_id: str,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    threshold: float,
+    regime: str | None = None,
 ) -> tuple[float, float]:
-    """Fit the Pd logistic of one class from ``n`` trials spread over ξ ∈ [−10, 20] dB."""
-    xs = rng.uniform(-10.0, 20.0, n)
-    dr = ground_range_for_xi(cat, cls_id, xs)
-    tr = [trial(cat, geom, cls_id, float(d), rng, threshold=threshold) for d in dr]
+    """Fit the Pd logistic of one class from ``n`` trials spread over ξ ∈ [−10, 20] dB and over conditions
+    (:func:`random_conditions`), so that the fit is right on average over weather and noise regimes."""
+    tr = []
+    for x in rng.uniform(-10.0, 20.0, n):
+        cond = random_conditions(rng, regime)
+        d = float(ground_range_for_xi(cat, cls_id, np.array([x]), cond)[0])
+        tr.append(trial(cat, geom, cls_id, d, rng, threshold=threshold, cond=cond))
     return fit_logistic(np.array([t.xi_db for t in tr]), np.array([t.detected for t in tr]))
 
 
@@ -156,12 +198,13 @@ def pd_vs_range(
     ground_ranges_m: FloatArray,
     n_per_bin: int,
     rng: np.random.Generator,
+    cond: Conditions = CALIBRATION,
 ) -> tuple[FloatArray, FloatArray]:
     """Signal-path Pd (Monte Carlo) and report-path Pd (mean model Pd over the same trials) per range bin."""
     sig = np.empty(ground_ranges_m.size)
     rep = np.empty(ground_ranges_m.size)
     for i, d in enumerate(ground_ranges_m):
-        tr = [trial(cat, geom, cls_id, float(d), rng, threshold=cal.threshold) for _ in range(n_per_bin)]
+        tr = [trial(cat, geom, cls_id, float(d), rng, threshold=cal.threshold, cond=cond) for _ in range(n_per_bin)]
         sig[i] = np.mean([t.detected for t in tr])
-        rep[i] = float(np.mean(cal.pd(cls_id, np.array([t.xi_db for t in tr]))))
+        rep[i] = float(np.mean(cal.pd(cls_id, np.array([t.xi_db for t in tr]), cond.wind_mps)))
     return sig, rep

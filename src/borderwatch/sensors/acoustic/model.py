@@ -79,12 +79,18 @@ class Calibration:
     k_az_rad: float
     k_el_rad: float
     meta: dict[str, Any]
+    #: optional second fit for windy conditions (wind ≥ ``windy_mps`` at the microphones)
+    pd_logistic_windy: dict[str, tuple[float, float]] | None = None
+    windy_mps: float = 1.5
 
-    def pd(self, cls_id: str, xi: ArrayLike) -> FloatArray:
+    def pd(self, cls_id: str, xi: ArrayLike, wind_mps: float = 0.0) -> FloatArray:
         x = np.asarray(xi, dtype=float)
-        if cls_id not in self.pd_logistic:
+        table = self.pd_logistic
+        if self.pd_logistic_windy is not None and wind_mps >= self.windy_mps:
+            table = self.pd_logistic_windy
+        if cls_id not in table:
             return np.zeros(x.shape)
-        a, b = self.pd_logistic[cls_id]
+        a, b = table[cls_id]
         with np.errstate(over="ignore", invalid="ignore"):
             p = 1.0 / (1.0 + np.exp(-(x - a) / b))
         return np.asarray(np.nan_to_num(p, nan=0.0), dtype=float)
@@ -105,7 +111,14 @@ class Calibration:
             "k_az_rad": self.k_az_rad,
             "k_el_rad": self.k_el_rad,
             "meta": self.meta,
-        }
+        } | (
+            {}
+            if self.pd_logistic_windy is None
+            else {
+                "pd_logistic_windy": {k: {"a_db": v[0], "b_db": v[1]} for k, v in self.pd_logistic_windy.items()},
+                "windy_mps": self.windy_mps,
+            }
+        )
 
 
 def calibration_path() -> Path:
@@ -121,6 +134,12 @@ def parse_calibration(d: Any, *, source: str) -> Calibration:
             k_az_rad=float(d["k_az_rad"]),
             k_el_rad=float(d["k_el_rad"]),
             meta=dict(d.get("meta", {})),
+            pd_logistic_windy=(
+                {k: (float(v["a_db"]), float(v["b_db"])) for k, v in d["pd_logistic_windy"].items()}
+                if d.get("pd_logistic_windy") is not None
+                else None
+            ),
+            windy_mps=float(d.get("windy_mps", 1.5)),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(

@@ -180,7 +180,7 @@ def acoustic_reports(
                 cat, ti.cls, f0_hz=f0, range_m=r_v, height_agl_m=h_agl, radial_speed_mps=vr,
                 temperature_c=env.temperature_c, humidity_pct=env.humidity_pct, night=env.night, wind_mps=env.wind_mps,
             )  # fmt: skip
-            pd = cal.pd(ti.cls, xi)
+            pd = cal.pd(ti.cls, xi, env.wind_mps)
             det = rng.random(pd.size) < pd
             if outages:
                 t_rx = ep[ei]
