@@ -50,6 +50,8 @@ class RunConfig:
     depth_km: float = 30.0  # engagements must happen before the threat is this deep inside the country
     effector_layout: str | None = None  # file; default: the shipped notional layout
     seed_stream: int = 5  # outcome draws use default_rng([scenario seed, seed_stream])
+    min_track_age_s: float = 10.0  # assumption: no recommendation on a track younger than this
+    dedup_radius_m: float = 600.0  # assumption: a track this close to one already engaged is the same drone
 
 
 @dataclass(slots=True)
@@ -212,10 +214,15 @@ def run_pipeline(
         if t - last_cycle < cfg.decision_interval_s:
             return
         last_cycle = t
+        engaged_pts = [(a.lat, a.lon) for a in assessments if a.track in engaged]
         cands = [
             a
             for a in assessments
-            if a.identity in (Identity.HOSTILE, Identity.SUSPECT) and a.track not in engaged and a.damage_eur > 0
+            if a.identity in (Identity.HOSTILE, Identity.SUSPECT)
+            and a.track not in engaged
+            and a.damage_eur > 0
+            and t - logs[a.track].first_t >= cfg.min_track_age_s
+            and not _near(a.lat, a.lon, engaged_pts, cfg.dedup_radius_m)
         ]
         threats = _threat_states(assessor, cands, points, t, depth_m)
         busy: dict[str, int] = defaultdict(int)
@@ -307,6 +314,16 @@ def run_pipeline(
         | {"report": str(report)}
     )
     return summary
+
+
+def _near(lat: float, lon: float, pts: list[tuple[float, float]], radius_m: float) -> bool:
+    """True if any point lies within ``radius_m`` (equirectangular; fine at these distances)."""
+    if not pts:
+        return False
+    arr = np.asarray(pts)
+    dy = (arr[:, 0] - lat) * 111_320.0
+    dx = (arr[:, 1] - lon) * 111_320.0 * np.cos(np.radians(lat))
+    return bool(np.min(np.hypot(dx, dy)) <= radius_m)
 
 
 def _pt(x: float, y: float) -> Any:
