@@ -211,21 +211,75 @@ def map_cmd(
     console.print(f"map: {map_job(source, out, theatre=theatre)}")
 
 
+@app.command("run")
+@handle_errors
+def run_cmd(
+    scenario: Annotated[str, typer.Argument(help="Preset name or scenario YAML file.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Simulation only: a policy approves every recommendation.")
+    ] = False,
+    depth_km: Annotated[float, typer.Option(help="Engage before threats are this deep inside, km.")] = 30.0,
+    effectors: Annotated[Path | None, typer.Option(help="Effector layout YAML (default: shipped).")] = None,
+    theatre: TheatreOpt = None,
+) -> None:
+    """Simulate → sensors → tracker → threat → response end to end; writes every output and report.html."""
+    from borderwatch.errors import InputError
+    from borderwatch.pipeline import RunConfig, run_pipeline
+
+    if depth_km <= 0:
+        raise InputError("must be > 0", field="--depth-km")
+    cfg = RunConfig(auto_approve=auto_approve, depth_km=depth_km, effector_layout=str(effectors) if effectors else None)
+    with progress_bar(f"running {scenario}") as cb:
+        summary = run_pipeline(scenario, out, config=cfg, theatre=theatre, progress=cb)
+    _print_run(summary)
+
+
+def _print_run(s: dict[str, Any]) -> None:
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{100 * x:.0f} %"
+
+    t = Table(title=f"run {s['scenario']} ({'auto-approve policy' if s['auto_approve'] else 'recommendations only'})")
+    t.add_column("figure")
+    t.add_column("value")
+    wt = s["median_warning_before_crossing_s"]
+    rows = [
+        (
+            "hostile drones detected before the border (truth-matched)",
+            pct(s["hostile_drones_detected_before_border_share_truth"]),
+        ),
+        ("median warning before crossing", "—" if wt is None else f"{wt:.0f} s"),
+        ("hostile tracks engaged before the depth line", pct(s["hostile_tracks_engaged_before_depth_share"])),
+        ("leakers (truth)", str(s["leakers_truth"])),
+        ("total response cost", f"€{s['total_response_cost_eur']:,.0f}"),
+        ("cost-exchange ratio (cost / value killed)", str(s["cost_exchange_ratio"])),
+        ("fighter scrambles / avoided", f"{s['fighter_scrambles']} / {s['fighter_scrambles_avoided']}"),
+        ("alerts / recommendations / engagements", f"{s['alerts']} / {s['recommendations']} / {s['engagements']}"),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    console.print(t)
+    for k, v in s["outputs"].items():
+        console.print(f"{k}: {v}", highlight=False)
+
+
 @app.command("demo")
 @handle_errors
 def demo_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out/demo"),
 ) -> None:
-    """The main job on the shipped Latvian theatre: the night-raid preset, its truth and its map."""
-    from borderwatch.jobs import map_job, simulate_job
+    """The main job on the shipped Latvian theatre: `run` of the night-raid preset with the auto-approve policy."""
+    from borderwatch.jobs import map_job
+    from borderwatch.pipeline import RunConfig, run_pipeline
 
-    with progress_bar("simulating latgale-night-raid") as cb:
-        paths = simulate_job("latgale-night-raid", out, progress=cb)
+    with progress_bar("running latgale-night-raid") as cb:
+        summary = run_pipeline("latgale-night-raid", out, config=RunConfig(auto_approve=True), progress=cb)
     png = map_job(out, out / "map.png")
-    console.print("[bold]borderwatch demo[/] — latgale-night-raid on theatre latvia-east")
-    console.print(f"  truth:    {paths['truth'].resolve()}")
-    console.print(f"  scenario: {paths['scenario'].resolve()}")
-    console.print(f"  map:      {png.resolve()}")
+    _print_run(summary)
+    console.print("[bold]borderwatch demo[/] — latgale-night-raid on theatre latvia-east (simulation, auto-approve)")
+    console.print(f"  report:   {Path(summary['outputs']['report']).resolve()}")
+    console.print(f"  truth:    {Path(summary['outputs']['truth']).resolve()}")
+    console.print(f"  truth map: {png.resolve()}")
 
 
 from borderwatch.cli_mobility import register as _register_mobility  # noqa: E402

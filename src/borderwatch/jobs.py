@@ -77,6 +77,13 @@ def simulate_job(
 ) -> dict[str, Path]:
     """Simulate a scenario and write ``truth.jsonl`` and ``scenario.yaml`` into ``out_dir``."""
     ld = load_checked(name_or_file, theatre=theatre)
+    return simulate_to_dir(ld, out_dir, progress=progress)[1]
+
+
+def simulate_to_dir(
+    ld: Loaded, out_dir: Path | str, *, progress: Progress | None = None
+) -> tuple[TruthTable, dict[str, Path]]:
+    """Fly a loaded scenario and write truth, resolved scenario, sensors and reports into ``out_dir``."""
     truth = simulate(ld.scenario, ld.theatre, progress=progress)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,7 +92,7 @@ def simulate_job(
         write_truth(truth, fh)
     sc_path = out / "scenario.yaml"
     write_resolved_scenario(ld.scenario, truth, sc_path)
-    return {"truth": truth_path, "scenario": sc_path, **sensors_job(ld, truth, out)}
+    return truth, {"truth": truth_path, "scenario": sc_path, **sensors_job(ld, truth, out)}
 
 
 def sensors_job(ld: Loaded, truth: TruthTable, out: Path) -> dict[str, Path]:

@@ -50,13 +50,16 @@ def run_map_png(
 ) -> str:
     """Base64 PNG of the theatre with tracks (t, lat, lon), alert points and intercept points."""
     if extent is None:
-        x0, x1, y0, y1 = watched_extent(theatre)
         lons = [p[2] for pts in tracks.values() for p in pts]
         lats = [p[1] for pts in tracks.values() for p in pts]
         if lons:
-            x0, x1 = min(x0, min(lons) - 0.2), max(x1, max(lons) + 0.2)
-            y0, y1 = min(y0, min(lats) - 0.15), max(y1, max(lats) + 0.15)
-        extent = (x0, x1, y0, y1)
+            # around the tracks, at least ~1.6° x 0.9° so the border and towns give context
+            cx, cy = 0.5 * (min(lons) + max(lons)), 0.5 * (min(lats) + max(lats))
+            hw = max(0.8, 0.5 * (max(lons) - min(lons)) + 0.3)
+            hh = max(0.45, 0.5 * (max(lats) - min(lats)) + 0.18)
+            extent = (cx - hw, cx + hw, cy - hh, cy + hh)
+        else:
+            extent = watched_extent(theatre)
     fig, ax = new_map(theatre, extent, title=title)
     for tid, pts in tracks.items():
         if not pts:

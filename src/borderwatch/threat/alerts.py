@@ -76,6 +76,7 @@ class AlertBook:
     alerts: dict[str, Alert] = field(default_factory=dict)
     _keys: set[tuple[str, str, str]] = field(default_factory=set)
     _last: dict[str, Assessment] = field(default_factory=dict)
+    _first: dict[str, float] = field(default_factory=dict)
 
     def _raise(self, a: Assessment, kind: AlertKind, msg: str, asset: str | None = None) -> Alert | None:
         key = (a.track, kind.value, asset or "")
@@ -105,6 +106,7 @@ class AlertBook:
         for a in assessments:
             seen.add(a.track)
             self._last[a.track] = a
+            self._first.setdefault(a.track, a.t)
             if a.identity in (Identity.NEUTRAL, Identity.FRIEND):
                 continue
             who = f"{a.identity.value} {a.main_class} track {a.track}"
@@ -141,7 +143,12 @@ class AlertBook:
                 continue
             if t - last.t >= rules.lost_after_s.value:
                 del self._last[tid]
-                if last.inside and last.identity not in (Identity.NEUTRAL, Identity.FRIEND):
+                age = last.t - self._first.get(tid, last.t)
+                if (
+                    last.inside
+                    and last.identity not in (Identity.NEUTRAL, Identity.FRIEND)
+                    and age >= rules.lost_min_track_age_s.value
+                ):
                     al = self._raise(
                         replace(last, t=t),
                         AlertKind.LOST_INSIDE,

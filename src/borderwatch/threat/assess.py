@@ -69,7 +69,7 @@ class ThreatAssessor:
         )
 
     # --- geometry helpers ------------------------------------------------------------------------------
-    def _grid(self, lat: FloatArray, lon: FloatArray, ve: FloatArray, vn: FloatArray) -> tuple[FloatArray, ...]:
+    def grid_state(self, lat: FloatArray, lon: FloatArray, ve: FloatArray, vn: FloatArray) -> tuple[FloatArray, ...]:
         """Positions in grid metres and ENU velocities rotated into grid axes."""
         x, y = self.theatre.xy(lat, lon)
         xn, yn = self.theatre.xy(lat + 1e-4, lon)
@@ -115,7 +115,7 @@ class ThreatAssessor:
         lon = np.array([p.lon for p in points])
         ve = np.array([p.vel_enu_mps[0] for p in points])
         vn = np.array([p.vel_enu_mps[1] for p in points])
-        x, y, vx, vy = self._grid(lat, lon, ve, vn)
+        x, y, vx, vy = self.grid_state(lat, lon, ve, vn)
         inside = self.theatre.in_home(lat, lon)
         side = self.theatre.country_at(lat, lon)
         # closest approach to every asset along the straight-line prediction (tracks x assets)

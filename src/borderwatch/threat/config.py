@@ -28,6 +28,7 @@ class AlertRules(Strict):
     predicted_crossing_s: Sourced
     asset_s: Sourced
     lost_after_s: Sourced
+    lost_min_track_age_s: Sourced
 
 
 class Score(Strict):
