@@ -9,10 +9,19 @@ from typing import Any
 
 
 def schemas() -> dict[str, dict[str, Any]]:
+    from borderwatch.response.effectors import EffectorCatalogue, LayoutFile
+    from borderwatch.schemas import (
+        ALERT_LINE,
+        ASSESSMENT_LINE,
+        DECISION_LINE,
+        ENGAGEMENT_LINE,
+        RECOMMENDATION_LINE,
+    )
     from borderwatch.sim.catalogue import TargetCatalogue
     from borderwatch.sim.scenario import Scenario
     from borderwatch.sim.truth import TRUTH_LINE_SCHEMA
     from borderwatch.theatre.schema import AssetsFile, CrossingFacts, TheatreSpec
+    from borderwatch.threat.config import ThreatConfig
     from borderwatch.tracking.io import EVALUATION_SCHEMA, TRACK_LINE_SCHEMA
 
     return {
@@ -24,6 +33,14 @@ def schemas() -> dict[str, dict[str, Any]]:
         "truth-line.schema.json": TRUTH_LINE_SCHEMA,
         "tracks-line.schema.json": TRACK_LINE_SCHEMA,
         "evaluation.schema.json": EVALUATION_SCHEMA,
+        "threat.schema.json": ThreatConfig.model_json_schema(),
+        "effectors.schema.json": EffectorCatalogue.model_json_schema(),
+        "effector-layout.schema.json": LayoutFile.model_json_schema(),
+        "assessments-line.schema.json": ASSESSMENT_LINE,
+        "alerts-line.schema.json": ALERT_LINE,
+        "recommendations-line.schema.json": RECOMMENDATION_LINE,
+        "decisions-line.schema.json": DECISION_LINE,
+        "engagements-line.schema.json": ENGAGEMENT_LINE,
     }
 
 

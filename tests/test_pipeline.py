@@ -133,3 +133,22 @@ def test_bad_effector_catalogue_names_the_field(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"types\.gun_team"):
         load_effector_catalogue(bad)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_outputs_validate_against_their_schemas(stray_run: Path) -> None:
+    import jsonschema
+
+    from borderwatch.schemas import ALERT_LINE, ASSESSMENT_LINE, DECISION_LINE, ENGAGEMENT_LINE, RECOMMENDATION_LINE
+
+    for name, schema in (
+        ("alerts.jsonl", ALERT_LINE),
+        ("recommendations.jsonl", RECOMMENDATION_LINE),
+        ("decisions.jsonl", DECISION_LINE),
+        ("engagements.jsonl", ENGAGEMENT_LINE),
+        ("assessments.jsonl", ASSESSMENT_LINE),
+    ):
+        v = jsonschema.Draft202012Validator(schema)
+        rows = _lines(stray_run / name)
+        assert rows, name
+        for row in rows[:: max(1, len(rows) // 200)]:
+            v.validate(row)
