@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from borderwatch.errors import InputError
+from borderwatch.interop.jsonl import iter_objects
 
 SensorType = Literal["acoustic", "radar", "adsb"]
 _SENSOR_TYPES = ("acoustic", "radar", "adsb")
@@ -277,22 +278,14 @@ class ReportStream:
     accepted: int = 0
 
     def __iter__(self) -> Iterator[Report]:
-        with self.path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                try:
-                    d = json.loads(line)
-                except json.JSONDecodeError:
-                    self.rejected["line: not JSON"] += 1
-                    continue
-                try:
-                    r = parse_report(d)
-                except RejectedReport as exc:
-                    self.rejected[exc.reason] += 1
-                    continue
-                self.accepted += 1
-                yield r
+        for d in iter_objects(self.path, self.rejected):
+            try:
+                r = parse_report(d)
+            except RejectedReport as exc:
+                self.rejected[exc.reason] += 1
+                continue
+            self.accepted += 1
+            yield r
 
 
 def read_reports(path: Path | str) -> ReportStream:

@@ -21,7 +21,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from borderwatch.errors import InputError
+from borderwatch.interop.jsonl import iter_objects
 
 FloatArray = NDArray[np.float64]
 
@@ -138,58 +138,44 @@ _REQUIRED = ("t", "target", "class", "lat", "lon", "alt_m", "vel_enu_mps", "host
 
 def read_truth(path: Path | str) -> TruthTable:
     """Read ``truth.jsonl``; bad lines are rejected with a counted reason and skipped."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(p))
     targets: dict[str, int] = {}
     infos: list[TargetInfo] = []
     cols: dict[str, list[Any]] = {k: [] for k in ("t", "idx", "lat", "lon", "alt", "vel")}
     rejected: Counter[str] = Counter()
-    with p.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError:
-                rejected["not JSON"] += 1
-                continue
-            if not isinstance(d, dict):
-                rejected["not an object"] += 1
-                continue
-            missing = [k for k in _REQUIRED if k not in d]
-            if missing:
-                rejected[f"{missing[0]}: missing"] += 1
-                continue
-            try:
-                vals = [float(d[k]) for k in ("t", "lat", "lon", "alt_m")]
-                vel = [float(x) for x in d["vel_enu_mps"]]
-            except (TypeError, ValueError):
-                rejected["numeric field: not a number"] += 1
-                continue
-            if len(vel) != 3 or not all(math.isfinite(x) for x in [*vals, *vel]):
-                rejected["numeric field: not finite or wrong length"] += 1
-                continue
-            tid = str(d["target"])
-            if tid not in targets:
-                targets[tid] = len(infos)
-                infos.append(
-                    TargetInfo(
-                        tid,
-                        str(d["class"]),
-                        bool(d["hostile"]),
-                        bool(d["cooperative"]),
-                        tid.rsplit("-", 1)[0],
-                        d.get("icao"),
-                        d.get("callsign"),
-                    )
+    for d in iter_objects(path, rejected):
+        missing = [k for k in _REQUIRED if k not in d]
+        if missing:
+            rejected[f"{missing[0]}: missing"] += 1
+            continue
+        try:
+            vals = [float(d[k]) for k in ("t", "lat", "lon", "alt_m")]
+            vel = [float(x) for x in d["vel_enu_mps"]]
+        except (TypeError, ValueError):
+            rejected["numeric field: not a number"] += 1
+            continue
+        if len(vel) != 3 or not all(math.isfinite(x) for x in [*vals, *vel]):
+            rejected["numeric field: not finite or wrong length"] += 1
+            continue
+        tid = str(d["target"])
+        if tid not in targets:
+            targets[tid] = len(infos)
+            infos.append(
+                TargetInfo(
+                    tid,
+                    str(d["class"]),
+                    bool(d["hostile"]),
+                    bool(d["cooperative"]),
+                    tid.rsplit("-", 1)[0],
+                    d.get("icao"),
+                    d.get("callsign"),
                 )
-            cols["t"].append(vals[0])
-            cols["idx"].append(targets[tid])
-            cols["lat"].append(vals[1])
-            cols["lon"].append(vals[2])
-            cols["alt"].append(vals[3])
-            cols["vel"].append(vel)
+            )
+        cols["t"].append(vals[0])
+        cols["idx"].append(targets[tid])
+        cols["lat"].append(vals[1])
+        cols["lon"].append(vals[2])
+        cols["alt"].append(vals[3])
+        cols["vel"].append(vel)
     return TruthTable(
         targets=infos,
         t=np.asarray(cols["t"], dtype=float),
