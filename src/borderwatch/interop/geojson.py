@@ -10,7 +10,7 @@ shape) is rejected with a reason naming the field, counted, and skipped; the goo
 ...      "geometry": {"type": "Point", "coordinates": [27.0, 56.0]}},
 ...     {"type": "Feature", "properties": {}, "geometry": None}]}))
 >>> layer = read_features(p, allowed=("Point",))
->>> len(layer.features), layer.rejected
+>>> len(layer.features), dict(layer.rejected)
 (1, {'features[1].geometry: missing': 1})
 """
 

@@ -8,7 +8,7 @@ a river of the theatre.
 
 >>> from borderwatch.theatre import load_theatre
 >>> net = build_network(theatre=load_theatre())
->>> net.road.number_of_edges() > 50
+>>> net.road.number_of_edges() > 30 and net.rail.number_of_edges() > 100
 True
 """
 

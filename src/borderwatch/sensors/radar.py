@@ -11,7 +11,7 @@
   and bird plots (low, slow), both per scan.
 
 >>> round(float(pd_swerling1(snr_db_to_lin(13.0), 1e-6)), 3)
-0.532
+0.517
 """
 
 from __future__ import annotations

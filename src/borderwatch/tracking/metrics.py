@@ -32,7 +32,7 @@ def gospa(truth: FloatArray, est: FloatArray, *, c: float = 500.0, p: float = 2.
 
     >>> g = gospa(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1000.0, 0.0]]))
     >>> round(g.distance, 3), g.localisation, g.false
-    (354.0, 25.0, 125000.0)
+    (353.589, 25.0, 125000.0)
     """
     m, n = truth.shape[0], est.shape[0]
     dummy = c**p / 2.0
