@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
@@ -80,6 +81,9 @@ class TrackerConfig:
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
     merge_d2: float = 16.8
+    stitch_window_s: float = 180.0
+    stitch_q: float = 0.5
+    stitch_d2: float = 22.5
     max_lag_s: float = 60.0
     max_lead_s: float = 60.0
     jpda: bool = True
@@ -236,6 +240,13 @@ class Tracker:
         self._hint: dict[int, str] = {}
         self._clock: float | None = None
         self._buf = _BearingBuffer()
+        # recently deleted confirmed tracks (id, combined state, covariance, time, sensors, class evidence)
+        self._dead_id = np.zeros(0, dtype=np.int64)
+        self._dead_x = np.zeros((0, 6))
+        self._dead_p = np.zeros((0, 6, 6))
+        self._dead_t = np.zeros(0)
+        self._dead_seen = np.zeros((0, len(self.sites)), dtype=bool)
+        self._dead_ev = np.zeros((0, self.classes.n))
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
@@ -805,6 +816,7 @@ class Tracker:
         if can.any():
             self.confirmed |= can
             self.summary.tracks_confirmed += int(can.sum())
+            self._stitch(np.flatnonzero(can), tf)
         xc, pc = self.combined()
         sig = np.sqrt(np.trace(pc[:, :2, :2], axis1=1, axis2=2))
         stale = tf - self.t_last
@@ -836,7 +848,62 @@ class Tracker:
                     if self.icao[winner] is None and self.icao[loser] is not None:
                         self.icao[winner] = self.icao[loser]
                         self.coop[winner] = True
+        dead = drop & self.confirmed & ~self.coop
+        if dead.any():
+            self._dead_id = np.concatenate([self._dead_id, self.id[dead]])
+            self._dead_x = np.concatenate([self._dead_x, xc[dead]])
+            self._dead_p = np.concatenate([self._dead_p, pc[dead]])
+            self._dead_t = np.concatenate([self._dead_t, self.t[dead]])
+            self._dead_seen = np.concatenate([self._dead_seen, self.seen[dead]])
+            self._dead_ev = np.concatenate([self._dead_ev, self.evidence[dead]])
         self._keep(keep)
+
+    def _stitch(self, new: IntArray, tf: float) -> None:
+        """Give newly confirmed tracks the identity of a recently deleted confirmed track whose prediction agrees
+        with them (position + velocity Mahalanobis gate, CV prediction with extra process noise): a target that
+        faded for a while keeps its track id. One-to-one by ``linear_sum_assignment`` on d²."""
+        cfg = self.cfg
+        old = self._dead_t >= tf - cfg.stitch_window_s
+        if not old.all():
+            self._dead_id, self._dead_x, self._dead_p = self._dead_id[old], self._dead_x[old], self._dead_p[old]
+            self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[old], self._dead_seen[old], self._dead_ev[old]
+        nd = self._dead_id.size
+        if nd == 0 or new.size == 0:
+            return
+        xn, pn = self.combined(new)
+        ii = np.repeat(np.arange(new.size), nd)
+        jj = np.tile(np.arange(nd), new.size)
+        dt = self.t[new][ii] - self._dead_t[jj]
+        ok = dt > 0
+        ii, jj, dt = ii[ok], jj[ok], dt[ok]
+        if ii.size == 0:
+            return
+        xd, pd = predict_cv(self._dead_x[jj], self._dead_p[jj], dt, cfg.stitch_q, 0.1 * cfg.stitch_q)
+        dx = xn[ii] - xd
+        near = np.linalg.norm(dx[:, :3], axis=1) < 3.0 * np.sqrt(np.trace(pd[:, :3, :3], axis1=1, axis2=2)) + 1000.0
+        ii, jj, dx, pd = ii[near], jj[near], dx[near], pd[near]
+        if ii.size == 0:
+            return
+        d2 = np.einsum("ki,kij,kj->k", dx, np.linalg.inv(pd + pn[ii]), dx)
+        g = d2 < cfg.stitch_d2
+        if not g.any():
+            return
+        ii, jj, d2 = ii[g], jj[g], d2[g]
+        cost = np.full((new.size, nd), 1e9)
+        cost[ii, jj] = d2
+        r, c = linear_sum_assignment(cost)
+        m = cost[r, c] < cfg.stitch_d2
+        r, c = r[m], c[m]
+        if r.size == 0:
+            return
+        trk = new[r]
+        self.id[trk] = self._dead_id[c]
+        self.seen[trk] |= self._dead_seen[c]
+        self.evidence[trk] += self._dead_ev[c]
+        keep = np.ones(nd, dtype=bool)
+        keep[c] = False
+        self._dead_id, self._dead_x, self._dead_p = self._dead_id[keep], self._dead_x[keep], self._dead_p[keep]
+        self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[keep], self._dead_seen[keep], self._dead_ev[keep]
 
     def _side_data(self, reps: list[Report]) -> None:
         self._adsb_icao = {i: r.icao for i, r in enumerate(reps) if isinstance(r, AdsbReport)}
