@@ -83,7 +83,7 @@ class TrackerConfig:
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
     merge_d2: float = 16.8
-    stitch_window_s: float = 180.0
+    stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
     max_lag_s: float = 60.0
