@@ -95,8 +95,8 @@ def test_night_raid_tracks_before_crossing(theatre: Theatre) -> None:
 @pytest.mark.slow
 def test_night_raid_with_sensor_reports(theatre: Theatre) -> None:
     """The same acceptance on ``borderwatch.sensors.simulate_reports`` (the sensors engineer's models, WIP):
-    every hostile crosser has a confirmed track before the border. ID switches are reported, not yet asserted
-    at ≤ 1 per target (2.3 per target on the full 2-hour raid; see docs/architecture.md, Tracking)."""
+    every hostile crosser has a confirmed track before the border, with at most one ID switch per target on average
+    (0.65 on this shortened run, 0.96 on the full raid; see docs/architecture.md, Tracking)."""
     from borderwatch.sensors.layout import load_layout
     from borderwatch.sensors.simulate import simulate_reports
 
@@ -148,4 +148,4 @@ def test_night_raid_with_sensor_reports(theatre: Theatre) -> None:
     )  # fmt: skip
     print(f"night raid (sensor reports, {sc.duration_s:.0f} s): {len(crossing)} crossers tracked before the border; "
           f"ID switches {ev.id_switches_per_target:.2f}/target; rejected {dict(trk.summary.rejected)}")  # fmt: skip
-    assert ev.id_switches_per_target < 5.0
+    assert ev.id_switches_per_target <= 1.0, ev.to_dict()

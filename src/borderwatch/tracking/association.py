@@ -13,6 +13,7 @@ the innovation spread added to R, so a wrong hard decision costs little.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -112,25 +113,45 @@ def gnn_assign(
     rest = multi[~two]
     if rest.size:
         order = rest[np.argsort(comp[rest], kind="stable")]
-        cuts = np.flatnonzero(np.diff(comp[order])) + 1
-        for block in np.split(order, cuts):
-            us, sl = np.unique(slot[block], return_inverse=True)
-            ur, rl = np.unique(pairs.rid[block], return_inverse=True)
+        co = comp[order]
+        # local (within-component) slot and report indices of every pair, vectorised once for all blocks
+        sl_all = _local_rank(co, slot[order])
+        rl_all = _local_rank(co, pairs.rid[order])
+        ben_all = -pairs.benefit[order]
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(co)) + 1, [order.size]]).tolist()
+        for a0, a1 in pairwise(bounds):
+            sl, rl = sl_all[a0:a1], rl_all[a0:a1]
+            nsl, nrl = int(sl.max()) + 1, int(rl.max()) + 1
             # one "no report" column per slot at cost 0: the optimum may leave a slot unassigned rather than
             # force a poor pair (plain rectangular LSA would maximise the number of pairs)
-            cost = np.full((us.size, ur.size + us.size), 1e9)
-            cost[sl, rl] = -pairs.benefit[block]
-            cost[np.arange(us.size), ur.size + np.arange(us.size)] = 0.0
+            cost = np.full((nsl, nrl + nsl), 1e9)
+            cost[sl, rl] = ben_all[a0:a1]
+            cost[np.arange(nsl), nrl + np.arange(nsl)] = 0.0
             ri, ci = linear_sum_assignment(cost)
-            ok = ci < ur.size
-            pid = np.full((us.size, ur.size), -1, dtype=np.int64)
-            pid[sl, rl] = block
+            ok = ci < nrl
+            pid = np.full((nsl, nrl), -1, dtype=np.int64)
+            pid[sl, rl] = order[a0:a1]
             sel = pid[ri[ok], ci[ok]]
             assigned.append(sel[sel >= 0])
     chosen = np.concatenate(assigned)
     amb = np.unique(pairs.rid[multi])
     pseudo = _cheap_jpda(multi, comp, slot, chosen, pairs, clutter_gate) if jpda else {}
     return chosen, amb, pseudo
+
+
+def _local_rank(comp: IntArray, key: IntArray) -> IntArray:
+    """Dense rank of ``key`` within each component (``comp`` sorted): 0, 1, … per distinct key."""
+    o = np.lexsort((key, comp))
+    c, k = comp[o], key[o]
+    newc = np.ones(o.size, dtype=bool)
+    newc[1:] = c[1:] != c[:-1]
+    newk = newc.copy()
+    newk[1:] |= k[1:] != k[:-1]
+    cum = np.cumsum(newk) - 1
+    rank = cum - cum[newc][np.cumsum(newc) - 1]
+    out: IntArray = np.empty_like(rank)
+    out[o] = rank
+    return out
 
 
 def _two_sided(

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
@@ -38,6 +39,7 @@ from borderwatch.tracking.measurements import (
     MeasBatch,
     innovate,
     innovate_linearised,
+    inv_logdet,
     kalman_update,
     log_likelihood,
     speed_of_sound,
@@ -72,6 +74,7 @@ class TrackerConfig:
     tentative_coast_s: float = 4.0
     coast_s: float = 15.0
     coast_min_s: float = 8.0
+    coast_min_radar_s: float = 3.0
     coast_intervals: float = 4.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
@@ -80,10 +83,14 @@ class TrackerConfig:
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
     merge_d2: float = 16.8
+    stitch_window_s: float = 300.0
+    stitch_q: float = 0.5
+    stitch_d2: float = 22.5
     max_lag_s: float = 60.0
     max_lead_s: float = 60.0
     jpda: bool = True
     gating_q: float = 1.0
+    batch_update: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,19 +243,39 @@ class Tracker:
         self._hint: dict[int, str] = {}
         self._clock: float | None = None
         self._buf = _BearingBuffer()
+        self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
+        self._id_order = np.argsort(np.array(self.sites.ids, dtype=object), kind="stable")
+        self._ids_sorted = np.array(self.sites.ids, dtype=object)[self._id_order]
+        # recently deleted confirmed tracks (id, combined state, covariance, time, sensors, class evidence)
+        self._dead_id = np.zeros(0, dtype=np.int64)
+        self._dead_x = np.zeros((0, 6))
+        self._dead_p = np.zeros((0, 6, 6))
+        self._dead_t = np.zeros(0)
+        self._dead_seen = np.zeros((0, len(self.sites)), dtype=bool)
+        self._dead_ev = np.zeros((0, self.classes.n))
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
         """Accept one report (reception order); returns False if it was rejected (reason counted)."""
-        reason = self._check(report)
-        if reason is not None:
-            self.summary.rejected[reason] += 1
-            return False
+        t = report.t
+        clock = self._clock
+        # fast path for the common case (known sensor of the right type, time near the stream clock)
+        if (
+            self._type_of.get(report.sensor) != report.type
+            or clock is None
+            or not (clock - self.cfg.max_lag_s <= t <= clock + self.cfg.max_lead_s)
+        ):
+            reason = self._check(report)
+            if reason is not None:
+                self.summary.rejected[reason] += 1
+                return False
         self.summary.accepted += 1
-        if self._pending and report.t - self._pending[0].t >= self.cfg.frame_s:
+        pending = self._pending
+        if pending and t - pending[0].t >= self.cfg.frame_s:
             self._flush()
-        self._pending.append(report)
-        self._clock = report.t if self._clock is None else max(self._clock, report.t)
+            pending = self._pending
+        pending.append(report)
+        self._clock = t if clock is None or t > clock else clock
         return True
 
     def feed_many(self, reports: Iterable[Report]) -> None:
@@ -319,9 +346,11 @@ class Tracker:
         top = np.argsort(-probs, axis=1)[:, :4]
         topp = np.take_along_axis(probs, top, axis=1)
         names = self.classes.names
-        r_, c_ = np.nonzero(self.seen[idx])
-        cuts = np.searchsorted(r_, np.arange(1, idx.size))
-        sens_sorted = [tuple(sorted(self.sites.ids[j] for j in cs)) for cs in np.split(c_, cuts)]
+        # sensor columns in id order, so each track's nonzero columns come out sorted by id
+        r_, c_ = np.nonzero(self.seen[idx][:, self._id_order])
+        cuts = np.searchsorted(r_, np.arange(1, idx.size)).tolist()
+        names_c = self._ids_sorted[c_].tolist()
+        sens_sorted = [tuple(names_c[a:b]) for a, b in zip([0, *cuts], [*cuts, len(names_c)], strict=True)]
         ids_l, lat_l, lon_l, alt_l = self.id[idx].tolist(), lat.tolist(), lon.tolist(), alt.tolist()
         vel_l, cov_l, enu_l = vel.tolist(), cov.tolist(), xc[:, :3].tolist()
         stale_l, q_l, coop_l = stale.tolist(), quality.tolist(), self.coop[idx].tolist()
@@ -335,7 +364,7 @@ class Tracker:
                 lon=lon_l[k],
                 alt_m=alt_l[k],
                 vel_enu_mps=(vel_l[k][0], vel_l[k][1], vel_l[k][2]),
-                cov_pos_enu_m2=tuple((r[0], r[1], r[2]) for r in cov_l[k]),
+                cov_pos_enu_m2=tuple(map(tuple, cov_l[k])),
                 status="coasting" if stale_l[k] > 3.0 else "confirmed",
                 cls={names[j]: p for j, p in zip(top_l[k], topp_l[k], strict=True) if p > 0.01},
                 sensors=sens_sorted[k],
@@ -470,6 +499,60 @@ class Tracker:
         self.x[idx] = xn.reshape(k, m, 6)
         self.p[idx] = pn.reshape(k, m, 6, 6)
         self.mu[idx] = mu
+
+    def _imm_update_batched(
+        self, ut: IntArray, inv: IntArray, tt: FloatArray, grp: IntArray, loc: IntArray, batches: list[MeasBatch]
+    ) -> None:
+        """One information-form EKF update per track and mode with *all* its reports of the frame.
+
+        Tracks ``ut`` are at their latest report time; report ``i`` (track ``inv[i]``, time ``tt[i]``) is modelled
+        on the state shifted by ``δ = tt − t`` (≤ 0): ``h(p + vδ, v)``, Jacobian ``[H_p, H_v + δ H_p]``. Reports are
+        independent given the state, so with every Jacobian taken at the track's combined estimate
+        ``J = Σ HᵀR⁻¹H`` and ``b = Σ HᵀR⁻¹ν`` give ``P⁺ = (I + PJ)⁻¹P``, ``x⁺ = x + P⁺b`` and, by the determinant
+        lemma and Woodbury, the joint log-likelihood of all reports per mode from 6×6 algebra only."""
+        k, m = ut.size, self.m
+        x, p, mu = self.x[ut], self.p[ut], self.mu[ut]
+        x0 = np.einsum("km,kmi->ki", mu, x)
+        t_trk = self.t[ut]
+        jj = np.zeros((k, 6, 6))
+        bv = np.zeros((k, m, 6))
+        q = np.zeros((k, m))
+        const = np.zeros(k)
+        for g in np.unique(grp).tolist():
+            sel = grp == g
+            kk = inv[sel]
+            b = batches[int(g)].take(loc[sel])
+            delta = tt[sel] - t_trk[kk]
+            xs = x0[kk]
+            xs[:, :3] += xs[:, 3:] * delta[:, None]
+            zh, h = predict_measurement(xs, b)
+            h[:, :, 3:] += h[:, :, :3] * delta[:, None, None]
+            ht = h.transpose(0, 2, 1)
+            nu = (b.z - zh)[:, None, :] - (x[kk] - x0[kk, None]) @ ht
+            for i in b.angle_rows:
+                nu[:, :, i] = (nu[:, :, i] + np.pi) % (2 * np.pi) - np.pi
+            rinv, rlogdet = inv_logdet(b.r)
+            hr = ht @ rinv  # (n, 6, d)
+            rnu = nu @ rinv  # (n, m, d)
+            # kk is sorted (pairs are ordered by track): segment sums instead of scatter-adds
+            st = np.flatnonzero(np.concatenate([[True], kk[1:] != kk[:-1]]))
+            dst = kk[st]
+            jj[dst] += np.add.reduceat(hr @ h, st, axis=0)
+            bv[dst] += np.add.reduceat(rnu @ h, st, axis=0)
+            q[dst] += np.add.reduceat((rnu * nu).sum(axis=2), st, axis=0)
+            const[dst] += np.add.reduceat(rlogdet + b.dim * np.log(2 * np.pi), st)
+        a = np.eye(6) + p @ jj[:, None]
+        pn = np.linalg.solve(a, p)
+        pn = 0.5 * (pn + pn.transpose(0, 1, 3, 2))
+        xn = x + np.einsum("kmij,kmj->kmi", pn, bv)
+        ll = -0.5 * (q - np.einsum("kmi,kmij,kmj->km", bv, pn, bv) + np.linalg.slogdet(a)[1] + const[:, None])
+        lm = np.log(np.maximum(mu, 1e-300)) + ll
+        lm -= lm.max(axis=1, keepdims=True)
+        mu = np.exp(lm)
+        mu /= mu.sum(axis=1, keepdims=True)
+        mu = np.maximum(mu, 1e-6)
+        mu /= mu.sum(axis=1, keepdims=True)
+        self.x[ut], self.p[ut], self.mu[ut] = xn, pn, mu
 
     # ------------------------------------------------------------------ frame
     def _groups(self, reps: list[Report]) -> tuple[list[_Group], list[Report]]:
@@ -667,15 +750,22 @@ class Tracker:
         trk, tt, grp, loc = trk[order], tt[order], grp[order], loc[order]
         first = np.ones(trk.size, dtype=bool)
         first[1:] = trk[1:] != trk[:-1]
-        starts = np.flatnonzero(first)
-        run = np.repeat(starts, np.diff(np.append(starts, trk.size)))
-        rank = np.arange(trk.size) - run
-        for r in range(int(rank.max()) + 1):
-            s = rank == r
-            self._imm_predict(trk[s], tt[s], mix=r == 0)
-            for g in np.unique(grp[s]):
-                sg = s & (grp == g)
-                self._imm_update(trk[sg], batches[int(g)].take(loc[sg]))
+        if self.cfg.batch_update:
+            ut, inv_t = np.unique(trk, return_inverse=True)
+            t_max = np.full(ut.size, -np.inf)
+            np.maximum.at(t_max, inv_t, tt)
+            self._imm_predict(ut, np.maximum(self.t[ut], t_max), mix=True)
+            self._imm_update_batched(ut, inv_t, tt, grp, loc, batches)
+        else:
+            starts = np.flatnonzero(first)
+            run = np.repeat(starts, np.diff(np.append(starts, trk.size)))
+            rank = np.arange(trk.size) - run
+            for r in range(int(rank.max()) + 1):
+                s = rank == r
+                self._imm_predict(trk[s], tt[s], mix=r == 0)
+                for g in np.unique(grp[s]):
+                    sg = s & (grp == g)
+                    self._imm_update(trk[sg], batches[int(g)].take(loc[sg]))
         # bookkeeping
         ut = trk[first]
         self.hits[ut] += 1
@@ -805,12 +895,17 @@ class Tracker:
         if can.any():
             self.confirmed |= can
             self.summary.tracks_confirmed += int(can.sum())
+            self._stitch(np.flatnonzero(can), tf)
         xc, pc = self.combined()
         sig = np.sqrt(np.trace(pc[:, :2, :2], axis1=1, axis2=2))
+        # coast floor by sensor mix: acoustic support has gaps between nodes (8 s); tracks only ever updated by
+        # radar / ADS-B are carried by their own update interval (4 intervals) down to a 3 s floor
+        acoustic = (self.seen & self._acoustic_site).any(axis=1)
+        floor = np.where(acoustic, cfg.coast_min_s, cfg.coast_min_radar_s)
         stale = tf - self.t_last
         drop = np.where(
             self.confirmed,
-            stale > np.minimum(cfg.coast_s, np.maximum(cfg.coast_min_s, cfg.coast_intervals * self.dt_upd)),
+            stale > np.minimum(cfg.coast_s, np.maximum(floor, cfg.coast_intervals * self.dt_upd)),
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
         keep = ~drop
@@ -836,7 +931,62 @@ class Tracker:
                     if self.icao[winner] is None and self.icao[loser] is not None:
                         self.icao[winner] = self.icao[loser]
                         self.coop[winner] = True
+        dead = drop & self.confirmed & ~self.coop
+        if dead.any():
+            self._dead_id = np.concatenate([self._dead_id, self.id[dead]])
+            self._dead_x = np.concatenate([self._dead_x, xc[dead]])
+            self._dead_p = np.concatenate([self._dead_p, pc[dead]])
+            self._dead_t = np.concatenate([self._dead_t, self.t[dead]])
+            self._dead_seen = np.concatenate([self._dead_seen, self.seen[dead]])
+            self._dead_ev = np.concatenate([self._dead_ev, self.evidence[dead]])
         self._keep(keep)
+
+    def _stitch(self, new: IntArray, tf: float) -> None:
+        """Give newly confirmed tracks the identity of a recently deleted confirmed track whose prediction agrees
+        with them (position + velocity Mahalanobis gate, CV prediction with extra process noise): a target that
+        faded for a while keeps its track id. One-to-one by ``linear_sum_assignment`` on d²."""
+        cfg = self.cfg
+        old = self._dead_t >= tf - cfg.stitch_window_s
+        if not old.all():
+            self._dead_id, self._dead_x, self._dead_p = self._dead_id[old], self._dead_x[old], self._dead_p[old]
+            self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[old], self._dead_seen[old], self._dead_ev[old]
+        nd = self._dead_id.size
+        if nd == 0 or new.size == 0:
+            return
+        xn, pn = self.combined(new)
+        ii = np.repeat(np.arange(new.size), nd)
+        jj = np.tile(np.arange(nd), new.size)
+        dt = self.t[new][ii] - self._dead_t[jj]
+        ok = dt > 0
+        ii, jj, dt = ii[ok], jj[ok], dt[ok]
+        if ii.size == 0:
+            return
+        xd, pd = predict_cv(self._dead_x[jj], self._dead_p[jj], dt, cfg.stitch_q, 0.1 * cfg.stitch_q)
+        dx = xn[ii] - xd
+        near = np.linalg.norm(dx[:, :3], axis=1) < 3.0 * np.sqrt(np.trace(pd[:, :3, :3], axis1=1, axis2=2)) + 1000.0
+        ii, jj, dx, pd = ii[near], jj[near], dx[near], pd[near]
+        if ii.size == 0:
+            return
+        d2 = np.einsum("ki,kij,kj->k", dx, np.linalg.inv(pd + pn[ii]), dx)
+        g = d2 < cfg.stitch_d2
+        if not g.any():
+            return
+        ii, jj, d2 = ii[g], jj[g], d2[g]
+        cost = np.full((new.size, nd), 1e9)
+        cost[ii, jj] = d2
+        r, c = linear_sum_assignment(cost)
+        m = cost[r, c] < cfg.stitch_d2
+        r, c = r[m], c[m]
+        if r.size == 0:
+            return
+        trk = new[r]
+        self.id[trk] = self._dead_id[c]
+        self.seen[trk] |= self._dead_seen[c]
+        self.evidence[trk] += self._dead_ev[c]
+        keep = np.ones(nd, dtype=bool)
+        keep[c] = False
+        self._dead_id, self._dead_x, self._dead_p = self._dead_id[keep], self._dead_x[keep], self._dead_p[keep]
+        self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[keep], self._dead_seen[keep], self._dead_ev[keep]
 
     def _side_data(self, reps: list[Report]) -> None:
         self._adsb_icao = {i: r.icao for i, r in enumerate(reps) if isinstance(r, AdsbReport)}
