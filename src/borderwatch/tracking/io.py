@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 
 from borderwatch.errors import InputError
 from borderwatch.geo.frames import LocalFrame
+from borderwatch.interop.jsonl import iter_objects
 from borderwatch.sensors.reports import SensorSite
 from borderwatch.sim.truth import TruthTable
 from borderwatch.tracking.metrics import Evaluation, evaluate
@@ -111,39 +112,26 @@ class TrackTable:
 
 
 def read_tracks(path: Path | str) -> TrackTable:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(p))
+    """Read tracks.jsonl (t, track, position); bad lines are rejected with a counted reason and skipped."""
     cols: dict[str, list[Any]] = {k: [] for k in ("t", "track", "lat", "lon", "alt")}
     rej: Counter[str] = Counter()
-    with p.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError:
-                rej["line: not JSON"] += 1
-                continue
-            if not isinstance(d, dict):
-                rej["line: not an object"] += 1
-                continue
-            bad = None
-            for k in ("t", "lat", "lon", "alt_m"):
-                v = d.get(k)
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
-                    bad = f"{k}: missing or not a finite number"
-                    break
-            if bad is None and (not isinstance(d.get("track"), str) or not d["track"]):
-                bad = "track: missing"
-            if bad:
-                rej[bad] += 1
-                continue
-            cols["t"].append(float(d["t"]))
-            cols["track"].append(d["track"])
-            cols["lat"].append(float(d["lat"]))
-            cols["lon"].append(float(d["lon"]))
-            cols["alt"].append(float(d["alt_m"]))
+    for d in iter_objects(path, rej):
+        bad = None
+        for k in ("t", "lat", "lon", "alt_m"):
+            v = d.get(k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+                bad = f"{k}: missing or not a finite number"
+                break
+        if bad is None and (not isinstance(d.get("track"), str) or not d["track"]):
+            bad = "track: missing"
+        if bad:
+            rej[bad] += 1
+            continue
+        cols["t"].append(float(d["t"]))
+        cols["track"].append(d["track"])
+        cols["lat"].append(float(d["lat"]))
+        cols["lon"].append(float(d["lon"]))
+        cols["alt"].append(float(d["alt_m"]))
     return TrackTable(
         np.array(cols["t"]), cols["track"], np.array(cols["lat"]), np.array(cols["lon"]), np.array(cols["alt"]), rej
     )
