@@ -476,6 +476,7 @@ def _summary(
         "notes": [
             "figures without _truth come from the pipeline's outputs only; *_truth figures need ground truth",
             "a killed track is marked neutralised; the simulated drone's truth is not cut (open loop)",
+            "value of tracks killed counts duplicate tracks of one drone more than once; the _truth ratio does not",
             "roads and effector sites are notional (see the catalogues' sources)",
         ],
     }

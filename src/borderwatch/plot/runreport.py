@@ -63,7 +63,11 @@ def write_run_report(
         ("hostile tracks engaged before the depth line", _pct(s.get("hostile_tracks_engaged_before_depth_share"))),
         ("leakers (truth)", str(s.get("leakers_truth"))),
         ("total response cost", _eur(s.get("total_response_cost_eur"))),
-        ("cost-exchange ratio (cost / value killed)", _num(s.get("cost_exchange_ratio"))),
+        ("cost-exchange ratio (cost / value of tracks killed)", _num(s.get("cost_exchange_ratio"))),
+        (
+            "cost / value of all hostile drones (truth)",
+            _num(s.get("cost_exchange_ratio_vs_all_threats_truth")),
+        ),
         ("fighter scrambles avoided", str(s.get("fighter_scrambles_avoided"))),
         ("fighter scrambles", str(s.get("fighter_scrambles"))),
         ("confirmed tracks / hostile tracks", f"{s.get('tracks_confirmed')} / {s.get('hostile_tracks')}"),
