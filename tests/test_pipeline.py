@@ -132,6 +132,10 @@ def test_bad_effector_catalogue_names_the_field(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump(d), encoding="utf-8")
     with pytest.raises(InputError, match=r"types\.gun_team"):
         load_effector_catalogue(bad)
+    res = RUNNER.invoke(
+        app, ["run", str(DATA / "stray-short.yaml"), "-o", str(tmp_path / "o"), "--catalogue", str(bad)]
+    )
+    assert res.exit_code == 2 and "types.gun_team" in res.stderr and "Traceback" not in res.stderr
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 

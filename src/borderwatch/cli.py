@@ -221,6 +221,7 @@ def run_cmd(
     ] = False,
     depth_km: Annotated[float, typer.Option(help="Engage before threats are this deep inside, km.")] = 30.0,
     effectors: Annotated[Path | None, typer.Option(help="Effector layout YAML (default: shipped).")] = None,
+    catalogue: Annotated[Path | None, typer.Option(help="Effector catalogue YAML (default: shipped).")] = None,
     theatre: TheatreOpt = None,
 ) -> None:
     """Simulate → sensors → tracker → threat → response end to end; writes every output and report.html."""
@@ -229,7 +230,12 @@ def run_cmd(
 
     if depth_km <= 0:
         raise InputError("must be > 0", field="--depth-km")
-    cfg = RunConfig(auto_approve=auto_approve, depth_km=depth_km, effector_layout=str(effectors) if effectors else None)
+    cfg = RunConfig(
+        auto_approve=auto_approve,
+        depth_km=depth_km,
+        effector_layout=str(effectors) if effectors else None,
+        effector_catalogue=str(catalogue) if catalogue else None,
+    )
     with progress_bar(f"running {scenario}") as cb:
         summary = run_pipeline(scenario, out, config=cfg, theatre=theatre, progress=cb)
     _print_run(summary)

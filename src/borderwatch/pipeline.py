@@ -26,7 +26,7 @@ import numpy as np
 
 from borderwatch.jobs import Loaded, load_checked, simulate_to_dir
 from borderwatch.response.decisions import DecisionLog, Engagement, EngagementBook, auto_approve
-from borderwatch.response.effectors import Unit, load_layout
+from borderwatch.response.effectors import Unit, load_effector_catalogue, load_layout
 from borderwatch.response.feasibility import ThreatState, feasible_options
 from borderwatch.response.recommend import Recommendation, Recommender
 from borderwatch.sensors.reports import read_reports, read_sensors
@@ -49,6 +49,7 @@ class RunConfig:
     decision_interval_s: float = 5.0
     depth_km: float = 30.0  # engagements must happen before the threat is this deep inside the country
     effector_layout: str | None = None  # file; default: the shipped notional layout
+    effector_catalogue: str | None = None  # file; default: the shipped effectors.yaml
     seed_stream: int = 5  # outcome draws use default_rng([scenario seed, seed_stream])
     min_track_age_s: float = 10.0  # assumption: no recommendation on a track younger than this
     dedup_radius_m: float = 600.0  # assumption: a track this close to one already engaged is the same drone
@@ -145,7 +146,10 @@ def run_pipeline(
     truth, paths = simulate_to_dir(ld, out)
     th = ld.theatre
     sc = ld.scenario
-    units: list[Unit] = load_layout(cfg.effector_layout)
+    units: list[Unit] = load_layout(
+        cfg.effector_layout,
+        catalogue=load_effector_catalogue(cfg.effector_catalogue) if cfg.effector_catalogue else None,
+    )
     unit_by_id = {u.id: u for u in units}
     ux, uy = th.xy([u.lat for u in units], [u.lon for u in units])
     unit_xy = np.column_stack([ux, uy])
