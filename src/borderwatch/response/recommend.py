@@ -15,6 +15,7 @@ lists the alternatives it beat and why.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,9 +113,6 @@ class Recommender:
         """Recommendations for one cycle: the cheapest effective effector per threat, fighters last."""
         cheap = [o for o in options if o.kind != "fighter" and free.get(o.unit, 0) > 0]
         chosen = [cheap[k] for k in self._solve(cheap, damage, free)]
-        used: dict[str, int] = {}
-        for o in chosen:
-            used[o.unit] = used.get(o.unit, 0) + 1
         covered = {o.track for o in chosen}
         reachable_cheap = {o.track for o in cheap}
         # fighters only for threats that no cheaper effector can reach in time
@@ -127,10 +125,8 @@ class Recommender:
             and free.get(o.unit, 0) > 0
         ]
         chosen += [fighter_opts[k] for k in self._solve(fighter_opts, damage, free)]
+        used = Counter(o.unit for o in chosen)
         recs: list[Recommendation] = []
-        for o in chosen:
-            if o.kind == "fighter":
-                used[o.unit] = used.get(o.unit, 0) + 1
         for o in sorted(chosen, key=lambda x: (x.t_s, x.track)):
             dmg = damage[o.track]
             exp = o.cost_eur + (1 - o.pk) * dmg
