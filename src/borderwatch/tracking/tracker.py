@@ -35,10 +35,11 @@ from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, 
 from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
+from borderwatch.tracking.kernels import gate_stats, info_accumulate, info_update, warm_up
 from borderwatch.tracking.measurements import (
     MeasBatch,
-    innovate,
     innovate_linearised,
+    innovation,
     inv_logdet,
     kalman_update,
     log_likelihood,
@@ -210,6 +211,7 @@ class Tracker:
         classes: ClassModel | None = None,
     ) -> None:
         self.cfg = config or TrackerConfig()
+        warm_up()  # compiled kernels loaded here, not in the first frame
         self.sites = sites or site_table(sensors)
         self.classes = classes or default_class_model()
         self.c_sound = speed_of_sound(self.cfg.temperature_c) if self.cfg.sound_delay else 0.0
@@ -532,26 +534,9 @@ class Tracker:
             for i in b.angle_rows:
                 nu[:, :, i] = (nu[:, :, i] + np.pi) % (2 * np.pi) - np.pi
             rinv, rlogdet = inv_logdet(b.r)
-            hr = ht @ rinv  # (n, 6, d)
-            rnu = nu @ rinv  # (n, m, d)
-            # kk is sorted (pairs are ordered by track): segment sums instead of scatter-adds
-            st = np.flatnonzero(np.concatenate([[True], kk[1:] != kk[:-1]]))
-            dst = kk[st]
-            jj[dst] += np.add.reduceat(hr @ h, st, axis=0)
-            bv[dst] += np.add.reduceat(rnu @ h, st, axis=0)
-            q[dst] += np.add.reduceat((rnu * nu).sum(axis=2), st, axis=0)
-            const[dst] += np.add.reduceat(rlogdet + b.dim * np.log(2 * np.pi), st)
-        a = np.eye(6) + p @ jj[:, None]
-        pn = np.linalg.solve(a, p)
-        pn = 0.5 * (pn + pn.transpose(0, 1, 3, 2))
-        xn = x + np.einsum("kmij,kmj->kmi", pn, bv)
-        ll = -0.5 * (q - np.einsum("kmi,kmij,kmj->km", bv, pn, bv) + np.linalg.slogdet(a)[1] + const[:, None])
-        lm = np.log(np.maximum(mu, 1e-300)) + ll
-        lm -= lm.max(axis=1, keepdims=True)
-        mu = np.exp(lm)
-        mu /= mu.sum(axis=1, keepdims=True)
-        mu = np.maximum(mu, 1e-6)
-        mu /= mu.sum(axis=1, keepdims=True)
+            # kk is sorted (pairs are ordered by track)
+            info_accumulate(kk, h, nu, rinv, rlogdet + b.dim * np.log(2 * np.pi), jj, bv, q, const)
+        xn, pn, mu = info_update(x, p, mu, jj, bv, q, const)
         self.x[ut], self.p[ut], self.mu[ut] = xn, pn, mu
 
     # ------------------------------------------------------------------ frame
@@ -563,14 +548,21 @@ class Tracker:
         rad: list[tuple[float, ...]] = []
         brg: list[tuple[float, ...]] = []
         ads: list[tuple[int, AdsbReport]] = []
+        # side data (RCS, class hints, ICAO) by frame report index, collected in the same pass
+        rcs: dict[int, float] = {}
+        hint: dict[int, str] = {}
         for i, r in enumerate(reps):
             if type(r) is RadarReport:
+                if r.rcs_dbsm is not None:
+                    rcs[i] = r.rcs_dbsm
                 rad.append(
                     (i, idx[r.sensor], r.t, r.range_m, r.az_deg, r.el_deg,
                      nan if r.rr_mps is None or r.sigma_rr_mps is None else r.rr_mps,
                      r.sigma_range_m, r.sigma_az_deg, r.sigma_el_deg, r.sigma_rr_mps or 1.0)
                 )  # fmt: skip
             elif type(r) is BearingReport:
+                if r.class_hint:
+                    hint[i] = r.class_hint
                 brg.append(
                     (i, idx[r.sensor], r.t, r.az_deg, nan if r.el_deg is None or r.sigma_el_deg is None else r.el_deg,
                      r.sigma_az_deg, r.sigma_el_deg or 1.0)
@@ -578,6 +570,7 @@ class Tracker:
             else:
                 assert isinstance(r, AdsbReport)
                 ads.append((i, r))
+        self._rcs, self._hint, self._adsb_icao = rcs, hint, {i: r.icao for i, r in ads}
         groups: list[_Group] = []
         d2r = np.pi / 180.0
         if rad:
@@ -673,7 +666,6 @@ class Tracker:
         return loc[ok], trk[cand[ok]]
 
     def _process(self, reps: list[Report]) -> None:
-        self._side_data(reps)
         groups, reps = self._groups(reps)
         tf = max(r.t for r in reps)
         n_rep = len(reps)
@@ -700,14 +692,17 @@ class Tracker:
                     loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
                 xp = xg[trk]
                 xp[:, :3] += xp[:, 3:] * (g.t[loc] - tf)[:, None]
-                inn = innovate(xp, pg[trk], g.batch.take(loc))
-                ok = inn.d2 < self._gate[g.batch.dim]
+                bt = g.batch.take(loc)
+                zh, hj = predict_measurement(xp, bt)
+                nu = innovation(bt.z, zh, bt)
+                d2, logdet = gate_stats(hj, pg, trk, bt.r, nu)
+                ok = d2 < self._gate[bt.dim]
                 if not ok.any():
                     continue
                 # score = log-likelihood ratio against a miss (up to a constant shared by the competitors of a
                 # report): a broad tentative track must not outbid a confirmed one just by its wide gate
                 bonus = np.where(self.confirmed[trk[ok]], 2.0, 0.0)
-                ll = log_likelihood(inn)[ok]
+                ll = -0.5 * (d2[ok] + logdet[ok] + bt.dim * np.log(2 * np.pi))
                 pairs = pairs.extend(
                     trk=trk[ok],
                     rid=g.rid[loc[ok]],
@@ -715,10 +710,10 @@ class Tracker:
                     local=loc[ok],
                     slot_sensor=g.sensor[loc[ok]],
                     t=g.t[loc[ok]],
-                    d2=inn.d2[ok],
+                    d2=d2[ok],
                     benefit=100.0 + 2.0 * ll + bonus,
                     loglik=ll,
-                    nu=[inn.nu[ok]],
+                    nu=[nu[ok]],
                 )
         assigned, ambiguous_reports, pseudo = gnn_assign(
             pairs, n_reports=n_rep, n_sensors=len(self.sites), jpda=self.cfg.jpda
@@ -987,11 +982,6 @@ class Tracker:
         keep[c] = False
         self._dead_id, self._dead_x, self._dead_p = self._dead_id[keep], self._dead_x[keep], self._dead_p[keep]
         self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[keep], self._dead_seen[keep], self._dead_ev[keep]
-
-    def _side_data(self, reps: list[Report]) -> None:
-        self._adsb_icao = {i: r.icao for i, r in enumerate(reps) if isinstance(r, AdsbReport)}
-        self._rcs = {i: r.rcs_dbsm for i, r in enumerate(reps) if isinstance(r, RadarReport) and r.rcs_dbsm is not None}
-        self._hint = {i: r.class_hint for i, r in enumerate(reps) if isinstance(r, BearingReport) and r.class_hint}
 
 
 def run_tracker(
