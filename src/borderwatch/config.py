@@ -6,6 +6,7 @@ Validation errors become one :class:`~borderwatch.errors.InputError` line naming
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,6 +96,17 @@ def read_yaml(path: Path | str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", source=str(p)) from None
+
+
+def read_json(path: Path | str) -> Any:
+    """Read a JSON file; a missing file or a syntax error is an :class:`InputError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", source=str(p))
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", source=str(p)) from None
 
 
 def load_model(model: type[M], path: Path | str) -> M:

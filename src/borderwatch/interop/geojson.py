@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from borderwatch.config import read_json
 from borderwatch.errors import InputError
 
 
@@ -116,14 +117,7 @@ def read_features(path: Path | str, *, allowed: Iterable[str] | None = None) -> 
     InputError
         If the file is missing, is not JSON, or is not a FeatureCollection at all.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(p))
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", source=str(p)) from None
-    return parse_features(data, source=str(p), allowed=allowed)
+    return parse_features(read_json(path), source=str(path), allowed=allowed)
 
 
 def write_features(path: Path | str, features: Iterable[tuple[BaseGeometry, dict[str, Any]]]) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from borderwatch.config import read_json
 from borderwatch.errors import InputError
 from borderwatch.interop.jsonl import iter_objects
 
@@ -298,12 +299,7 @@ def read_reports(path: Path | str) -> ReportStream:
 def read_sensors(path: Path | str) -> tuple[list[SensorSite], Counter[str]]:
     """Read sensors.json; bad entries are rejected with a counted reason; good ones kept."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(p))
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", source=str(p)) from None
+    data = read_json(p)
     if not isinstance(data, dict) or not isinstance(data.get("sensors"), list):
         raise InputError("must be an object with a list 'sensors'", source=str(p), field="sensors")
     sites: list[SensorSite] = []
