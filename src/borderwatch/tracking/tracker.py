@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 _EXPECTED_TYPE = {"bearing": 0, "radar": 1, "adsb": 2}
+_STATUS = np.array(["confirmed", "coasting"], dtype=object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,7 @@ class Tracker:
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
         self._id_order = np.argsort(np.array(self.sites.ids, dtype=object), kind="stable")
         self._ids_sorted = np.array(self.sites.ids, dtype=object)[self._id_order]
+        self._class_names = np.array(self.classes.names, dtype=object)
         # recently deleted confirmed tracks (id, combined state, covariance, time, sensors, class evidence)
         self._dead_id = np.zeros(0, dtype=np.int64)
         self._dead_x = np.zeros((0, 6))
@@ -344,41 +347,79 @@ class Tracker:
         quality = np.clip(
             np.minimum(self.hits[idx] / 10.0, 1.0) * np.exp(-np.maximum(stale, 0) / self.cfg.coast_s), 0, 1
         )
-        # columns to Python lists once (tolist is far cheaper than per-element float())
-        top = np.argsort(-probs, axis=1)[:, :4]
-        topp = np.take_along_axis(probs, top, axis=1)
-        names = self.classes.names
-        # sensor columns in id order, so each track's nonzero columns come out sorted by id
-        r_, c_ = np.nonzero(self.seen[idx][:, self._id_order])
-        cuts = np.searchsorted(r_, np.arange(1, idx.size)).tolist()
-        names_c = self._ids_sorted[c_].tolist()
-        sens_sorted = [tuple(names_c[a:b]) for a, b in zip([0, *cuts], [*cuts, len(names_c)], strict=True)]
-        ids_l, lat_l, lon_l, alt_l = self.id[idx].tolist(), lat.tolist(), lon.tolist(), alt.tolist()
-        vel_l, cov_l, enu_l = vel.tolist(), cov.tolist(), xc[:, :3].tolist()
-        stale_l, q_l, coop_l = stale.tolist(), quality.tolist(), self.coop[idx].tolist()
-        top_l, topp_l = top.tolist(), topp.tolist()
-        tt = float(t)
-        out = [
-            TrackEstimate(
-                t=tt,
-                track=f"T{ids_l[k]:06d}",
-                lat=lat_l[k],
-                lon=lon_l[k],
-                alt_m=alt_l[k],
-                vel_enu_mps=(vel_l[k][0], vel_l[k][1], vel_l[k][2]),
-                cov_pos_enu_m2=tuple(map(tuple, cov_l[k])),
-                status="coasting" if stale_l[k] > 3.0 else "confirmed",
-                cls={names[j]: p for j, p in zip(top_l[k], topp_l[k], strict=True) if p > 0.01},
-                sensors=sens_sorted[k],
-                cooperative=coop_l[k],
-                icao=self.icao[i],
-                quality=q_l[k],
-                enu_m=(enu_l[k][0], enu_l[k][1], enu_l[k][2]),
-            )
-            for k, i in enumerate(idx.tolist())
-        ]
+        out = self._records(float(t), idx, lat, lon, alt, vel, cov, xc[:, :3], probs, stale, quality)
         self.summary.cpu_s += time.process_time() - c0
         return out
+
+    def _records(
+        self,
+        t: float,
+        idx: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        alt: FloatArray,
+        vel: FloatArray,
+        cov: FloatArray,
+        enu: FloatArray,
+        probs: FloatArray,
+        stale: FloatArray,
+        quality: FloatArray,
+    ) -> list[TrackEstimate]:
+        """TrackEstimate records from columns. Every field is built column-wise by C-level ``zip``/``map`` over
+        ``tolist()`` columns (no Python statement per track except grouping the class dicts): with 1,000 tracks per
+        second the records, not the arithmetic, were a quarter of the tracker's time."""
+        n = idx.size
+        tracks = list(map("T{:06d}".format, self.id[idx].tolist()))
+        v = vel.T.tolist()
+        e = enu.T.tolist()
+        c = cov.reshape(n, 9).T.tolist()
+        rows3 = (
+            zip(c[0], c[1], c[2], strict=True),
+            zip(c[3], c[4], c[5], strict=True),
+            zip(c[6], c[7], c[8], strict=True),
+        )
+        cov_t = zip(*rows3, strict=True)
+        status = _STATUS[(stale > 3.0).astype(np.int64)].tolist()
+        # classes above 1 %, at most four, most probable first: rows grouped by how many classes they keep
+        top = np.argsort(-probs, axis=1)[:, :4]
+        topp = np.take_along_axis(probs, top, axis=1)
+        nm = self._class_names[top]
+        cnt = (topp > 0.01).sum(axis=1)
+        cls: list[dict[str, float]] = [{}] * n  # placeholders, every row gets its own dict below
+        for k in range(1, 5):
+            rows = np.flatnonzero(cnt == k)
+            if rows.size:
+                cols = [zip(nm[rows, j].tolist(), topp[rows, j].tolist(), strict=True) for j in range(k)]
+                for r, d in zip(rows.tolist(), map(dict, zip(*cols, strict=True)), strict=True):
+                    cls[r] = d
+        if (cnt == 0).any():
+            for r in np.flatnonzero(cnt == 0).tolist():
+                cls[r] = {}
+        # sensor columns in id order, so each track's nonzero columns come out sorted by id
+        r_, c_ = np.nonzero(self.seen[idx][:, self._id_order])
+        cuts = np.searchsorted(r_, np.arange(n + 1)).tolist()
+        names_c = self._ids_sorted[c_].tolist()
+        sens = map(tuple, map(names_c.__getitem__, map(slice, cuts[:-1], cuts[1:])))
+        icao = self.icao
+        return list(
+            map(
+                TrackEstimate,
+                repeat(t, n),
+                tracks,
+                lat.tolist(),
+                lon.tolist(),
+                alt.tolist(),
+                zip(v[0], v[1], v[2], strict=True),
+                cov_t,
+                status,
+                cls,
+                sens,
+                self.coop[idx].tolist(),
+                [icao[i] for i in idx.tolist()],
+                quality.tolist(),
+                zip(e[0], e[1], e[2], strict=True),
+            )
+        )
 
     def confirmed_enu(self, t: float) -> tuple[IntArray, FloatArray]:
         """Ids and (n, 3) tracker-frame positions of confirmed tracks at ``t`` (fast path for benches)."""
