@@ -7,28 +7,74 @@ import pytest
 
 from borderwatch.tracking import kernels
 
+CASES = [(0, 1, 331.0), (0, 2, 331.0), (0, 2, 0.0), (1, 3, 0.0), (1, 4, 0.0), (2, 3, 0.0)]  # kind, dim, c
+
 
 def _spd(rng: np.random.Generator, *shape: int, n: int) -> np.ndarray:
     a = rng.normal(size=(*shape, n, n))
     return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 4])
-def test_info_accumulate_matches_numpy(d: int) -> None:
-    rng = np.random.default_rng(d)
-    k, m, n = 7, 2, 30
-    kk = np.sort(rng.integers(0, k, n)).astype(np.int64)
-    h = rng.normal(size=(n, d, 6))
-    nu = rng.normal(size=(n, m, d))
-    rinv = np.linalg.inv(_spd(rng, n, n=d))
-    cst = rng.normal(size=n)
+def _rot(rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.linalg.qr(rng.normal(size=(n, 3, 3)))[0]
+
+
+def _states(rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.concatenate([rng.normal(size=(n, 3)) * 2000.0, rng.normal(size=(n, 3)) * 40.0], axis=1)
+
+
+def _reports(rng: np.random.Generator, kind: int, d: int, k: int) -> tuple[np.ndarray, ...]:
+    z = rng.normal(size=(k, d)) * 0.1
+    if kind == 0:
+        z[:, 0] = rng.uniform(0.0, 2 * np.pi, k)
+    elif kind == 1:
+        z[:, 0] = rng.uniform(500.0, 5000.0, k)
+        z[:, 1] = rng.uniform(0.0, 2 * np.pi, k)
+    else:
+        z = rng.normal(size=(k, d)) * 2000.0
+    return z, _spd(rng, k, n=d) * 1e-3, rng.normal(size=(k, 3)) * 500.0, _rot(rng, k)
+
+
+def _close(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> None:
+    for u, v in zip(a, b, strict=True):
+        np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-9 * max(float(np.abs(u).max()), 1.0))
+
+
+@pytest.mark.parametrize(("kind", "d", "c"), CASES)
+def test_measure_matches_numpy(kind: int, d: int, c: float) -> None:
+    rng = np.random.default_rng(kind * 10 + d)
+    x, (_, _, site, rot) = _states(rng, 50), _reports(rng, kind, d, 50)
+    _close(kernels.measure_np(kind, x, site, rot, c, d), kernels.measure_nb(kind, x, site, rot, c, d))
+
+
+@pytest.mark.parametrize(("kind", "d", "c"), CASES)
+def test_gate_pairs_matches_numpy(kind: int, d: int, c: float) -> None:
+    rng = np.random.default_rng(20 + kind * 10 + d)
+    n_trk, k, n = 9, 15, 60
+    xg, pg = _states(rng, n_trk), _spd(rng, n_trk, n=6) * 30.0
+    z, r, site, rot = _reports(rng, kind, d, k)
+    trk, loc = rng.integers(0, n_trk, n), rng.integers(0, k, n)
+    shift = rng.uniform(-0.5, 0.0, k)
+    a = kernels.gate_pairs_np(kind, xg, pg, trk, loc, shift, z, r, site, rot, c)
+    b = kernels.gate_pairs_nb(kind, xg, pg, trk, loc, shift, z, r, site, rot, c)
+    _close(a, b)
+
+
+@pytest.mark.parametrize(("kind", "d", "c"), CASES)
+def test_info_measure_matches_numpy(kind: int, d: int, c: float) -> None:
+    rng = np.random.default_rng(40 + kind * 10 + d)
+    n_trk, m, k, n = 7, 3, 12, 30
+    x0 = _states(rng, n_trk)
+    x = x0[:, None, :] + rng.normal(size=(n_trk, m, 6))
+    z, r, site, rot = _reports(rng, kind, d, k)
+    kk = np.sort(rng.integers(0, n_trk, n))
+    loc, delta = rng.integers(0, k, n), rng.uniform(-0.5, 0.0, n)
     outs = []
-    for fn in (kernels.info_accumulate_np, kernels.info_accumulate_nb):
-        jj, bv, q, c = np.zeros((k, 6, 6)), np.zeros((k, m, 6)), np.zeros((k, m)), np.zeros(k)
-        fn(kk, h, nu, rinv, cst, jj, bv, q, c)
-        outs.append((jj, bv, q, c))
-    for a, b in zip(*outs, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for fn in (kernels.info_measure_np, kernels.info_measure_nb):
+        acc = (np.zeros((n_trk, 6, 6)), np.zeros((n_trk, m, 6)), np.zeros((n_trk, m)), np.zeros(n_trk))
+        fn(kind, kk, x0, x, delta, loc, z, r, site, rot, c, *acc)
+        outs.append(acc)
+    _close(*outs)
 
 
 def test_info_update_matches_numpy() -> None:
@@ -42,22 +88,76 @@ def test_info_update_matches_numpy() -> None:
     q = rng.uniform(0, 10, size=(k, m))
     const = rng.normal(size=k)
     mu = rng.dirichlet(np.ones(m), size=k)
-    a = kernels.info_update_np(x, p, mu, jj, bv, q, const)
-    b = kernels.info_update_nb(x, p, mu, jj, bv, q, const)
-    for u, v in zip(a, b, strict=True):
-        np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-9)
+    _close(kernels.info_update_np(x, p, mu, jj, bv, q, const), kernels.info_update_nb(x, p, mu, jj, bv, q, const))
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 4])
-def test_gate_stats_matches_numpy(d: int) -> None:
-    rng = np.random.default_rng(10 + d)
-    n, k = 40, 9
-    h = rng.normal(size=(n, d, 6))
-    p = _spd(rng, k, n=6) * 30.0
-    trk = rng.integers(0, k, n).astype(np.int64)
-    r = _spd(rng, n, n=d)
-    nu = rng.normal(size=(n, d)) * 5.0
-    a = kernels.gate_stats_np(h, p, trk, r, nu)
-    b = kernels.gate_stats_nb(h, p, trk, r, nu)
+@pytest.mark.parametrize("m", [1, 3])
+def test_imm_predict_matches_numpy(m: int) -> None:
+    rng = np.random.default_rng(60 + m)
+    k = 25
+    x = _states(rng, k)[:, None, :] + rng.normal(size=(k, m, 6))
+    p, mu = _spd(rng, k, m, n=6), rng.dirichlet(np.ones(m), size=k)
+    dt = rng.uniform(-1.0, 3.0, k)
+    omega, q_h, q_v = np.array([0.0, 0.05, -0.05])[:m], np.array([0.3, 1.0, 1.0])[:m], np.array([0.05, 0.1, 0.1])[:m]
+    a = kernels.imm_predict_np(x, p, mu, dt, omega, q_h, q_v, 0.05)
+    b = kernels.imm_predict_nb(x, p, mu, dt, omega, q_h, q_v, 0.05)
+    _close(a, b)
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_bearing_pregate_matches_numpy(d: int) -> None:
+    rng = np.random.default_rng(70 + d)
+    n_trk, nodes, k = 20, 5, 40
+    start = np.array([0, 3, 3, 8, 12, 20])
+    trk = rng.integers(0, n_trk, 20)
+    xs = _states(rng, n_trk)
+    z, r, site, rot = _reports(rng, 0, d, nodes)
+    z = np.stack([rng.uniform(0, 2 * np.pi, k), rng.uniform(0, 0.5, k)], 1)[:, :d]
+    r = _spd(rng, k, n=d) * 0.3
+    rep_node = rng.integers(0, nodes, k)
+    ps, vs = rng.uniform(10, 300, n_trk), rng.uniform(1, 30, n_trk)
+    args = (start, trk, site, rot, xs[:, :3].copy(), xs[:, 3:].copy(), ps, vs, 331.0, rep_node, z, r)
+    a, b = kernels.bearing_pregate_np(*args), kernels.bearing_pregate_nb(*args)
+    assert a[0].size > 0
     for u, v in zip(a, b, strict=True):
-        np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(u, v)
+
+
+def test_tracker_output_does_not_depend_on_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end (radar with clutter, acoustic bearings with sound delay, ADS-B): the same records either way."""
+    from borderwatch.geo.frames import LocalFrame
+    from borderwatch.tracking import Tracker
+    from borderwatch.tracking.testing import (
+        acoustic_bearings,
+        adsb_reports,
+        make_truth,
+        radar_scans,
+        reception_order,
+        sites_from_enu,
+        table_for,
+    )
+
+    frame = LocalFrame(56.8, 27.5, 100.0)
+    rng = np.random.default_rng(3)
+    specs = [(f"a{i}", "acoustic", 1500.0 * (i % 4) - 2000.0, 1500.0 * (i // 4) - 2000.0, 0.0) for i in range(16)]
+    specs += [("r1", "radar", 0.0, 0.0, 10.0), ("adsb-1", "adsb", 0.0, 0.0, 0.0)]
+    sites = sites_from_enu(frame, specs)
+    tab = table_for(frame, sites)
+    truth = make_truth(rng, n_targets=8, duration_s=40.0, box_m=(-3e3, 3e3, -3e3, 3e3), up_m=(200, 400))
+    reps = acoustic_bearings(truth, tab, [s[0] for s in specs[:16]], rng, range_m=3000.0)
+    scans = radar_scans(truth, tab, "r1", rng, clutter_per_scan=5.0, sigma_rr_mps=1.0)
+    reps = reception_order(reps, [r for sc in scans for r in sc], adsb_reports(truth, frame, [0], ["4ca1b2"], rng))
+    out = []
+    for use in (False, True):
+        monkeypatch.setattr(kernels, "USE_NUMBA", use)
+        trk = Tracker(sites, sites=tab)
+        recs = []
+        for te in np.arange(1.0, 40.5, 1.0):
+            trk.feed_many([r for r in reps if te - 1.0 < r.t <= te])
+            recs.append(trk.estimates(float(te)))
+        out.append(recs)
+    assert sum(len(r) for r in out[0]) > 100
+    for a, b in zip(*out, strict=True):
+        assert [e.track for e in a] == [e.track for e in b]
+        np.testing.assert_allclose([e.enu_m for e in a], [e.enu_m for e in b], atol=1e-6)
+        np.testing.assert_allclose([e.cov_pos_enu_m2 for e in a], [e.cov_pos_enu_m2 for e in b], rtol=1e-6)

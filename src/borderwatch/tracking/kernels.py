@@ -1,7 +1,16 @@
 """Compiled (numba) kernels for the tracker's hot loops over many tiny matrices, with pure-numpy twins.
 
-numpy pays a fixed cost per call and per batched LAPACK call; with ~1,000 tracks × 2 modes × 6×6 matrices per
-frame that cost, not the arithmetic, dominates. The kernels below do the same algebra in one compiled loop.
+numpy pays a fixed cost per call and per batched LAPACK call; with ~1,000 tracks × 3 modes × 6×6 matrices per
+frame that cost, not the arithmetic, dominates. The kernels below do the same algebra in one compiled loop:
+
+* :func:`measure` — the measurement model of :func:`measurements.predict` (bearing with sound delay, radar,
+  position) for one report at a time, shared by the two fused kernels below;
+* :func:`gate_pairs` — candidate (track, report) pairs: shifted state, measurement model, innovation,
+  ``S = HPHᵀ + R``, d² and ln|S| in one pass (no per-pair gather of sites, rotations or covariances);
+* :func:`info_measure` and :func:`info_update` — the information-form batched IMM update;
+* :func:`imm_predict` — IMM interaction and per-mode prediction;
+* :func:`bearing_pregate` — the angle pre-gate of every bearing against the tracks near its node.
+
 Every kernel has a numpy twin (``*_np``) giving the same result to rounding (a test compares them); the tracker
 uses the compiled one when ``USE_NUMBA`` is true.
 """
@@ -15,7 +24,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from borderwatch.tracking.measurements import inv_logdet
+from borderwatch.tracking.measurements import MeasBatch, innovation, inv_logdet, predict
+from borderwatch.tracking.models import process_noise, transition
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -24,8 +34,128 @@ USE_NUMBA = True
 
 _njit: Callable[[Callable[..., Any]], Any] = numba.njit(cache=True, nogil=True)
 
+#: measurement kinds as kernel arguments
+KIND = {"bearing": 0, "radar": 1, "position": 2}
+_KIND_NAME = {v: k for k, v in KIND.items()}
+_TWO_PI = 2.0 * np.pi
 
-# ----------------------------------------------------------------------------- information accumulation
+
+# ----------------------------------------------------------------------------- measurement model (one report)
+def _meas_model_py(
+    kind: int,
+    x: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    c: float,
+    d: int,
+    zh: FloatArray,
+    h: FloatArray,
+    jg: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """``zh`` (d,) and Jacobian ``h`` (d, 6) of state ``x`` (6,) for one report (as :func:`measurements.predict`):
+    kind 0 bearing (with the sound delay when ``c`` > 0), 1 radar, 2 position; ``jg`` (3, 3) is scratch."""
+    for i in range(d):
+        for j in range(6):
+            h[i, j] = 0.0
+    if kind == 2:
+        for i in range(3):
+            zh[i] = x[i]
+            h[i, i] = 1.0
+        return
+    vx, vy, vz = x[3], x[4], x[5]
+    tau = 0.0
+    if kind == 0 and c > 0.0:
+        d0, d1, d2 = x[0] - site[0], x[1] - site[1], x[2] - site[2]
+        a = max(c * c - (vx * vx + vy * vy + vz * vz), 1.0)
+        b = d0 * vx + d1 * vy + d2 * vz
+        dd = d0 * d0 + d1 * d1 + d2 * d2
+        tau = (-b + np.sqrt(b * b + a * dd)) / a
+    p0 = x[0] - vx * tau - site[0]
+    p1 = x[1] - vy * tau - site[1]
+    p2 = x[2] - vz * tau - site[2]
+    e = rot[0, 0] * p0 + rot[0, 1] * p1 + rot[0, 2] * p2
+    n = rot[1, 0] * p0 + rot[1, 1] * p1 + rot[1, 2] * p2
+    u = rot[2, 0] * p0 + rot[2, 1] * p1 + rot[2, 2] * p2
+    rh2 = max(e * e + n * n, 1e-6)
+    rh = np.sqrt(rh2)
+    r2 = rh2 + u * u
+    r = np.sqrt(r2)
+    az = np.arctan2(e, n) % _TWO_PI
+    el = np.arctan2(u, rh)
+    # Jacobian rows (range, az, el) wrt the local point, taken into tracker axes (row @ rot)
+    for k in range(3):
+        jg[0, k] = (e * rot[0, k] + n * rot[1, k] + u * rot[2, k]) / r
+        jg[1, k] = (n * rot[0, k] - e * rot[1, k]) / rh2
+        jg[2, k] = -(e * rot[0, k] + n * rot[1, k]) * u / (r2 * rh) + rot[2, k] * rh / r2
+    if kind == 0:
+        zh[0] = az
+        if d > 1:
+            zh[1] = el
+        if c > 0.0:
+            # implicit derivative of τ: dτ/dp = q/(q·v + c²τ), dτ/dv = −τ dτ/dp, q = emission point − site
+            den = p0 * vx + p1 * vy + p2 * vz + c * c * tau
+            t0, t1, t2 = p0 / den, p1 / den, p2 / den
+            for i in range(d):
+                g0, g1, g2 = jg[i + 1, 0], jg[i + 1, 1], jg[i + 1, 2]
+                gv = g0 * vx + g1 * vy + g2 * vz
+                h[i, 0], h[i, 1], h[i, 2] = g0 - gv * t0, g1 - gv * t1, g2 - gv * t2
+                h[i, 3], h[i, 4], h[i, 5] = (
+                    -tau * g0 + tau * gv * t0,
+                    -tau * g1 + tau * gv * t1,
+                    -tau * g2 + tau * gv * t2,
+                )
+        else:
+            for i in range(d):
+                for k in range(3):
+                    h[i, k] = jg[i + 1, k]
+        return
+    zh[0], zh[1], zh[2] = r, az, el
+    for i in range(3):
+        for k in range(3):
+            h[i, k] = jg[i, k]
+    if d == 4:
+        u0, u1, u2 = p0 / r, p1 / r, p2 / r
+        rr = u0 * vx + u1 * vy + u2 * vz
+        zh[3] = rr
+        h[3, 0], h[3, 1], h[3, 2] = (vx - rr * u0) / r, (vy - rr * u1) / r, (vz - rr * u2) / r
+        h[3, 3], h[3, 4], h[3, 5] = u0, u1, u2
+
+
+_meas_model: Callable[..., None] = _njit(_meas_model_py)
+
+
+def measure_np(
+    kind: int, x: FloatArray, site: FloatArray, rot: FloatArray, c: float, d: int
+) -> tuple[FloatArray, FloatArray]:
+    """Predicted measurements (k, d) and Jacobians (k, d, 6): :func:`measurements.predict` by kind code."""
+    k = x.shape[0]
+    return predict(x, MeasBatch(_KIND_NAME[kind], np.zeros((k, d)), np.zeros((k, d, d)), site, rot, c))
+
+
+def _measure_loops(
+    kind: int, x: FloatArray, site: FloatArray, rot: FloatArray, c: float, d: int
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    k = x.shape[0]
+    zh = np.empty((k, d))
+    h = np.empty((k, d, 6))
+    jg = np.empty((3, 3))
+    for i in range(k):
+        _meas_model(kind, x[i], site[i], rot[i], c, d, zh[i], h[i], jg)
+    return zh, h
+
+
+measure_nb: Callable[..., tuple[FloatArray, FloatArray]] = _njit(_measure_loops)
+
+
+def measure(
+    kind: int, x: FloatArray, site: FloatArray, rot: FloatArray, c: float, d: int
+) -> tuple[FloatArray, FloatArray]:
+    if USE_NUMBA:
+        return measure_nb(kind, x, site, rot, c, d)
+    return measure_np(kind, x, site, rot, c, d)
+
+
+# ----------------------------------------------------------------------------- information accumulation (numpy)
 def info_accumulate_np(
     kk: IntArray,
     h: FloatArray,
@@ -49,60 +179,6 @@ def info_accumulate_np(
     bv[dst] += np.add.reduceat(rnu @ h, st, axis=0)
     q[dst] += np.add.reduceat((rnu * nu).sum(axis=2), st, axis=0)
     const[dst] += np.add.reduceat(cst, st)
-
-
-def _info_accumulate_loops(
-    kk: IntArray,
-    h: FloatArray,
-    nu: FloatArray,
-    rinv: FloatArray,
-    cst: FloatArray,
-    jj: FloatArray,
-    bv: FloatArray,
-    q: FloatArray,
-    const: FloatArray,
-) -> None:  # pragma: no cover - compiled
-    n, d = h.shape[0], h.shape[1]
-    m = nu.shape[1]
-    hr = np.empty((6, d))
-    rnu = np.empty(d)
-    for r in range(n):
-        k = kk[r]
-        for a in range(6):
-            for j in range(d):
-                s = 0.0
-                for i in range(d):
-                    s += h[r, i, a] * rinv[r, i, j]
-                hr[a, j] = s
-        for a in range(6):
-            for b in range(6):
-                s = 0.0
-                for j in range(d):
-                    s += hr[a, j] * h[r, j, b]
-                jj[k, a, b] += s
-        for mm in range(m):
-            for j in range(d):
-                s = 0.0
-                for i in range(d):
-                    s += nu[r, mm, i] * rinv[r, i, j]
-                rnu[j] = s
-            qq = 0.0
-            for j in range(d):
-                qq += rnu[j] * nu[r, mm, j]
-            q[k, mm] += qq
-            for b in range(6):
-                s = 0.0
-                for j in range(d):
-                    s += rnu[j] * h[r, j, b]
-                bv[k, mm, b] += s
-        const[k] += cst[r]
-
-
-info_accumulate_nb: Callable[..., None] = _njit(_info_accumulate_loops)
-
-
-def info_accumulate(*args: Any) -> None:
-    (info_accumulate_nb if USE_NUMBA else info_accumulate_np)(*args)
 
 
 # ----------------------------------------------------------------------------- information-form IMM update
@@ -215,7 +291,7 @@ def info_update(
     return info_update_np(x, p, mu, jj, bv, q, const)
 
 
-# ----------------------------------------------------------------------------- gating statistics
+# ----------------------------------------------------------------------------- gating statistics (numpy)
 def gate_stats_np(
     h: FloatArray, p: FloatArray, trk: IntArray, r: FloatArray, nu: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -227,64 +303,528 @@ def gate_stats_np(
     return d2, logdet
 
 
-def _gate_stats_loops(
-    h: FloatArray, p: FloatArray, trk: IntArray, r: FloatArray, nu: FloatArray
-) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
-    n, d = h.shape[0], h.shape[1]
+# ----------------------------------------------------------------------------- gating of candidate pairs
+def gate_pairs_np(
+    kind: int,
+    xg: FloatArray,
+    pg: FloatArray,
+    trk: IntArray,
+    loc: IntArray,
+    shift: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    c: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Innovations (n, d), squared Mahalanobis distances (n,) and ``ln|S|`` (n,) of candidate pairs: track
+    ``trk`` (state ``xg``, covariance ``pg``, shifted along its velocity by ``shift[loc]`` s) against report
+    ``loc`` of a group (``z`` (k, d), ``r``, ``site``, ``rot`` per report)."""
+    xp = xg[trk]
+    xp[:, :3] += xp[:, 3:] * shift[loc][:, None]
+    b = MeasBatch(_KIND_NAME[kind], z[loc], r[loc], site[loc], rot[loc], c)
+    zh, h = predict(xp, b)
+    nu = innovation(b.z, zh, b)
+    d2, logdet = gate_stats_np(h, pg, trk, b.r, nu)
+    return nu, d2, logdet
+
+
+def _gate_pairs_loops(
+    kind: int,
+    xg: FloatArray,
+    pg: FloatArray,
+    trk: IntArray,
+    loc: IntArray,
+    shift: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    c: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    n, d = trk.shape[0], z.shape[1]
+    arow = 0 if kind == 0 else 1 if kind == 1 else -1
+    nu = np.empty((n, d))
     d2 = np.empty(n)
     logdet = np.empty(n)
+    x = np.empty(6)
+    zh = np.empty(d)
+    h = np.empty((d, 6))
+    jg = np.empty((3, 3))
     hp = np.empty((d, 6))
     s = np.empty((d, d))
     w = np.empty(d)
     for k in range(n):
-        t = trk[k]
+        t, lo = trk[k], loc[k]
+        dt = shift[lo]
+        for i in range(3):
+            x[i] = xg[t, i] + xg[t, i + 3] * dt
+            x[i + 3] = xg[t, i + 3]
+        _meas_model(kind, x, site[lo], rot[lo], c, d, zh, h, jg)
+        for i in range(d):
+            v = z[lo, i] - zh[i]
+            if i == arow:
+                v = (v + np.pi) % _TWO_PI - np.pi
+            nu[k, i] = v
         for i in range(d):
             for b in range(6):
                 acc = 0.0
                 for a in range(6):
-                    acc += h[k, i, a] * p[t, a, b]
+                    acc += h[i, a] * pg[t, a, b]
                 hp[i, b] = acc
         for i in range(d):
             for j in range(d):
                 acc = 0.0
                 for b in range(6):
-                    acc += hp[i, b] * h[k, j, b]
-                s[i, j] = acc + r[k, i, j]
-        # Cholesky S = L Lᵀ (lower triangle of s), then d² = |L⁻¹ν|², ln|S| = 2 Σ ln L_ii
+                    acc += hp[i, b] * h[j, b]
+                s[i, j] = acc + r[lo, i, j]
         ld = 0.0
         for j in range(d):
             acc = s[j, j]
-            for c in range(j):
-                acc -= s[j, c] * s[j, c]
+            for cc in range(j):
+                acc -= s[j, cc] * s[j, cc]
             ljj = np.sqrt(max(acc, 1e-300))
             s[j, j] = ljj
             ld += np.log(ljj)
             for i in range(j + 1, d):
                 acc = s[i, j]
-                for c in range(j):
-                    acc -= s[i, c] * s[j, c]
+                for cc in range(j):
+                    acc -= s[i, cc] * s[j, cc]
                 s[i, j] = acc / ljj
         q = 0.0
         for i in range(d):
             acc = nu[k, i]
-            for c in range(i):
-                acc -= s[i, c] * w[c]
+            for cc in range(i):
+                acc -= s[i, cc] * w[cc]
             w[i] = acc / s[i, i]
             q += w[i] * w[i]
         d2[k] = q
         logdet[k] = 2.0 * ld
-    return d2, logdet
+    return nu, d2, logdet
 
 
-gate_stats_nb: Callable[..., tuple[FloatArray, FloatArray]] = _njit(_gate_stats_loops)
+gate_pairs_nb: Callable[..., tuple[FloatArray, FloatArray, FloatArray]] = _njit(_gate_pairs_loops)
 
 
-def gate_stats(
-    h: FloatArray, p: FloatArray, trk: IntArray, r: FloatArray, nu: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    if USE_NUMBA:
-        return gate_stats_nb(h, p, trk, r, nu)
-    return gate_stats_np(h, p, trk, r, nu)
+def gate_pairs(
+    kind: int,
+    xg: FloatArray,
+    pg: FloatArray,
+    trk: IntArray,
+    loc: IntArray,
+    shift: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    c: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    fn = gate_pairs_nb if USE_NUMBA else gate_pairs_np
+    return fn(kind, xg, pg, trk, loc, shift, z, r, site, rot, c)
+
+
+# ----------------------------------------------------------------------------- information of assigned reports
+def info_measure_np(
+    kind: int,
+    kk: IntArray,
+    x0: FloatArray,
+    x: FloatArray,
+    delta: FloatArray,
+    loc: IntArray,
+    z: FloatArray,
+    r: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    c: float,
+    jj: FloatArray,
+    bv: FloatArray,
+    q: FloatArray,
+    const: FloatArray,
+) -> None:
+    """Add the information of reports ``loc`` (of one group) to tracks ``kk`` (sorted), in place: each report is
+    modelled on the combined estimate ``x0[kk]`` shifted by ``delta`` s along its velocity, ``h(p + vδ, v)`` with
+    Jacobian ``[H_p, H_v + δH_p]`` shared by the modes ``x[kk]`` (k, m, 6); then :func:`info_accumulate`."""
+    b = MeasBatch(_KIND_NAME[kind], z[loc], r[loc], site[loc], rot[loc], c)
+    xs = x0[kk]
+    xs[:, :3] += xs[:, 3:] * delta[:, None]
+    zh, h = predict(xs, b)
+    h[:, :, 3:] += h[:, :, :3] * delta[:, None, None]
+    nu = (b.z - zh)[:, None, :] - (x[kk] - x0[kk, None]) @ h.transpose(0, 2, 1)
+    for i in b.angle_rows:
+        nu[:, :, i] = (nu[:, :, i] + np.pi) % (2 * np.pi) - np.pi
+    rinv, rlogdet = inv_logdet(b.r)
+    info_accumulate_np(kk, h, nu, rinv, rlogdet + b.dim * np.log(2 * np.pi), jj, bv, q, const)
+
+
+def _info_measure_loops(
+    kind: int,
+    kk: IntArray,
+    x0: FloatArray,
+    x: FloatArray,
+    delta: FloatArray,
+    loc: IntArray,
+    z: FloatArray,
+    r: FloatArray,
+    site: FloatArray,
+    rot: FloatArray,
+    c: float,
+    jj: FloatArray,
+    bv: FloatArray,
+    q: FloatArray,
+    const: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    n, d, m = kk.shape[0], z.shape[1], x.shape[1]
+    arow = 0 if kind == 0 else 1 if kind == 1 else -1
+    ln2pi = np.log(2.0 * np.pi)
+    xs = np.empty(6)
+    zh = np.empty(d)
+    h = np.empty((d, 6))
+    jg = np.empty((3, 3))
+    lw = np.empty((d, d))
+    rinv = np.empty((d, d))
+    hr = np.empty((6, d))
+    nu = np.empty(d)
+    rnu = np.empty(d)
+    for j in range(n):
+        k, lo, dl = kk[j], loc[j], delta[j]
+        for i in range(3):
+            xs[i] = x0[k, i] + x0[k, i + 3] * dl
+            xs[i + 3] = x0[k, i + 3]
+        _meas_model(kind, xs, site[lo], rot[lo], c, d, zh, h, jg)
+        for i in range(d):
+            for a in range(3):
+                h[i, a + 3] += h[i, a] * dl
+        # R⁻¹ and ln|R| by Cholesky (R = L Lᵀ, R⁻¹ = L⁻ᵀ L⁻¹)
+        ld = 0.0
+        for a in range(d):
+            for b in range(d):
+                lw[a, b] = 0.0
+        for b in range(d):
+            acc = r[lo, b, b]
+            for cc in range(b):
+                acc -= lw[b, cc] * lw[b, cc]
+            lbb = np.sqrt(max(acc, 1e-300))
+            lw[b, b] = lbb
+            ld += np.log(lbb)
+            for a in range(b + 1, d):
+                acc = r[lo, a, b]
+                for cc in range(b):
+                    acc -= lw[a, cc] * lw[b, cc]
+                lw[a, b] = acc / lbb
+        for col in range(d):  # column col of L⁻¹ by forward substitution, kept in rinv[:, col]
+            for a in range(d):
+                acc = 1.0 if a == col else 0.0
+                for cc in range(a):
+                    acc -= lw[a, cc] * rinv[cc, col]
+                rinv[a, col] = acc / lw[a, a]
+        # rinv holds L⁻¹ (lower); R⁻¹ = (L⁻¹)ᵀ L⁻¹
+        for a in range(d):
+            for b in range(d):
+                acc = 0.0
+                for cc in range(max(a, b), d):
+                    acc += rinv[cc, a] * rinv[cc, b]
+                lw[a, b] = acc
+        for a in range(6):
+            for b in range(d):
+                acc = 0.0
+                for i in range(d):
+                    acc += h[i, a] * lw[i, b]
+                hr[a, b] = acc
+        for a in range(6):
+            for b in range(6):
+                acc = 0.0
+                for i in range(d):
+                    acc += hr[a, i] * h[i, b]
+                jj[k, a, b] += acc
+        for mm in range(m):
+            for i in range(d):
+                acc = z[lo, i] - zh[i]
+                for a in range(6):
+                    acc -= h[i, a] * (x[k, mm, a] - x0[k, a])
+                if i == arow:
+                    acc = (acc + np.pi) % _TWO_PI - np.pi
+                nu[i] = acc
+            qq = 0.0
+            for b in range(d):
+                acc = 0.0
+                for i in range(d):
+                    acc += nu[i] * lw[i, b]
+                rnu[b] = acc
+                qq += acc * nu[b]
+            q[k, mm] += qq
+            for a in range(6):
+                acc = 0.0
+                for i in range(d):
+                    acc += rnu[i] * h[i, a]
+                bv[k, mm, a] += acc
+        const[k] += 2.0 * ld + d * ln2pi
+
+
+info_measure_nb: Callable[..., None] = _njit(_info_measure_loops)
+
+
+def info_measure(*args: Any) -> None:
+    (info_measure_nb if USE_NUMBA else info_measure_np)(*args)
+
+
+# ----------------------------------------------------------------------------- IMM interaction and prediction
+def imm_predict_np(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    dt: FloatArray,
+    omega: FloatArray,
+    q_h: FloatArray,
+    q_v: FloatArray,
+    switch_per_s: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """IMM interaction (mode mixing with Markov switching ``exp(−rate·|dt|)`` to stay) and per-mode prediction
+    (fixed-rate coordinated turn ``omega`` or CV, white-acceleration noise ``q_h``/``q_v``) of ``x`` (k, m, 6),
+    ``p`` (k, m, 6, 6), ``mu`` (k, m) by ``dt`` (k,). Returns the predicted states, covariances and the predicted
+    mode probabilities."""
+    m = mu.shape[1]
+    stay = np.exp(-switch_per_s * np.abs(dt))[:, None, None]
+    eye = np.eye(m)[None]
+    pi = np.ones((dt.size, 1, 1)) if m == 1 else stay * eye + (1.0 - stay) * (1.0 - eye) / (m - 1)
+    c = np.einsum("kij,ki->kj", pi, mu)
+    w = pi * mu[:, :, None] / np.maximum(c[:, None, :], 1e-300)
+    x0 = np.einsum("kij,kid->kjd", w, x)
+    dx = x[:, :, None, :] - x0[:, None, :, :]
+    p0 = np.einsum("kij,kiab->kjab", w, p) + np.einsum("kij,kija,kijb->kjab", w, dx, dx)
+    for j in range(m):
+        f = transition(dt, float(omega[j]))
+        x0[:, j] = np.einsum("kab,kb->ka", f, x0[:, j])
+        p0[:, j] = f @ p0[:, j] @ f.transpose(0, 2, 1) + process_noise(dt, float(q_h[j]), float(q_v[j]))
+    return x0, p0, c
+
+
+def _imm_predict_loops(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    dt: FloatArray,
+    omega: FloatArray,
+    q_h: FloatArray,
+    q_v: FloatArray,
+    switch_per_s: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    k, m = mu.shape[0], mu.shape[1]
+    xo = np.empty_like(x)
+    po = np.empty_like(p)
+    co = np.empty_like(mu)
+    pi = np.empty((m, m))
+    w = np.empty((m, m))
+    xm = np.empty(6)
+    pm = np.empty((6, 6))
+    f = np.empty((6, 6))
+    fp = np.empty((6, 6))
+    for t in range(k):
+        h = dt[t]
+        a = abs(h)
+        if m == 1:
+            pi[0, 0] = 1.0
+        else:
+            stay = np.exp(-switch_per_s * a)
+            off = (1.0 - stay) / (m - 1)
+            for i in range(m):
+                for j in range(m):
+                    pi[i, j] = stay if i == j else off
+        for j in range(m):
+            cj = 0.0
+            for i in range(m):
+                cj += pi[i, j] * mu[t, i]
+            co[t, j] = cj
+            for i in range(m):
+                w[i, j] = pi[i, j] * mu[t, i] / max(cj, 1e-300)
+        for j in range(m):
+            # mixed initial condition of mode j
+            for a_ in range(6):
+                acc = 0.0
+                for i in range(m):
+                    acc += w[i, j] * x[t, i, a_]
+                xm[a_] = acc
+            for a_ in range(6):
+                for b in range(6):
+                    acc = 0.0
+                    for i in range(m):
+                        acc += w[i, j] * (p[t, i, a_, b] + (x[t, i, a_] - xm[a_]) * (x[t, i, b] - xm[b]))
+                    pm[a_, b] = acc
+            # transition of mode j
+            for a_ in range(6):
+                for b in range(6):
+                    f[a_, b] = 1.0 if a_ == b else 0.0
+            om = omega[j]
+            if abs(om) < 1e-9:
+                f[0, 3] = h
+                f[1, 4] = h
+            else:
+                sn, cs = np.sin(om * h), np.cos(om * h)
+                f[0, 3] = sn / om
+                f[0, 4] = -(1.0 - cs) / om
+                f[1, 3] = (1.0 - cs) / om
+                f[1, 4] = sn / om
+                f[3, 3] = cs
+                f[3, 4] = -sn
+                f[4, 3] = sn
+                f[4, 4] = cs
+            f[2, 5] = h
+            for a_ in range(6):
+                acc = 0.0
+                for b in range(6):
+                    acc += f[a_, b] * xm[b]
+                xo[t, j, a_] = acc
+            for a_ in range(6):
+                for b in range(6):
+                    acc = 0.0
+                    for cc in range(6):
+                        acc += f[a_, cc] * pm[cc, b]
+                    fp[a_, b] = acc
+            for a_ in range(6):
+                for b in range(6):
+                    acc = 0.0
+                    for cc in range(6):
+                        acc += fp[a_, cc] * f[b, cc]
+                    po[t, j, a_, b] = acc
+            for i in range(3):
+                qq = q_h[j] if i < 2 else q_v[j]
+                po[t, j, i, i] += qq * a**3 / 3.0
+                po[t, j, i, i + 3] += qq * a**2 / 2.0
+                po[t, j, i + 3, i] += qq * a**2 / 2.0
+                po[t, j, i + 3, i + 3] += qq * a
+    return xo, po, co
+
+
+imm_predict_nb: Callable[..., tuple[FloatArray, FloatArray, FloatArray]] = _njit(_imm_predict_loops)
+
+
+def imm_predict(
+    x: FloatArray,
+    p: FloatArray,
+    mu: FloatArray,
+    dt: FloatArray,
+    omega: FloatArray,
+    q_h: FloatArray,
+    q_v: FloatArray,
+    switch_per_s: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    fn = imm_predict_nb if USE_NUMBA else imm_predict_np
+    return fn(x, p, mu, dt, omega, q_h, q_v, switch_per_s)
+
+
+# ----------------------------------------------------------------------------- bearing candidates
+def bearing_pregate_np(
+    start: IntArray,
+    trk: IntArray,
+    node_pos: FloatArray,
+    node_rot: FloatArray,
+    ext: FloatArray,
+    vel: FloatArray,
+    pos_sig: FloatArray,
+    vel_sig: FloatArray,
+    c: float,
+    rep_node: IntArray,
+    z: FloatArray,
+    r: FloatArray,
+) -> tuple[IntArray, IntArray]:
+    """(report, track) candidates of a bearing group: node ``i`` has candidate tracks ``trk[start[i]:start[i+1]]``
+    (tracks near it); each report of node ``rep_node`` is pre-gated against the angles of every candidate track's
+    emission point ``p − v·|p − s|/c`` (4σ of the report plus a position/velocity spread over the range)."""
+    ni = np.repeat(np.arange(start.size - 1), np.diff(start))
+    dpg = ext[trk] - node_pos[ni]
+    tau = np.linalg.norm(dpg, axis=1) / c if c > 0 else np.zeros(ni.size)
+    dpg -= vel[trk] * tau[:, None]
+    dl = np.einsum("kij,kj->ki", node_rot[ni], dpg)
+    rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
+    az_p = np.arctan2(dl[:, 0], dl[:, 1])
+    el_p = np.arctan2(dl[:, 2], rh)
+    spread = (4.0 * pos_sig[trk] + 4.0 * vel_sig[trk] * tau) / rh
+    cnt = np.diff(start)
+    rc = cnt[rep_node]
+    loc = np.repeat(np.arange(rep_node.size), rc)
+    cand = np.repeat(start[:-1][rep_node], rc) + np.arange(loc.size) - np.repeat(np.cumsum(rc) - rc, rc)
+    daz = np.abs((z[loc, 0] - az_p[cand] + np.pi) % (2 * np.pi) - np.pi)
+    ok = daz < 4.0 * np.sqrt(r[loc, 0, 0]) + spread[cand]
+    if z.shape[1] == 2:
+        ok &= np.abs(z[loc, 1] - el_p[cand]) < 4.0 * np.sqrt(r[loc, 1, 1]) + spread[cand]
+    return loc[ok], trk[cand[ok]]
+
+
+def _bearing_pregate_loops(
+    start: IntArray,
+    trk: IntArray,
+    node_pos: FloatArray,
+    node_rot: FloatArray,
+    ext: FloatArray,
+    vel: FloatArray,
+    pos_sig: FloatArray,
+    vel_sig: FloatArray,
+    c: float,
+    rep_node: IntArray,
+    z: FloatArray,
+    r: FloatArray,
+) -> tuple[IntArray, IntArray]:  # pragma: no cover - compiled
+    nn, nc, k, d = start.size - 1, trk.size, rep_node.size, z.shape[1]
+    az_p = np.empty(nc)
+    el_p = np.empty(nc)
+    spread = np.empty(nc)
+    for i in range(nn):
+        for j in range(start[i], start[i + 1]):
+            t = trk[j]
+            d0 = ext[t, 0] - node_pos[i, 0]
+            d1 = ext[t, 1] - node_pos[i, 1]
+            d2 = ext[t, 2] - node_pos[i, 2]
+            tau = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2) / c if c > 0 else 0.0
+            d0 -= vel[t, 0] * tau
+            d1 -= vel[t, 1] * tau
+            d2 -= vel[t, 2] * tau
+            e = node_rot[i, 0, 0] * d0 + node_rot[i, 0, 1] * d1 + node_rot[i, 0, 2] * d2
+            n = node_rot[i, 1, 0] * d0 + node_rot[i, 1, 1] * d1 + node_rot[i, 1, 2] * d2
+            u = node_rot[i, 2, 0] * d0 + node_rot[i, 2, 1] * d1 + node_rot[i, 2, 2] * d2
+            rh = max(np.hypot(e, n), 1.0)
+            az_p[j] = np.arctan2(e, n)
+            el_p[j] = np.arctan2(u, rh)
+            spread[j] = (4.0 * pos_sig[t] + 4.0 * vel_sig[t] * tau) / rh
+    total = 0
+    for lo in range(k):
+        total += start[rep_node[lo] + 1] - start[rep_node[lo]]
+    out_l = np.empty(total, dtype=np.int64)
+    out_t = np.empty(total, dtype=np.int64)
+    n_out = 0
+    for lo in range(k):
+        nd = rep_node[lo]
+        s_az = 4.0 * np.sqrt(r[lo, 0, 0])
+        s_el = 4.0 * np.sqrt(r[lo, 1, 1]) if d == 2 else 0.0
+        for j in range(start[nd], start[nd + 1]):
+            daz = abs((z[lo, 0] - az_p[j] + np.pi) % _TWO_PI - np.pi)
+            if not daz < s_az + spread[j]:
+                continue
+            if d == 2 and not abs(z[lo, 1] - el_p[j]) < s_el + spread[j]:
+                continue
+            out_l[n_out] = lo
+            out_t[n_out] = trk[j]
+            n_out += 1
+    return out_l[:n_out], out_t[:n_out]
+
+
+bearing_pregate_nb: Callable[..., tuple[IntArray, IntArray]] = _njit(_bearing_pregate_loops)
+
+
+def bearing_pregate(
+    start: IntArray,
+    trk: IntArray,
+    node_pos: FloatArray,
+    node_rot: FloatArray,
+    ext: FloatArray,
+    vel: FloatArray,
+    pos_sig: FloatArray,
+    vel_sig: FloatArray,
+    c: float,
+    rep_node: IntArray,
+    z: FloatArray,
+    r: FloatArray,
+) -> tuple[IntArray, IntArray]:
+    fn = bearing_pregate_nb if USE_NUMBA else bearing_pregate_np
+    return fn(start, trk, node_pos, node_rot, ext, vel, pos_sig, vel_sig, c, rep_node, z, r)
 
 
 _warm = False
@@ -300,7 +840,16 @@ def warm_up() -> None:
     k = np.zeros(1, dtype=np.int64)
     x, p, mu = np.zeros((1, 1, 6)), np.tile(np.eye(6), (1, 1, 1, 1)), np.ones((1, 1))
     jj, bv, q, c = np.zeros((1, 6, 6)), np.zeros((1, 1, 6)), np.zeros((1, 1)), np.zeros(1)
-    h, r, nu = np.zeros((1, 1, 6)), np.ones((1, 1, 1)), np.zeros((1, 1))
-    info_accumulate_nb(k, h, nu[:, None, :].copy(), r, c.copy(), jj, bv, q, c)
     info_update_nb(x, p, mu, jj, bv, q, c)
-    gate_stats_nb(h, p[0], k, r, nu)
+    one = np.ones(1)
+    imm_predict_nb(x, p, mu, one, one, one, one, 0.05)
+    x6, site, rot = np.ones((1, 6)), np.zeros((1, 3)), np.tile(np.eye(3), (1, 1, 1))
+    for kind, d in ((0, 1), (0, 2), (1, 3), (1, 4), (2, 3)):
+        z, r = np.ones((1, d)), np.tile(np.eye(d), (1, 1, 1))
+        measure_nb(kind, x6, site, rot, 331.0, d)
+        gate_pairs_nb(kind, x6, p[0], k, k, one, z, r, site, rot, 331.0)
+        info_measure_nb(kind, k, x6, x, one, k, z, r, site, rot, 331.0, jj, bv, q, c)
+        if kind == 0:
+            bearing_pregate_nb(
+                np.array([0, 1]), k, site, rot, x6[:, :3].copy(), x6[:, 3:].copy(), one, one, 331.0, k, z, r
+            )

@@ -36,12 +36,18 @@ from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, 
 from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
-from borderwatch.tracking.kernels import gate_stats, info_accumulate, info_update, warm_up
+from borderwatch.tracking.kernels import (
+    KIND,
+    bearing_pregate,
+    gate_pairs,
+    imm_predict,
+    info_measure,
+    info_update,
+    warm_up,
+)
 from borderwatch.tracking.measurements import (
     MeasBatch,
     innovate_linearised,
-    innovation,
-    inv_logdet,
     kalman_update,
     log_likelihood,
     speed_of_sound,
@@ -222,6 +228,9 @@ class Tracker:
         self.m = m
         self.mu0 = np.full(m, 0.2 / max(m - 1, 1))
         self.mu0[0] = 0.8 if m > 1 else 1.0
+        self._omega = np.array([md.omega_rad_s for md in self.cfg.imm.modes], dtype=np.float64)
+        self._q_h = np.array([md.q_h for md in self.cfg.imm.modes], dtype=np.float64)
+        self._q_v = np.array([md.q_v for md in self.cfg.imm.modes], dtype=np.float64)
         self._gate = {d: float(chi2.ppf(self.cfg.gate_prob, d)) for d in (1, 2, 3, 4)}
         self._next_id = 1
         self.id = np.zeros(0, dtype=np.int64)
@@ -507,19 +516,14 @@ class Tracker:
                 return
         x, p, mu = self.x[idx], self.p[idx], self.mu[idx]
         if mix:
-            pi = self.cfg.imm.transition_probs(dt)  # (k, i, j)
-            c = np.einsum("kij,ki->kj", pi, mu)  # predicted mode probabilities
-            w = pi * mu[:, :, None] / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
-            x0 = np.einsum("kij,kid->kjd", w, x)
-            dx = x[:, :, None, :] - x0[:, None, :, :]  # (k, i, j, 6)
-            p0 = np.einsum("kij,kiab->kjab", w, p) + np.einsum("kij,kija,kijb->kjab", w, dx, dx)
+            x0, p0, c = imm_predict(x, p, mu, dt, self._omega, self._q_h, self._q_v, self.cfg.imm.switch_per_s)
         else:
             c, x0, p0 = mu, x, p
-        for j, mode in enumerate(self.cfg.imm.modes):
-            f = transition(dt, mode.omega_rad_s)
-            q = process_noise(dt, mode.q_h, mode.q_v)
-            x0[:, j] = np.einsum("kab,kb->ka", f, x0[:, j])
-            p0[:, j] = f @ p0[:, j] @ f.transpose(0, 2, 1) + q
+            for j, mode in enumerate(self.cfg.imm.modes):
+                f = transition(dt, mode.omega_rad_s)
+                q = process_noise(dt, mode.q_h, mode.q_v)
+                x0[:, j] = np.einsum("kab,kb->ka", f, x0[:, j])
+                p0[:, j] = f @ p0[:, j] @ f.transpose(0, 2, 1) + q
         self.x[idx], self.p[idx], self.mu[idx], self.t[idx] = x0, p0, c, t
 
     def _imm_update(self, idx: IntArray, b: MeasBatch) -> None:
@@ -563,20 +567,10 @@ class Tracker:
         const = np.zeros(k)
         for g in np.unique(grp).tolist():
             sel = grp == g
-            kk = inv[sel]
-            b = batches[int(g)].take(loc[sel])
+            kk = inv[sel]  # sorted (pairs are ordered by track)
+            b = batches[int(g)]
             delta = tt[sel] - t_trk[kk]
-            xs = x0[kk]
-            xs[:, :3] += xs[:, 3:] * delta[:, None]
-            zh, h = predict_measurement(xs, b)
-            h[:, :, 3:] += h[:, :, :3] * delta[:, None, None]
-            ht = h.transpose(0, 2, 1)
-            nu = (b.z - zh)[:, None, :] - (x[kk] - x0[kk, None]) @ ht
-            for i in b.angle_rows:
-                nu[:, :, i] = (nu[:, :, i] + np.pi) % (2 * np.pi) - np.pi
-            rinv, rlogdet = inv_logdet(b.r)
-            # kk is sorted (pairs are ordered by track)
-            info_accumulate(kk, h, nu, rinv, rlogdet + b.dim * np.log(2 * np.pi), jj, bv, q, const)
+            info_measure(KIND[b.kind], kk, x0, x, delta, loc[sel], b.z, b.r, b.site, b.rot, b.c_sound, jj, bv, q, const)
         xn, pn, mu = info_update(x, p, mu, jj, bv, q, const)
         self.x[ut], self.p[ut], self.mu[ut] = xn, pn, mu
 
@@ -678,33 +672,15 @@ class Tracker:
         if ni.size == 0:
             return None
         o = np.argsort(ni, kind="stable")
-        ni, trk = ni[o], trk[o]
-        node = nodes[ni]
-        dpg = ext[trk] - self.sites.pos[node]
-        tau = np.linalg.norm(dpg, axis=1) / self.c_sound if self.c_sound > 0 else np.zeros(ni.size)
-        dpg -= xc[trk, 3:] * tau[:, None]
-        dl = np.einsum("kij,kj->ki", self.sites.rot[node], dpg)
-        rh = np.maximum(np.hypot(dl[:, 0], dl[:, 1]), 1.0)
-        az_p = np.arctan2(dl[:, 0], dl[:, 1])
-        el_p = np.arctan2(dl[:, 2], rh)
-        spread = (4.0 * pos_sig[trk] + 4.0 * vel_sig[trk] * tau) / rh
-        # expand: every report × the candidate tracks of its node
-        cnt = np.bincount(ni, minlength=nodes.size)
-        start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
-        rc = cnt[rep_node]
-        loc = np.repeat(np.arange(g.sensor.size), rc)
-        first = np.repeat(start[rep_node], rc)
-        off = np.arange(loc.size) - np.repeat(np.cumsum(rc) - rc, rc)
-        cand = first + off
+        start = np.searchsorted(ni[o], np.arange(nodes.size + 1)).astype(np.int64)
         b = g.batch
-        daz = np.abs((b.z[loc, 0] - az_p[cand] + np.pi) % (2 * np.pi) - np.pi)
-        slack = 4.0 * np.sqrt(b.r[loc, 0, 0]) + spread[cand]
-        ok = daz < slack
-        if b.dim == 2:
-            ok &= np.abs(b.z[loc, 1] - el_p[cand]) < 4.0 * np.sqrt(b.r[loc, 1, 1]) + spread[cand]
-        if not ok.any():
+        loc, cand = bearing_pregate(
+            start, trk[o], self.sites.pos[nodes], self.sites.rot[nodes], ext, np.ascontiguousarray(xc[:, 3:]),
+            pos_sig, vel_sig, self.c_sound, rep_node.astype(np.int64), b.z, b.r,
+        )  # fmt: skip
+        if loc.size == 0:
             return None
-        return loc[ok], trk[cand[ok]]
+        return loc, cand
 
     def _process(self, reps: list[Report]) -> None:
         groups, reps = self._groups(reps)
@@ -731,19 +707,17 @@ class Tracker:
                     if sdm.size == 0:
                         continue
                     loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
-                xp = xg[trk]
-                xp[:, :3] += xp[:, 3:] * (g.t[loc] - tf)[:, None]
-                bt = g.batch.take(loc)
-                zh, hj = predict_measurement(xp, bt)
-                nu = innovation(bt.z, zh, bt)
-                d2, logdet = gate_stats(hj, pg, trk, bt.r, nu)
-                ok = d2 < self._gate[bt.dim]
+                b = g.batch
+                nu, d2, logdet = gate_pairs(
+                    KIND[b.kind], xg, pg, trk, loc, g.t - tf, b.z, b.r, b.site, b.rot, b.c_sound
+                )
+                ok = d2 < self._gate[b.dim]
                 if not ok.any():
                     continue
                 # score = log-likelihood ratio against a miss (up to a constant shared by the competitors of a
                 # report): a broad tentative track must not outbid a confirmed one just by its wide gate
                 bonus = np.where(self.confirmed[trk[ok]], 2.0, 0.0)
-                ll = -0.5 * (d2[ok] + logdet[ok] + bt.dim * np.log(2 * np.pi))
+                ll = -0.5 * (d2[ok] + logdet[ok] + b.dim * np.log(2 * np.pi))
                 pairs = pairs.extend(
                     trk=trk[ok],
                     rid=g.rid[loc[ok]],
