@@ -161,3 +161,40 @@ def test_tracker_output_does_not_depend_on_numba(monkeypatch: pytest.MonkeyPatch
         assert [e.track for e in a] == [e.track for e in b]
         np.testing.assert_allclose([e.enu_m for e in a], [e.enu_m for e in b], atol=1e-6)
         np.testing.assert_allclose([e.cov_pos_enu_m2 for e in a], [e.cov_pos_enu_m2 for e in b], rtol=1e-6)
+
+
+@pytest.mark.parametrize("integer_costs", [False, True])
+def test_assign_blocks_matches_scipy(integer_costs: bool) -> None:
+    """The compiled shortest-augmenting-path solver picks the same pairs as scipy, ties included."""
+    rng = np.random.default_rng(80 + integer_costs)
+    sl, rl, cost, bounds = [], [], [], [0]
+    for _ in range(200):
+        ns, nr = rng.integers(1, 7, 2)
+        m = rng.random((ns, nr)) < 0.6
+        m[rng.integers(0, ns), rng.integers(0, nr)] = True
+        s_, r_ = np.nonzero(m)
+        sl.append(s_)
+        rl.append(r_)
+        c = -rng.integers(1, 4, s_.size).astype(float) if integer_costs else -rng.uniform(50, 100, s_.size)
+        cost.append(c)
+        bounds.append(bounds[-1] + s_.size)
+    args = (np.array(bounds), np.concatenate(sl), np.concatenate(rl), np.concatenate(cost))
+    pid = np.arange(args[1].size)
+    a = kernels.assign_blocks_np(*args, pid)
+    b = kernels.assign_blocks_nb(*args, pid)
+    assert a.size > 200
+    np.testing.assert_array_equal(np.sort(a), np.sort(b))
+
+
+def test_slot_components_matches_numpy() -> None:
+    rng = np.random.default_rng(90)
+    n, n_rep = 400, 150
+    trk = rng.integers(0, 60, n)
+    sensor = rng.integers(0, 8, n)
+    t = rng.choice([0.1, 0.2, 0.35, 0.3504], n)
+    rid = rng.integers(0, n_rep, n)
+    a = kernels.slot_components_np(trk, sensor, t, rid, 8, n_rep + 10)
+    b = kernels.slot_components_nb(trk, sensor, t, rid, 8, n_rep + 10)
+    assert a[3].size > 5
+    for u, v in zip(a, b, strict=True):
+        np.testing.assert_array_equal(u, v)

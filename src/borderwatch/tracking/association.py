@@ -13,13 +13,11 @@ the innovation spread added to R, so a wrong hard decision costs little.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from borderwatch.tracking.kernels import assign_blocks, slot_components
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -80,18 +78,10 @@ def gnn_assign(
     empty_i = np.zeros(0, dtype=np.int64)
     if pairs.size == 0:
         return empty_i, empty_i, {}
-    _, tr = np.unique(np.round(pairs.t * 1000.0).astype(np.int64), return_inverse=True)
-    keys = (pairs.trk * max(n_sensors, 1) + pairs.slot_sensor) * (int(tr.max()) + 1) + tr.reshape(-1)
-    _, slot = np.unique(keys, return_inverse=True)
-    slot = slot.reshape(-1)
-    ns = int(slot.max()) + 1
-    g = coo_matrix((np.ones(pairs.size), (slot, ns + pairs.rid)), shape=(ns + n_reports, ns + n_reports))
-    _, lab = connected_components(g, directed=False)
-    comp = lab[slot]
-    ncomp = int(lab.max()) + 1
+    slot, comp, n_slots, n_reps = slot_components(
+        pairs.trk, pairs.slot_sensor, pairs.t, pairs.rid, max(n_sensors, 1), n_reports
+    )
     # slots and reports per component: where either is 1, the best single pair is the optimal assignment
-    n_slots = np.bincount(lab[np.unique(slot)], minlength=ncomp)
-    n_reps = np.bincount(lab[ns + np.unique(pairs.rid)], minlength=ncomp)
     simple = (n_slots[comp] == 1) | (n_reps[comp] == 1)
     assigned = []
     sp = np.flatnonzero(simple)
@@ -118,21 +108,8 @@ def gnn_assign(
         sl_all = _local_rank(co, slot[order])
         rl_all = _local_rank(co, pairs.rid[order])
         ben_all = -pairs.benefit[order]
-        bounds = np.concatenate([[0], np.flatnonzero(np.diff(co)) + 1, [order.size]]).tolist()
-        for a0, a1 in pairwise(bounds):
-            sl, rl = sl_all[a0:a1], rl_all[a0:a1]
-            nsl, nrl = int(sl.max()) + 1, int(rl.max()) + 1
-            # one "no report" column per slot at cost 0: the optimum may leave a slot unassigned rather than
-            # force a poor pair (plain rectangular LSA would maximise the number of pairs)
-            cost = np.full((nsl, nrl + nsl), 1e9)
-            cost[sl, rl] = ben_all[a0:a1]
-            cost[np.arange(nsl), nrl + np.arange(nsl)] = 0.0
-            ri, ci = linear_sum_assignment(cost)
-            ok = ci < nrl
-            pid = np.full((nsl, nrl), -1, dtype=np.int64)
-            pid[sl, rl] = order[a0:a1]
-            sel = pid[ri[ok], ci[ok]]
-            assigned.append(sel[sel >= 0])
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(co)) + 1, [order.size]]).astype(np.int64)
+        assigned.append(assign_blocks(bounds, sl_all, rl_all, ben_all, order))
     chosen = np.concatenate(assigned)
     amb = np.unique(pairs.rid[multi])
     pseudo = _cheap_jpda(multi, comp, slot, chosen, pairs, clutter_gate) if jpda else {}

@@ -9,7 +9,9 @@ frame that cost, not the arithmetic, dominates. The kernels below do the same al
   ``S = HPHᵀ + R``, d² and ln|S| in one pass (no per-pair gather of sites, rotations or covariances);
 * :func:`info_measure` and :func:`info_update` — the information-form batched IMM update;
 * :func:`imm_predict` — IMM interaction and per-mode prediction;
-* :func:`bearing_pregate` — the angle pre-gate of every bearing against the tracks near its node.
+* :func:`bearing_pregate` — the angle pre-gate of every bearing against the tracks near its node;
+* :func:`slot_components` — assignment slots and connected components of the slot–report graph (union–find);
+* :func:`assign_blocks` — optimal assignment in every small dense component (scipy's algorithm, compiled).
 
 Every kernel has a numpy twin (``*_np``) giving the same result to rounding (a test compares them); the tracker
 uses the compiled one when ``USE_NUMBA`` is true.
@@ -23,6 +25,9 @@ from typing import Any
 import numba
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from borderwatch.tracking.measurements import MeasBatch, innovation, inv_logdet, predict
 from borderwatch.tracking.models import process_noise, transition
@@ -827,6 +832,221 @@ def bearing_pregate(
     return fn(start, trk, node_pos, node_rot, ext, vel, pos_sig, vel_sig, c, rep_node, z, r)
 
 
+# ----------------------------------------------------------------------------- slots and connected components
+def slot_components_np(
+    trk: IntArray, sensor: IntArray, t: FloatArray, rid: IntArray, n_sensors: int, n_reports: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Slots and connected components of gated pairs. A slot is (track, sensor, report time to the ms), numbered
+    by sorted key; components of the slot–report graph are numbered by their smallest slot (as scipy's
+    ``connected_components`` numbers them). Returns each pair's slot and component, and per component the number
+    of slots and of reports."""
+    _, tr = np.unique(np.round(t * 1000.0).astype(np.int64), return_inverse=True)
+    keys = (trk * max(n_sensors, 1) + sensor) * (int(tr.max()) + 1) + tr.reshape(-1)
+    _, slot = np.unique(keys, return_inverse=True)
+    slot = slot.reshape(-1)
+    ns = int(slot.max()) + 1
+    g = coo_matrix((np.ones(trk.size), (slot, ns + rid)), shape=(ns + n_reports, ns + n_reports))
+    _, lab = connected_components(g, directed=False)
+    comp = lab[slot]
+    ncomp = int(comp.max()) + 1  # components with slots come first (numbered by their smallest node)
+    n_slots = np.bincount(lab[np.unique(slot)], minlength=ncomp)[:ncomp]
+    n_reps = np.bincount(lab[ns + np.unique(rid)], minlength=ncomp)[:ncomp]
+    return slot.astype(np.int64), comp.astype(np.int64), n_slots, n_reps
+
+
+def _find(parent: IntArray, i: int) -> int:  # pragma: no cover - compiled
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+_find_nb: Callable[[IntArray, int], int] = _njit(_find)
+
+
+def _slot_components_loops(
+    trk: IntArray, sensor: IntArray, t: FloatArray, rid: IntArray, n_sensors: int, n_reports: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:  # pragma: no cover - compiled
+    n = trk.size
+    tk = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        tk[i] = np.int64(np.rint(t[i] * 1000.0))
+    ut = np.unique(tk)
+    tr = np.searchsorted(ut, tk)
+    keys = (trk * max(n_sensors, 1) + sensor) * ut.size + tr
+    uk = np.unique(keys)
+    slot = np.searchsorted(uk, keys).astype(np.int64)
+    ns = uk.size
+    parent = np.arange(ns + n_reports)
+    for i in range(n):
+        a = _find_nb(parent, slot[i])
+        b = _find_nb(parent, ns + rid[i])
+        if a != b:
+            if a < b:
+                parent[b] = a
+            else:
+                parent[a] = b
+    label = np.full(ns + n_reports, -1, dtype=np.int64)
+    ncomp = 0
+    slot_comp = np.empty(ns, dtype=np.int64)
+    for s_ in range(ns):  # in slot order: a component is numbered when its smallest slot is met
+        root = _find_nb(parent, s_)
+        if label[root] < 0:
+            label[root] = ncomp
+            ncomp += 1
+        slot_comp[s_] = label[root]
+    n_slots = np.zeros(ncomp, dtype=np.int64)
+    for s_ in range(ns):
+        n_slots[slot_comp[s_]] += 1
+    n_reps = np.zeros(ncomp, dtype=np.int64)
+    seen = np.zeros(n_reports, dtype=np.bool_)
+    comp = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        comp[i] = slot_comp[slot[i]]
+        if not seen[rid[i]]:
+            seen[rid[i]] = True
+            n_reps[comp[i]] += 1
+    return slot, comp, n_slots, n_reps
+
+
+slot_components_nb: Callable[..., tuple[IntArray, IntArray, IntArray, IntArray]] = _njit(_slot_components_loops)
+
+
+def slot_components(
+    trk: IntArray, sensor: IntArray, t: FloatArray, rid: IntArray, n_sensors: int, n_reports: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    fn = slot_components_nb if USE_NUMBA else slot_components_np
+    return fn(trk, sensor, t, rid, n_sensors, n_reports)
+
+
+# ----------------------------------------------------------------------------- assignment in small dense blocks
+def assign_blocks_np(bounds: IntArray, sl: IntArray, rl: IntArray, cost: FloatArray, pid: IntArray) -> IntArray:
+    """Optimal assignment in each block ``bounds[i]:bounds[i+1]`` of (slot ``sl``, report ``rl``, ``cost``, pair id
+    ``pid``) entries (local indices from 0): the pair ids chosen by ``linear_sum_assignment`` on the dense block,
+    with one zero-cost "no report" column per slot so that a slot may stay unassigned rather than take a poor
+    pair."""
+    out = []
+    for a0, a1 in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        s_, r_ = sl[a0:a1], rl[a0:a1]
+        nsl, nrl = int(s_.max()) + 1, int(r_.max()) + 1
+        dense = np.full((nsl, nrl + nsl), 1e9)
+        dense[s_, r_] = cost[a0:a1]
+        dense[np.arange(nsl), nrl + np.arange(nsl)] = 0.0
+        ri, ci = linear_sum_assignment(dense)
+        ok = ci < nrl
+        ids = np.full((nsl, nrl), -1, dtype=np.int64)
+        ids[s_, r_] = pid[a0:a1]
+        sel = ids[ri[ok], ci[ok]]
+        out.append(sel[sel >= 0])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _lsa_py(cost: FloatArray) -> IntArray:  # pragma: no cover - compiled
+    """Column of each row in the minimum-cost assignment of ``cost`` (rows ≤ columns): the shortest augmenting
+    path algorithm (Crouse 2016) exactly as scipy's ``linear_sum_assignment`` implements it, so ties resolve the
+    same way."""
+    nr, nc = cost.shape
+    u = np.zeros(nr)
+    v = np.zeros(nc)
+    spc = np.empty(nc)
+    path = np.full(nc, -1, dtype=np.int64)
+    col4row = np.full(nr, -1, dtype=np.int64)
+    row4col = np.full(nc, -1, dtype=np.int64)
+    sr = np.zeros(nr, dtype=np.bool_)
+    sc = np.zeros(nc, dtype=np.bool_)
+    remaining = np.empty(nc, dtype=np.int64)
+    for cur in range(nr):
+        # augmenting path from row ``cur``
+        min_val = 0.0
+        i = cur
+        num_rem = nc
+        for it in range(nc):
+            remaining[it] = nc - it - 1
+        sr[:] = False
+        sc[:] = False
+        spc[:] = np.inf
+        sink = -1
+        while sink == -1:
+            index = -1
+            lowest = np.inf
+            sr[i] = True
+            for it in range(num_rem):
+                j = remaining[it]
+                r = min_val + cost[i, j] - u[i] - v[j]
+                if r < spc[j]:
+                    path[j] = i
+                    spc[j] = r
+                if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
+                    lowest = spc[j]
+                    index = it
+            min_val = lowest
+            if min_val == np.inf:
+                return col4row  # infeasible (cannot happen with the zero-cost columns)
+            j = remaining[index]
+            if row4col[j] == -1:
+                sink = j
+            else:
+                i = row4col[j]
+            sc[j] = True
+            num_rem -= 1
+            remaining[index] = remaining[num_rem]
+        u[cur] += min_val
+        for i in range(nr):
+            if sr[i] and i != cur:
+                u[i] += min_val - spc[col4row[i]]
+        for j in range(nc):
+            if sc[j]:
+                v[j] -= min_val - spc[j]
+        j = sink
+        while True:
+            i = path[j]
+            row4col[j] = i
+            tmp = col4row[i]
+            col4row[i] = j
+            j = tmp
+            if i == cur:
+                break
+    return col4row
+
+
+_lsa: Callable[[FloatArray], IntArray] = _njit(_lsa_py)
+
+
+def _assign_blocks_loops(
+    bounds: IntArray, sl: IntArray, rl: IntArray, cost: FloatArray, pid: IntArray
+) -> IntArray:  # pragma: no cover - compiled
+    out = np.empty(sl.size, dtype=np.int64)
+    n_out = 0
+    for b in range(bounds.size - 1):
+        a0, a1 = bounds[b], bounds[b + 1]
+        nsl, nrl = 0, 0
+        for k in range(a0, a1):
+            nsl = max(nsl, sl[k] + 1)
+            nrl = max(nrl, rl[k] + 1)
+        dense = np.full((nsl, nrl + nsl), 1e9)
+        ids = np.full((nsl, nrl), -1, dtype=np.int64)
+        for k in range(a0, a1):
+            dense[sl[k], rl[k]] = cost[k]
+            ids[sl[k], rl[k]] = pid[k]
+        for i in range(nsl):
+            dense[i, nrl + i] = 0.0
+        col = _lsa(dense)
+        for i in range(nsl):
+            c = col[i]
+            if c < nrl and ids[i, c] >= 0:
+                out[n_out] = ids[i, c]
+                n_out += 1
+    return out[:n_out]
+
+
+assign_blocks_nb: Callable[..., IntArray] = _njit(_assign_blocks_loops)
+
+
+def assign_blocks(bounds: IntArray, sl: IntArray, rl: IntArray, cost: FloatArray, pid: IntArray) -> IntArray:
+    fn = assign_blocks_nb if USE_NUMBA else assign_blocks_np
+    return fn(bounds, sl, rl, cost, pid)
+
+
 _warm = False
 
 
@@ -850,6 +1070,8 @@ def warm_up() -> None:
         gate_pairs_nb(kind, x6, p[0], k, k, one, z, r, site, rot, 331.0)
         info_measure_nb(kind, k, x6, x, one, k, z, r, site, rot, 331.0, jj, bv, q, c)
         if kind == 0:
+            slot_components_nb(k, k, one, k, 1, 1)
+            assign_blocks_nb(np.array([0, 1]), k, k, one, k)
             bearing_pregate_nb(
                 np.array([0, 1]), k, site, rot, x6[:, :3].copy(), x6[:, 3:].copy(), one, one, 331.0, k, z, r
             )
