@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
-from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, Report, SensorSite
+from borderwatch.sensors.reports import Report, SensorSite
 from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
@@ -191,14 +192,54 @@ class _BearingBuffer:
 
 
 class _Group:
-    """Reports of one measurement kind and dimension within a frame."""
+    """Reports of one measurement kind and dimension within a frame, with their side data: radar cross-sections
+    (NaN where none) and acoustic class hints (None where none; no array when the group has none)."""
 
-    def __init__(self, kind: str, batch: MeasBatch, t: FloatArray, sensor: IntArray, rid: IntArray) -> None:
+    def __init__(
+        self,
+        kind: str,
+        batch: MeasBatch,
+        t: FloatArray,
+        sensor: IntArray,
+        rid: IntArray,
+        *,
+        rcs: FloatArray | None = None,
+        hint: NDArray[np.object_] | None = None,
+    ) -> None:
         self.kind = kind
         self.batch = batch
         self.t = t
         self.sensor = sensor
         self.rid = rid
+        self.rcs = rcs
+        self.hint = hint
+
+
+_KIND_CODE = {"bearing": 0, "radar": 1, "adsb": 2}
+_get_type = attrgetter("type")
+
+
+def _f(v: list[Any]) -> FloatArray:
+    """A float column from a list of floats (``fromiter`` with a count is the cheapest conversion)."""
+    return np.fromiter(v, np.float64, len(v))
+
+
+def _nan(v: list[Any]) -> FloatArray:
+    """An optional float field as a column, NaN where it is None (all-None and no-None columns are cheap)."""
+    n_none = v.count(None)
+    if n_none == len(v):
+        return np.full(len(v), np.nan)
+    if n_none == 0:
+        return _f(v)
+    return np.array(v, dtype=np.float64)
+
+
+def _diag(v: FloatArray) -> FloatArray:
+    """(k, d, d) diagonal matrices from (k, d) diagonals."""
+    k, d = v.shape
+    out = np.zeros((k, d, d))
+    out[:, np.arange(d), np.arange(d)] = v
+    return out
 
 
 class Tracker:
@@ -252,9 +293,10 @@ class Tracker:
         kinds = {v: k for k, v in _EXPECTED_TYPE.items()}
         self._type_of = {sid: kinds[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
         self._adsb_icao: dict[int, str] = {}
-        self._rcs: dict[int, float] = {}
-        self._hint: dict[int, str] = {}
-        self._clock: float | None = None
+        self._clock = -math.inf  # latest reception time fed (−inf: none yet)
+        self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
+        self._frame_s = self.cfg.frame_s
+        self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
         self._buf = _BearingBuffer()
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
         self._id_order = np.argsort(np.array(self.sites.ids, dtype=object), kind="stable")
@@ -273,23 +315,20 @@ class Tracker:
         """Accept one report (reception order); returns False if it was rejected (reason counted)."""
         t = report.t
         clock = self._clock
-        # fast path for the common case (known sensor of the right type, time near the stream clock)
-        if (
-            self._type_of.get(report.sensor) != report.type
-            or clock is None
-            or not (clock - self.cfg.max_lag_s <= t <= clock + self.cfg.max_lead_s)
-        ):
+        # fast path for the common case (known sensor of the right type, time near the stream clock); the full
+        # check also rejects non-finite times (a NaN fails every comparison)
+        if self._type_of.get(report.sensor) != report.type or not (clock - self._lag <= t <= clock + self._lead):
             reason = self._check(report)
             if reason is not None:
                 self.summary.rejected[reason] += 1
                 return False
         self.summary.accepted += 1
-        pending = self._pending
-        if pending and t - pending[0].t >= self.cfg.frame_s:
+        if t - self._t0 >= self._frame_s:  # also true when no frame is open (t0 = −inf)
             self._flush()
-            pending = self._pending
-        pending.append(report)
-        self._clock = t if clock is None or t > clock else clock
+            self._t0 = t
+        self._pending.append(report)
+        if t > clock:
+            self._clock = t
         return True
 
     def feed_many(self, reports: Iterable[Report]) -> None:
@@ -309,7 +348,7 @@ class Tracker:
         t = r.t
         if not math.isfinite(t):
             return "t: not finite"
-        if self._clock is not None:
+        if self._clock > -math.inf:
             if t < self._clock - self.cfg.max_lag_s:
                 return "t: too far in the past"
             if t > self._clock + self.cfg.max_lead_s:
@@ -317,6 +356,7 @@ class Tracker:
         return None
 
     def _flush(self) -> None:
+        self._t0 = -math.inf
         if not self._pending:
             return
         reps, self._pending = self._pending, []
@@ -575,76 +615,66 @@ class Tracker:
         self.x[ut], self.p[ut], self.mu[ut] = xn, pn, mu
 
     # ------------------------------------------------------------------ frame
-    def _groups(self, reps: list[Report]) -> tuple[list[_Group], list[Report]]:
-        """Columnar measurement groups (one pass over the report objects, then numpy)."""
+    def _groups(self, reps: list[Report]) -> tuple[list[_Group], float]:
+        """Columnar measurement groups and the frame time (latest reception). One list comprehension per field
+        (no per-report tuples, the cheapest way to read slots in CPython); optional fields become NaN."""
         st = self.sites
-        idx = st.index
-        nan = np.nan
-        rad: list[tuple[float, ...]] = []
-        brg: list[tuple[float, ...]] = []
-        ads: list[tuple[int, AdsbReport]] = []
-        # side data (RCS, class hints, ICAO) by frame report index, collected in the same pass
-        rcs: dict[int, float] = {}
-        hint: dict[int, str] = {}
-        for i, r in enumerate(reps):
-            if type(r) is RadarReport:
-                if r.rcs_dbsm is not None:
-                    rcs[i] = r.rcs_dbsm
-                rad.append(
-                    (i, idx[r.sensor], r.t, r.range_m, r.az_deg, r.el_deg,
-                     nan if r.rr_mps is None or r.sigma_rr_mps is None else r.rr_mps,
-                     r.sigma_range_m, r.sigma_az_deg, r.sigma_el_deg, r.sigma_rr_mps or 1.0)
-                )  # fmt: skip
-            elif type(r) is BearingReport:
-                if r.class_hint:
-                    hint[i] = r.class_hint
-                brg.append(
-                    (i, idx[r.sensor], r.t, r.az_deg, nan if r.el_deg is None or r.sigma_el_deg is None else r.el_deg,
-                     r.sigma_az_deg, r.sigma_el_deg or 1.0)
-                )  # fmt: skip
-            else:
-                assert isinstance(r, AdsbReport)
-                ads.append((i, r))
-        self._rcs, self._hint, self._adsb_icao = rcs, hint, {i: r.icao for i, r in ads}
+        n = len(reps)
+        kind = np.fromiter(map(_KIND_CODE.__getitem__, map(_get_type, reps)), np.int64, count=n)
         groups: list[_Group] = []
         d2r = np.pi / 180.0
-        if rad:
-            a = np.array(rad, dtype=np.float64)
-            has = ~np.isnan(a[:, 6])
-            for dim, m in ((3, ~has), (4, has)):
-                if not m.any():
-                    continue
-                sub = a[m]
-                sens = sub[:, 1].astype(np.int64)
-                z = np.stack([sub[:, 3], sub[:, 4] * d2r, sub[:, 5] * d2r, sub[:, 6]], -1)[:, :dim]
-                sg = np.stack([sub[:, 7], sub[:, 8] * d2r, sub[:, 9] * d2r, sub[:, 10]], -1)[:, :dim]
-                rr = np.zeros((sub.shape[0], dim, dim))
-                rr[:, np.arange(dim), np.arange(dim)] = sg**2
-                b = MeasBatch("radar", z, rr, st.pos[sens], st.rot[sens])
-                groups.append(_Group("radar", b, sub[:, 2].copy(), sens, sub[:, 0].astype(np.int64)))
-        if brg:
-            a = np.array(brg, dtype=np.float64)
-            has = ~np.isnan(a[:, 4])
-            for dim, m in ((1, ~has), (2, has)):
-                if not m.any():
-                    continue
-                sub = a[m]
-                sens = sub[:, 1].astype(np.int64)
-                z = np.stack([sub[:, 3] * d2r, sub[:, 4] * d2r], -1)[:, :dim]
-                sg = np.stack([sub[:, 5] * d2r, sub[:, 6] * d2r], -1)[:, :dim]
-                rr = np.zeros((sub.shape[0], dim, dim))
-                rr[:, np.arange(dim), np.arange(dim)] = sg**2
-                b = MeasBatch("bearing", z, rr, st.pos[sens], st.rot[sens], self.c_sound)
-                groups.append(_Group("bearing", b, sub[:, 2].copy(), sens, sub[:, 0].astype(np.int64)))
-        if ads:
-            sens = np.array([st.index[r.sensor] for _, r in ads], dtype=np.int64)
-            e, n, u = st.frame.to_enu([r.lat for _, r in ads], [r.lon for _, r in ads], [r.alt_m for _, r in ads])
-            z = np.stack([np.atleast_1d(e), np.atleast_1d(n), np.atleast_1d(u)], -1)
-            rr = np.zeros((len(ads), 3, 3))
-            rr[:, np.arange(3), np.arange(3)] = np.array(self.cfg.adsb_sigma_m) ** 2
-            b = MeasBatch("position", z, rr, st.pos[sens], st.rot[sens])
-            groups.append(_Group("position", b, np.array([r.t for _, r in ads]), sens, np.array([i for i, _ in ads])))
-        return groups, reps
+        tf = -math.inf
+        for code in (1, 0, 2):  # radar, bearing, ADS-B (the order of the groups)
+            rid = np.flatnonzero(kind == code)
+            if rid.size == 0:
+                continue
+            objs: list[Any] = list(map(reps.__getitem__, rid.tolist()))
+            t = _f([r.t for r in objs])
+            tf = max(tf, float(t.max()))
+            sens = np.fromiter(map(st.index.__getitem__, [r.sensor for r in objs]), np.int64, count=rid.size)
+            if code == 1:
+                rr, srr = _nan([r.rr_mps for r in objs]), _nan([r.sigma_rr_mps for r in objs])
+                has = ~np.isnan(rr) & ~np.isnan(srr)
+                zall = np.stack(
+                    [_f([r.range_m for r in objs]), _f([r.az_deg for r in objs]) * d2r,
+                     _f([r.el_deg for r in objs]) * d2r, rr], -1,
+                )  # fmt: skip
+                sall = np.stack(
+                    [_f([r.sigma_range_m for r in objs]), _f([r.sigma_az_deg for r in objs]) * d2r,
+                     _f([r.sigma_el_deg for r in objs]) * d2r, np.where(np.isnan(srr) | (srr == 0.0), 1.0, srr)], -1,
+                )  # fmt: skip
+                rcs = _nan([r.rcs_dbsm for r in objs])
+                for dim, m in ((3, ~has), (4, has)):
+                    if m.any():
+                        sm = sens[m]
+                        b = MeasBatch("radar", zall[m, :dim], _diag(sall[m, :dim] ** 2), st.pos[sm], st.rot[sm])
+                        groups.append(_Group("radar", b, t[m], sm, rid[m], rcs=rcs[m]))
+            elif code == 0:
+                el, sel = _nan([r.el_deg for r in objs]), _nan([r.sigma_el_deg for r in objs])
+                has = ~np.isnan(el) & ~np.isnan(sel)
+                zall = np.stack([_f([r.az_deg for r in objs]) * d2r, el * d2r], -1)
+                sg_el = np.where(np.isnan(sel) | (sel == 0.0), 1.0, sel)
+                sall = np.stack([_f([r.sigma_az_deg for r in objs]) * d2r, sg_el * d2r], -1)
+                hints = [r.class_hint or None for r in objs]
+                has_hint = np.array([h is not None for h in hints], dtype=bool)
+                hint = np.array(hints, dtype=object) if has_hint.any() else None
+                for dim, m in ((1, ~has), (2, has)):
+                    if m.any():
+                        sm = sens[m]
+                        r_ = _diag(sall[m, :dim] ** 2)
+                        b = MeasBatch("bearing", zall[m, :dim], r_, st.pos[sm], st.rot[sm], self.c_sound)
+                        hm = hint[m] if hint is not None and has_hint[m].any() else None
+                        groups.append(_Group("bearing", b, t[m], sm, rid[m], hint=hm))
+            else:
+                e, nn, u = st.frame.to_enu(
+                    _f([r.lat for r in objs]), _f([r.lon for r in objs]), _f([r.alt_m for r in objs])
+                )
+                z = np.stack([np.atleast_1d(e), np.atleast_1d(nn), np.atleast_1d(u)], -1)
+                r_ = _diag(np.tile(np.array(self.cfg.adsb_sigma_m) ** 2, (rid.size, 1)))
+                b = MeasBatch("position", z, r_, st.pos[sens], st.rot[sens])
+                groups.append(_Group("position", b, t, sens, rid))
+                self._adsb_icao = {int(i): r.icao for i, r in zip(rid, objs, strict=True)}
+        return groups, tf
 
     def _query_points(self, g: _Group) -> tuple[FloatArray, float]:
         if g.kind == "radar":
@@ -683,8 +713,7 @@ class Tracker:
         return loc, cand
 
     def _process(self, reps: list[Report]) -> None:
-        groups, reps = self._groups(reps)
-        tf = max(r.t for r in reps)
+        groups, tf = self._groups(reps)
         n_rep = len(reps)
         pairs = Pairs.empty()
         if self.id.size:
@@ -798,19 +827,22 @@ class Tracker:
 
     def _evidence(self, trk: IntArray, grp: IntArray, loc: IntArray, groups: list[_Group]) -> None:
         for gi, g in enumerate(groups):
+            if g.rcs is None and g.hint is None:
+                continue
             sel = grp == gi
             if not sel.any():
                 continue
-            rid = g.rid[loc[sel]]
-            if g.kind == "radar":
-                rcs = np.array([self._rcs.get(int(i), np.nan) for i in rid])
+            lo = loc[sel]
+            if g.rcs is not None:
+                rcs = g.rcs[lo]
                 ok = np.isfinite(rcs)
                 if ok.any():
                     np.add.at(self.evidence, trk[sel][ok], self.classes.rcs_loglik(rcs[ok]))
-            elif g.kind == "bearing":
-                hints = [self._hint.get(int(i)) for i in rid]
-                if any(h is not None for h in hints):
-                    np.add.at(self.evidence, trk[sel], self.classes.hint_loglik(hints))
+            if g.hint is not None:
+                hints = g.hint[lo]
+                ok = hints != None  # noqa: E711 - elementwise on an object array
+                if ok.any():
+                    np.add.at(self.evidence, trk[sel][ok], self.classes.hint_loglik(hints[ok].tolist()))
 
     # ------------------------------------------------------------------ initiation / management
     def _initiate(self, groups: list[_Group], used: BoolArray, tf: float) -> None:
