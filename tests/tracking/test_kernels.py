@@ -198,3 +198,15 @@ def test_slot_components_matches_numpy() -> None:
     assert a[3].size > 5
     for u, v in zip(a, b, strict=True):
         np.testing.assert_array_equal(u, v)
+
+
+def test_track_table_helpers_match_numpy() -> None:
+    rng = np.random.default_rng(100)
+    n, m = 40, 3
+    x = _states(rng, n)[:, None, :] + rng.normal(size=(n, m, 6)) * 10.0
+    p, mu = _spd(rng, n, m, n=6), rng.dirichlet(np.ones(m), size=n)
+    _close(kernels.combine_np(x, p, mu), kernels.combine_nb(x, p, mu))
+    dt = rng.uniform(-2.0, 5.0, n)
+    _close(kernels.predict_cv_np(x[:, 0], p[:, 0], dt, 0.7, 0.1), kernels.predict_cv_nb(x[:, 0], p[:, 0], dt, 0.7, 0.1))
+    dx = rng.normal(size=(n, 6)) * 5.0
+    _close((kernels.mahalanobis2_np(dx, p[:, 1]),), (kernels.mahalanobis2_nb(dx, p[:, 1]),))

@@ -10,6 +10,8 @@ frame that cost, not the arithmetic, dominates. The kernels below do the same al
 * :func:`info_measure` and :func:`info_update` — the information-form batched IMM update;
 * :func:`imm_predict` — IMM interaction and per-mode prediction;
 * :func:`bearing_pregate` — the angle pre-gate of every bearing against the tracks near its node;
+* :func:`combine`, :func:`predict_cv`, :func:`mahalanobis2` — IMM moment matching, CV prediction and
+  Mahalanobis distances over the whole track table (gating state, management, output);
 * :func:`slot_components` — assignment slots and connected components of the slot–report graph (union–find);
 * :func:`assign_blocks` — optimal assignment in every small dense component (scipy's algorithm, compiled).
 
@@ -29,6 +31,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from borderwatch.tracking import models
 from borderwatch.tracking.measurements import MeasBatch, innovation, inv_logdet, predict
 from borderwatch.tracking.models import process_noise, transition
 
@@ -832,6 +835,125 @@ def bearing_pregate(
     return fn(start, trk, node_pos, node_rot, ext, vel, pos_sig, vel_sig, c, rep_node, z, r)
 
 
+# ----------------------------------------------------------------------------- whole-track-table helpers
+def combine_np(x: FloatArray, p: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Moment-matched (n, 6) states and (n, 6, 6) covariances of IMM modes ``x`` (n, m, 6), ``p``, ``mu``."""
+    xc = np.einsum("nm,nmi->ni", mu, x)
+    dx = x - xc[:, None]
+    pc = np.einsum("nm,nmij->nij", mu, p + dx[..., :, None] * dx[..., None, :])
+    return xc, pc
+
+
+def _combine_loops(x: FloatArray, p: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:  # pragma: no cover
+    n, m = mu.shape[0], mu.shape[1]
+    xc = np.zeros((n, 6))
+    pc = np.zeros((n, 6, 6))
+    for t in range(n):
+        for j in range(m):
+            for a in range(6):
+                xc[t, a] += mu[t, j] * x[t, j, a]
+        for j in range(m):
+            w = mu[t, j]
+            for a in range(6):
+                da = x[t, j, a] - xc[t, a]
+                for b in range(6):
+                    pc[t, a, b] += w * (p[t, j, a, b] + da * (x[t, j, b] - xc[t, b]))
+    return xc, pc
+
+
+combine_nb: Callable[..., tuple[FloatArray, FloatArray]] = _njit(_combine_loops)
+
+
+def combine(x: FloatArray, p: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return combine_nb(x, p, mu) if USE_NUMBA else combine_np(x, p, mu)
+
+
+def predict_cv_np(
+    x: FloatArray, p: FloatArray, dt: FloatArray, q_h: float, q_v: float
+) -> tuple[FloatArray, FloatArray]:
+    """Constant-velocity prediction of (n, 6) states and (n, 6, 6) covariances by ``dt`` (s):
+    :func:`models.predict_cv`."""
+    return models.predict_cv(x, p, dt, q_h, q_v)
+
+
+def _predict_cv_loops(
+    x: FloatArray, p: FloatArray, dt: FloatArray, q_h: float, q_v: float
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    n = x.shape[0]
+    xp = np.empty_like(x)
+    pp = np.empty_like(p)
+    fp = np.empty((6, 6))
+    for t in range(n):
+        h = dt[t]
+        a = abs(h)
+        for i in range(3):
+            xp[t, i] = x[t, i] + h * x[t, i + 3]
+            xp[t, i + 3] = x[t, i + 3]
+        # F P (F = [[I, hI], [0, I]]): rows i < 3 add h × row i+3
+        for i in range(6):
+            for j in range(6):
+                fp[i, j] = p[t, i, j] + (h * p[t, i + 3, j] if i < 3 else 0.0)
+        # (F P) Fᵀ: columns j < 3 add h × column j+3
+        for i in range(6):
+            for j in range(6):
+                pp[t, i, j] = fp[i, j] + (h * fp[i, j + 3] if j < 3 else 0.0)
+        for i in range(3):
+            qq = q_h if i < 2 else q_v
+            pp[t, i, i] += qq * a**3 / 3.0
+            pp[t, i, i + 3] += qq * a**2 / 2.0
+            pp[t, i + 3, i] += qq * a**2 / 2.0
+            pp[t, i + 3, i + 3] += qq * a
+    return xp, pp
+
+
+predict_cv_nb: Callable[..., tuple[FloatArray, FloatArray]] = _njit(_predict_cv_loops)
+
+
+def predict_cv(x: FloatArray, p: FloatArray, dt: FloatArray, q_h: float, q_v: float) -> tuple[FloatArray, FloatArray]:
+    return predict_cv_nb(x, p, dt, q_h, q_v) if USE_NUMBA else predict_cv_np(x, p, dt, q_h, q_v)
+
+
+def mahalanobis2_np(dx: FloatArray, s: FloatArray) -> FloatArray:
+    """``dxᵀ S⁻¹ dx`` of (n, d) differences with (n, d, d) SPD matrices."""
+    out: FloatArray = np.einsum("ki,kij,kj->k", dx, np.linalg.inv(s), dx)
+    return out
+
+
+def _mahalanobis2_loops(dx: FloatArray, s: FloatArray) -> FloatArray:  # pragma: no cover - compiled
+    n, d = dx.shape
+    out = np.empty(n)
+    lw = np.empty((d, d))
+    w = np.empty(d)
+    for k in range(n):
+        for j in range(d):
+            acc = s[k, j, j]
+            for c in range(j):
+                acc -= lw[j, c] * lw[j, c]
+            ljj = np.sqrt(max(acc, 1e-300))
+            lw[j, j] = ljj
+            for i in range(j + 1, d):
+                acc = s[k, i, j]
+                for c in range(j):
+                    acc -= lw[i, c] * lw[j, c]
+                lw[i, j] = acc / ljj
+        q = 0.0
+        for i in range(d):
+            acc = dx[k, i]
+            for c in range(i):
+                acc -= lw[i, c] * w[c]
+            w[i] = acc / lw[i, i]
+            q += w[i] * w[i]
+        out[k] = q
+    return out
+
+
+mahalanobis2_nb: Callable[..., FloatArray] = _njit(_mahalanobis2_loops)
+
+
+def mahalanobis2(dx: FloatArray, s: FloatArray) -> FloatArray:
+    return mahalanobis2_nb(dx, s) if USE_NUMBA else mahalanobis2_np(dx, s)
+
+
 # ----------------------------------------------------------------------------- slots and connected components
 def slot_components_np(
     trk: IntArray, sensor: IntArray, t: FloatArray, rid: IntArray, n_sensors: int, n_reports: int
@@ -1062,6 +1184,9 @@ def warm_up() -> None:
     jj, bv, q, c = np.zeros((1, 6, 6)), np.zeros((1, 1, 6)), np.zeros((1, 1)), np.zeros(1)
     info_update_nb(x, p, mu, jj, bv, q, c)
     one = np.ones(1)
+    combine_nb(x, p, mu)
+    predict_cv_nb(x[0], p[0], one, 1.0, 0.1)
+    mahalanobis2_nb(x[0], p[0])
     imm_predict_nb(x, p, mu, one, one, one, one, 0.05)
     x6, site, rot = np.ones((1, 6)), np.zeros((1, 3)), np.tile(np.eye(3), (1, 1, 1))
     for kind, d in ((0, 1), (0, 2), (1, 3), (1, 4), (2, 3)):

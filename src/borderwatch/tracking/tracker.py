@@ -40,10 +40,13 @@ from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, 
 from borderwatch.tracking.kernels import (
     KIND,
     bearing_pregate,
+    combine,
     gate_pairs,
     imm_predict,
     info_measure,
     info_update,
+    mahalanobis2,
+    predict_cv,
     warm_up,
 )
 from borderwatch.tracking.measurements import (
@@ -54,7 +57,7 @@ from borderwatch.tracking.measurements import (
     speed_of_sound,
 )
 from borderwatch.tracking.measurements import predict as predict_measurement
-from borderwatch.tracking.models import ImmConfig, predict_cv, process_noise, transition
+from borderwatch.tracking.models import ImmConfig, process_noise, transition
 from borderwatch.tracking.sites import SiteTable, rotation_to_site, site_table
 
 FloatArray = NDArray[np.float64]
@@ -368,11 +371,9 @@ class Tracker:
     # ------------------------------------------------------------------ output
     def combined(self, idx: IntArray | None = None) -> tuple[FloatArray, FloatArray]:
         """Moment-matched (n, 6) states and (n, 6, 6) covariances over the IMM modes."""
-        x, p, mu = (self.x, self.p, self.mu) if idx is None else (self.x[idx], self.p[idx], self.mu[idx])
-        xc = np.einsum("nm,nmi->ni", mu, x)
-        dx = x - xc[:, None]
-        pc = np.einsum("nm,nmij->nij", mu, p + dx[..., :, None] * dx[..., None, :])
-        return xc, pc
+        if idx is None:
+            return combine(self.x, self.p, self.mu)
+        return combine(self.x[idx], self.p[idx], self.mu[idx])
 
     def estimates(self, t: float) -> list[TrackEstimate]:
         """Confirmed tracks predicted to ``t``, using only reports fed so far (pending ones are processed)."""
@@ -928,12 +929,9 @@ class Tracker:
         cfg = self.cfg
         if self.id.size == 0:
             return
-        nsens = self.seen.sum(axis=1)
-        can = (
-            ~self.confirmed
-            & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
-            & ((self.born != 1) | (nsens >= cfg.confirm_min_sensors_bearing))
-        )
+        can = ~self.confirmed & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
+        bearing_born = np.flatnonzero(can & (self.born == 1))  # these need enough distinct nodes
+        can[bearing_born] = self.seen[bearing_born].sum(axis=1) >= cfg.confirm_min_sensors_bearing
         if can.any():
             self.confirmed |= can
             self.summary.tracks_confirmed += int(can.sum())
@@ -960,7 +958,7 @@ class Tracker:
                 i, j = pr[:, 0], pr[:, 1]
                 dx = np.concatenate([ext[i] - ext[j], xc[i, 3:] - xc[j, 3:]], axis=1)
                 pj = pc[i] + pc[j]
-                d2 = np.einsum("ki,kij,kj->k", dx, np.linalg.inv(pj), dx)
+                d2 = mahalanobis2(dx, pj)
                 same = d2 < cfg.merge_d2
                 for a, b in zip(i[same], j[same], strict=True):
                     if not (keep[a] and keep[b]):
@@ -1009,7 +1007,7 @@ class Tracker:
         ii, jj, dx, pd = ii[near], jj[near], dx[near], pd[near]
         if ii.size == 0:
             return
-        d2 = np.einsum("ki,kij,kj->k", dx, np.linalg.inv(pd + pn[ii]), dx)
+        d2 = mahalanobis2(dx, pd + pn[ii])
         g = d2 < cfg.stitch_d2
         if not g.any():
             return
