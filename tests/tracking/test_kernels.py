@@ -55,9 +55,15 @@ def test_gate_pairs_matches_numpy(kind: int, d: int, c: float) -> None:
     z, r, site, rot = _reports(rng, kind, d, k)
     trk, loc = rng.integers(0, n_trk, n), rng.integers(0, k, n)
     shift = rng.uniform(-0.5, 0.0, k)
-    a = kernels.gate_pairs_np(kind, xg, pg, trk, loc, shift, z, r, site, rot, c)
-    b = kernels.gate_pairs_nb(kind, xg, pg, trk, loc, shift, z, r, site, rot, c)
-    _close(a, b)
+    gate = float(np.median(kernels.gate_pairs_np(kind, xg, pg, trk, loc, shift, z, r, site, rot, c, 0.0)[1]))
+    a = kernels.gate_pairs_np(kind, xg, pg, trk, loc, shift, z, r, site, rot, c, gate)
+    b = kernels.gate_pairs_nb(kind, xg, pg, trk, loc, shift, z, r, site, rot, c, gate)
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-9, atol=1e-12)
+    inside = a[1] < gate
+    assert 0 < inside.sum() < n  # both kinds of pair occur
+    np.testing.assert_array_equal(inside, b[1] < gate)
+    _close((a[1][inside], a[2][inside]), (b[1][inside], b[2][inside]))
+    assert np.all(b[1][~inside] <= a[1][~inside] * (1 + 1e-12))  # outside: a lower bound, itself outside
 
 
 @pytest.mark.parametrize(("kind", "d", "c"), CASES)

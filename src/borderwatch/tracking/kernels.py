@@ -48,6 +48,17 @@ _KIND_NAME = {v: k for k, v in KIND.items()}
 _TWO_PI = 2.0 * np.pi
 
 
+def _wrap_py(v: float) -> float:  # pragma: no cover - compiled
+    """An angle difference into [−π, π): Python's ``(v + π) % 2π − π`` without the division when |v| ≤ π."""
+    if -np.pi <= v < np.pi:
+        return v
+    u = v + np.pi
+    return float(u - _TWO_PI * np.floor(u / _TWO_PI) - np.pi)
+
+
+_wrap: Callable[[float], float] = _njit(_wrap_py)
+
+
 # ----------------------------------------------------------------------------- measurement model (one report)
 def _meas_model_py(
     kind: int,
@@ -88,7 +99,9 @@ def _meas_model_py(
     rh = np.sqrt(rh2)
     r2 = rh2 + u * u
     r = np.sqrt(r2)
-    az = np.arctan2(e, n) % _TWO_PI
+    az = np.arctan2(e, n)
+    if az < 0.0:
+        az += _TWO_PI
     el = np.arctan2(u, rh)
     # Jacobian rows (range, az, el) wrt the local point, taken into tracker axes (row @ rot)
     for k in range(3):
@@ -324,10 +337,14 @@ def gate_pairs_np(
     site: FloatArray,
     rot: FloatArray,
     c: float,
+    gate: float,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Innovations (n, d), squared Mahalanobis distances (n,) and ``ln|S|`` (n,) of candidate pairs: track
     ``trk`` (state ``xg``, covariance ``pg``, shifted along its velocity by ``shift[loc]`` s) against report
-    ``loc`` of a group (``z`` (k, d), ``r``, ``site``, ``rot`` per report)."""
+    ``loc`` of a group (``z`` (k, d), ``r``, ``site``, ``rot`` per report).
+
+    Only pairs inside the ``gate`` (d² < gate) are exact. The compiled kernel stops a pair as soon as one
+    component's ``νᵢ²/Sᵢᵢ`` (a lower bound of d²) reaches the gate and reports that bound, with ln|S| = 0."""
     xp = xg[trk]
     xp[:, :3] += xp[:, 3:] * shift[loc][:, None]
     b = MeasBatch(_KIND_NAME[kind], z[loc], r[loc], site[loc], rot[loc], c)
@@ -349,6 +366,7 @@ def _gate_pairs_loops(
     site: FloatArray,
     rot: FloatArray,
     c: float,
+    gate: float,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
     n, d = trk.shape[0], z.shape[1]
     arow = 0 if kind == 0 else 1 if kind == 1 else -1
@@ -371,29 +389,40 @@ def _gate_pairs_loops(
         _meas_model(kind, x, site[lo], rot[lo], c, d, zh, h, jg)
         for i in range(d):
             v = z[lo, i] - zh[i]
-            if i == arow:
-                v = (v + np.pi) % _TWO_PI - np.pi
-            nu[k, i] = v
+            nu[k, i] = _wrap(v) if i == arow else v
+        # row by row: HP and the diagonal of S; a single component outside the gate settles the pair
+        out = False
         for i in range(d):
+            sii = r[lo, i, i]
             for b in range(6):
                 acc = 0.0
                 for a in range(6):
                     acc += h[i, a] * pg[t, a, b]
                 hp[i, b] = acc
+                sii += acc * h[i, b]
+            if nu[k, i] * nu[k, i] >= gate * sii:
+                d2[k] = nu[k, i] * nu[k, i] / sii
+                logdet[k] = 0.0
+                out = True
+                break
+        if out:
+            continue
         for i in range(d):
-            for j in range(d):
+            for j in range(i + 1):
                 acc = 0.0
                 for b in range(6):
                     acc += hp[i, b] * h[j, b]
                 s[i, j] = acc + r[lo, i, j]
-        ld = 0.0
+        # Cholesky S = L Lᵀ (lower triangle), d² = |L⁻¹ν|², ln|S| = ln Π L_ii²
+        det = 1.0
         for j in range(d):
             acc = s[j, j]
             for cc in range(j):
                 acc -= s[j, cc] * s[j, cc]
-            ljj = np.sqrt(max(acc, 1e-300))
+            acc = max(acc, 1e-300)
+            ljj = np.sqrt(acc)
             s[j, j] = ljj
-            ld += np.log(ljj)
+            det *= acc
             for i in range(j + 1, d):
                 acc = s[i, j]
                 for cc in range(j):
@@ -407,7 +436,7 @@ def _gate_pairs_loops(
             w[i] = acc / s[i, i]
             q += w[i] * w[i]
         d2[k] = q
-        logdet[k] = 2.0 * ld
+        logdet[k] = np.log(det)
     return nu, d2, logdet
 
 
@@ -426,9 +455,10 @@ def gate_pairs(
     site: FloatArray,
     rot: FloatArray,
     c: float,
+    gate: float,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     fn = gate_pairs_nb if USE_NUMBA else gate_pairs_np
-    return fn(kind, xg, pg, trk, loc, shift, z, r, site, rot, c)
+    return fn(kind, xg, pg, trk, loc, shift, z, r, site, rot, c, gate)
 
 
 # ----------------------------------------------------------------------------- information of assigned reports
@@ -502,36 +532,48 @@ def _info_measure_loops(
         for i in range(d):
             for a in range(3):
                 h[i, a + 3] += h[i, a] * dl
-        # R⁻¹ and ln|R| by Cholesky (R = L Lᵀ, R⁻¹ = L⁻ᵀ L⁻¹)
-        ld = 0.0
+        # R⁻¹ (into lw) and |R|: diagonal R (every raw report) directly, otherwise (JPDA spread) by Cholesky
+        diag = True
         for a in range(d):
             for b in range(d):
-                lw[a, b] = 0.0
-        for b in range(d):
-            acc = r[lo, b, b]
-            for cc in range(b):
-                acc -= lw[b, cc] * lw[b, cc]
-            lbb = np.sqrt(max(acc, 1e-300))
-            lw[b, b] = lbb
-            ld += np.log(lbb)
-            for a in range(b + 1, d):
-                acc = r[lo, a, b]
-                for cc in range(b):
-                    acc -= lw[a, cc] * lw[b, cc]
-                lw[a, b] = acc / lbb
-        for col in range(d):  # column col of L⁻¹ by forward substitution, kept in rinv[:, col]
+                if a != b and r[lo, a, b] != 0.0:
+                    diag = False
+        det = 1.0
+        if diag:
             for a in range(d):
-                acc = 1.0 if a == col else 0.0
-                for cc in range(a):
-                    acc -= lw[a, cc] * rinv[cc, col]
-                rinv[a, col] = acc / lw[a, a]
-        # rinv holds L⁻¹ (lower); R⁻¹ = (L⁻¹)ᵀ L⁻¹
-        for a in range(d):
+                for b in range(d):
+                    lw[a, b] = 0.0
+                lw[a, a] = 1.0 / r[lo, a, a]
+                det *= r[lo, a, a]
+        else:
+            for a in range(d):
+                for b in range(d):
+                    lw[a, b] = 0.0
             for b in range(d):
-                acc = 0.0
-                for cc in range(max(a, b), d):
-                    acc += rinv[cc, a] * rinv[cc, b]
-                lw[a, b] = acc
+                acc = r[lo, b, b]
+                for cc in range(b):
+                    acc -= lw[b, cc] * lw[b, cc]
+                acc = max(acc, 1e-300)
+                det *= acc
+                lbb = np.sqrt(acc)
+                lw[b, b] = lbb
+                for a in range(b + 1, d):
+                    acc = r[lo, a, b]
+                    for cc in range(b):
+                        acc -= lw[a, cc] * lw[b, cc]
+                    lw[a, b] = acc / lbb
+            for col in range(d):  # column col of L⁻¹ by forward substitution, kept in rinv[:, col]
+                for a in range(d):
+                    acc = 1.0 if a == col else 0.0
+                    for cc in range(a):
+                        acc -= lw[a, cc] * rinv[cc, col]
+                    rinv[a, col] = acc / lw[a, a]
+            for a in range(d):  # R⁻¹ = (L⁻¹)ᵀ L⁻¹
+                for b in range(d):
+                    acc = 0.0
+                    for cc in range(max(a, b), d):
+                        acc += rinv[cc, a] * rinv[cc, b]
+                    lw[a, b] = acc
         for a in range(6):
             for b in range(d):
                 acc = 0.0
@@ -550,7 +592,7 @@ def _info_measure_loops(
                 for a in range(6):
                     acc -= h[i, a] * (x[k, mm, a] - x0[k, a])
                 if i == arow:
-                    acc = (acc + np.pi) % _TWO_PI - np.pi
+                    acc = _wrap(acc)
                 nu[i] = acc
             qq = 0.0
             for b in range(d):
@@ -565,7 +607,7 @@ def _info_measure_loops(
                 for i in range(d):
                     acc += rnu[i] * h[i, a]
                 bv[k, mm, a] += acc
-        const[k] += 2.0 * ld + d * ln2pi
+        const[k] += np.log(det) + d * ln2pi
 
 
 info_measure_nb: Callable[..., None] = _njit(_info_measure_loops)
@@ -803,7 +845,7 @@ def _bearing_pregate_loops(
         s_az = 4.0 * np.sqrt(r[lo, 0, 0])
         s_el = 4.0 * np.sqrt(r[lo, 1, 1]) if d == 2 else 0.0
         for j in range(start[nd], start[nd + 1]):
-            daz = abs((z[lo, 0] - az_p[j] + np.pi) % _TWO_PI - np.pi)
+            daz = abs(_wrap(z[lo, 0] - az_p[j]))
             if not daz < s_az + spread[j]:
                 continue
             if d == 2 and not abs(z[lo, 1] - el_p[j]) < s_el + spread[j]:
@@ -1192,7 +1234,7 @@ def warm_up() -> None:
     for kind, d in ((0, 1), (0, 2), (1, 3), (1, 4), (2, 3)):
         z, r = np.ones((1, d)), np.tile(np.eye(d), (1, 1, 1))
         measure_nb(kind, x6, site, rot, 331.0, d)
-        gate_pairs_nb(kind, x6, p[0], k, k, one, z, r, site, rot, 331.0)
+        gate_pairs_nb(kind, x6, p[0], k, k, one, z, r, site, rot, 331.0, 10.0)
         info_measure_nb(kind, k, x6, x, one, k, z, r, site, rot, 331.0, jj, bv, q, c)
         if kind == 0:
             slot_components_nb(k, k, one, k, 1, 1)

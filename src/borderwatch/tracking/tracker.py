@@ -738,10 +738,11 @@ class Tracker:
                         continue
                     loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
                 b = g.batch
+                gate = self._gate[b.dim]
                 nu, d2, logdet = gate_pairs(
-                    KIND[b.kind], xg, pg, trk, loc, g.t - tf, b.z, b.r, b.site, b.rot, b.c_sound
+                    KIND[b.kind], xg, pg, trk, loc, g.t - tf, b.z, b.r, b.site, b.rot, b.c_sound, gate
                 )
-                ok = d2 < self._gate[b.dim]
+                ok = d2 < gate
                 if not ok.any():
                     continue
                 # score = log-likelihood ratio against a miss (up to a constant shared by the competitors of a
