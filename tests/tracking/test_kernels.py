@@ -216,3 +216,22 @@ def test_track_table_helpers_match_numpy() -> None:
     _close(kernels.predict_cv_np(x[:, 0], p[:, 0], dt, 0.7, 0.1), kernels.predict_cv_nb(x[:, 0], p[:, 0], dt, 0.7, 0.1))
     dx = rng.normal(size=(n, 6)) * 5.0
     _close((kernels.mahalanobis2_np(dx, p[:, 1]),), (kernels.mahalanobis2_nb(dx, p[:, 1]),))
+
+
+def test_cheap_jpda_matches_numpy() -> None:
+    rng = np.random.default_rng(110)
+    n = 300
+    slot = rng.integers(0, 60, n)
+    comp = slot // 6  # components of a few slots
+    rid = rng.integers(0, 80, n)
+    dims = np.where(slot % 3 == 0, 1, np.where(slot % 3 == 1, 2, 3)).astype(np.int64)
+    dims[::17] = 4  # a slot may mix dimensions
+    nu = rng.normal(size=(n, 4)) * (np.arange(4) < dims[:, None])
+    loglik = rng.normal(size=n) * 3.0
+    chosen = rng.random(n) < 0.4
+    multi = np.sort(rng.choice(n, 200, replace=False))
+    a = kernels.cheap_jpda_np(multi, comp, slot, rid, loglik, chosen, dims, nu, 16.0)
+    b = kernels.cheap_jpda_nb(multi, comp, slot, rid, loglik, chosen, dims, nu, 16.0)
+    assert a[0].size > 20
+    np.testing.assert_array_equal(a[0], b[0])
+    _close(a[1:], b[1:])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from borderwatch.tracking.kernels import assign_blocks, slot_components
+from borderwatch.tracking.kernels import assign_blocks, cheap_jpda, slot_components
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -177,45 +177,19 @@ def _two_sided(
 def _cheap_jpda(
     multi: IntArray, comp: IntArray, slot: IntArray, chosen: IntArray, pairs: Pairs, clutter_gate: float
 ) -> Pseudo:
-    """Cheap JPDA (Fitzgerald 1985) over all ambiguous components at once.
-
-    Likelihoods are scaled by the best pair of their component, the miss term is the likelihood of a report at the
-    gate edge (``exp(−clutter_gate/2)`` of the best), so the weights do not depend on measurement units.
-    """
+    """Cheap JPDA (Fitzgerald 1985) over all ambiguous components at once (:func:`kernels.cheap_jpda`), by
+    measurement dimension."""
     dims = np.concatenate([np.full(b.shape[0], b.shape[1], dtype=np.int64) for b in pairs.nu])
-    # per dimension: all innovations of that dimension stacked, and each pair's row in that stack
-    stacks = {d: np.concatenate([b for b in pairs.nu if b.shape[1] == d]) for d in np.unique(dims).tolist()}
-    row_in = np.zeros(dims.size, dtype=np.int64)
-    for d in stacks:
-        m = dims == d
-        row_in[m] = np.arange(int(m.sum()))
-    ll = pairs.loglik[multi]
-    cm = comp[multi]
-    best = np.full(int(cm.max()) + 1, -np.inf)
-    np.maximum.at(best, cm, ll)
-    g = np.exp(ll - best[cm])
-    _, sl = np.unique(slot[multi], return_inverse=True)
-    _, rl = np.unique(pairs.rid[multi], return_inverse=True)
-    ts = np.bincount(sl, weights=g)
-    sr = np.bincount(rl, weights=g)
-    beta = g / (ts[sl] + sr[rl] - g + np.exp(-0.5 * clutter_gate))
-    npairs = np.bincount(sl)
-    is_chosen = np.isin(multi, chosen)
+    nu = np.zeros((dims.size, 4))
+    k = 0
+    for b in pairs.nu:
+        nu[k : k + b.shape[0], : b.shape[1]] = b
+        k += b.shape[0]
+    is_chosen = np.zeros(pairs.size, dtype=bool)
+    is_chosen[chosen] = True
+    ids, off, spread = cheap_jpda(multi, comp, slot, pairs.rid, pairs.loglik, is_chosen, dims, nu, clutter_gate)
     out: Pseudo = {}
-    for d in np.unique(dims[multi]).tolist():
-        m = dims[multi] == d
-        pm = multi[m]
-        nu = stacks[d][row_in[pm]]
-        wsum = np.bincount(sl[m], weights=beta[m], minlength=npairs.size)
-        w = beta[m] / np.maximum(wsum[sl[m]], 1e-300)
-        nbar = np.zeros((npairs.size, d))
-        np.add.at(nbar, sl[m], w[:, None] * nu)
-        second = np.zeros((npairs.size, d, d))
-        np.add.at(second, sl[m], w[:, None, None] * nu[:, :, None] * nu[:, None, :])
-        j = np.flatnonzero(is_chosen[m] & (npairs[sl[m]] >= 2))
-        if j.size == 0:
-            continue
-        s_ = sl[m][j]
-        spread = second[s_] - nbar[s_][:, :, None] * nbar[s_][:, None, :]
-        out[d] = (pm[j], nbar[s_] - nu[j], spread)
+    for d in np.unique(dims[ids]).tolist():
+        m = dims[ids] == d
+        out[d] = (ids[m], off[m, :d], spread[m, :d, :d])
     return out

@@ -13,6 +13,7 @@ frame that cost, not the arithmetic, dominates. The kernels below do the same al
 * :func:`combine`, :func:`predict_cv`, :func:`mahalanobis2` — IMM moment matching, CV prediction and
   Mahalanobis distances over the whole track table (gating state, management, output);
 * :func:`slot_components` — assignment slots and connected components of the slot–report graph (union–find);
+* :func:`cheap_jpda` — the cheap-JPDA pseudo-measurements of ambiguous components;
 * :func:`assign_blocks` — optimal assignment in every small dense component (scipy's algorithm, compiled).
 
 Every kernel has a numpy twin (``*_np``) giving the same result to rounding (a test compares them); the tracker
@@ -37,6 +38,7 @@ from borderwatch.tracking.models import process_noise, transition
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 USE_NUMBA = True
 
@@ -1035,12 +1037,17 @@ def _slot_components_loops(
     tk = np.empty(n, dtype=np.int64)
     for i in range(n):
         tk[i] = np.int64(np.rint(t[i] * 1000.0))
-    ut = np.unique(tk)
-    tr = np.searchsorted(ut, tk)
-    keys = (trk * max(n_sensors, 1) + sensor) * ut.size + tr
-    uk = np.unique(keys)
-    slot = np.searchsorted(uk, keys).astype(np.int64)
-    ns = uk.size
+    t0 = tk.min()
+    span = tk.max() - t0 + 1
+    keys = (trk * max(n_sensors, 1) + sensor) * span + (tk - t0)  # same order as (track, sensor, time)
+    order = np.argsort(keys)
+    slot = np.empty(n, dtype=np.int64)
+    ns = 0
+    for a in range(n):  # dense rank of the key
+        if a > 0 and keys[order[a]] != keys[order[a - 1]]:
+            ns += 1
+        slot[order[a]] = ns
+    ns += 1
     parent = np.arange(ns + n_reports)
     for i in range(n):
         a = _find_nb(parent, slot[i])
@@ -1081,6 +1088,166 @@ def slot_components(
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     fn = slot_components_nb if USE_NUMBA else slot_components_np
     return fn(trk, sensor, t, rid, n_sensors, n_reports)
+
+
+# ----------------------------------------------------------------------------- cheap JPDA
+def cheap_jpda_np(
+    multi: IntArray,
+    comp: IntArray,
+    slot: IntArray,
+    rid: IntArray,
+    loglik: FloatArray,
+    chosen: BoolArray,
+    dims: IntArray,
+    nu: FloatArray,
+    clutter_gate: float,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Cheap JPDA (Fitzgerald 1985) pseudo-measurements of the ambiguous pairs ``multi``.
+
+    Pair likelihoods are scaled by the best pair of their component; the miss term is the likelihood of a report
+    at the gate edge (``exp(−clutter_gate/2)`` of the best), so the weights do not depend on measurement units.
+    Per slot (and measurement dimension ``dims``) the weights give the mean innovation ν̄ and its spread; every
+    ``chosen`` pair of a slot with two or more candidates gets the offset ``ν̄ − ν`` and the spread
+    ``E[ννᵀ] − ν̄ν̄ᵀ``. ``nu`` (n, 4) holds each pair's innovation in its first ``dims`` columns. Returns the
+    pair ids (ascending), offsets (k, 4) and spreads (k, 4, 4), zero-padded beyond each pair's dimension."""
+    ll = loglik[multi]
+    cm = comp[multi]
+    best = np.full(int(cm.max()) + 1, -np.inf)
+    np.maximum.at(best, cm, ll)
+    g = np.exp(ll - best[cm])
+    _, sl = np.unique(slot[multi], return_inverse=True)
+    _, rl = np.unique(rid[multi], return_inverse=True)
+    ts = np.bincount(sl, weights=g)
+    sr = np.bincount(rl, weights=g)
+    beta = g / (ts[sl] + sr[rl] - g + np.exp(-0.5 * clutter_gate))
+    npairs = np.bincount(sl)
+    ids, offs, spreads = [], [], []
+    for d in np.unique(dims[multi]).tolist():
+        m = dims[multi] == d
+        pm = multi[m]
+        nu_d = nu[pm, :d]
+        wsum = np.bincount(sl[m], weights=beta[m], minlength=npairs.size)
+        w = beta[m] / np.maximum(wsum[sl[m]], 1e-300)
+        nbar = np.zeros((npairs.size, d))
+        np.add.at(nbar, sl[m], w[:, None] * nu_d)
+        second = np.zeros((npairs.size, d, d))
+        np.add.at(second, sl[m], w[:, None, None] * nu_d[:, :, None] * nu_d[:, None, :])
+        j = np.flatnonzero(chosen[pm] & (npairs[sl[m]] >= 2))
+        s_ = sl[m][j]
+        off = np.zeros((j.size, 4))
+        off[:, :d] = nbar[s_] - nu_d[j]
+        spread = np.zeros((j.size, 4, 4))
+        spread[:, :d, :d] = second[s_] - nbar[s_][:, :, None] * nbar[s_][:, None, :]
+        ids.append(pm[j])
+        offs.append(off)
+        spreads.append(spread)
+    idx = np.concatenate(ids)
+    o = np.argsort(idx, kind="stable")
+    return idx[o], np.concatenate(offs)[o], np.concatenate(spreads)[o]
+
+
+def _cheap_jpda_loops(
+    multi: IntArray,
+    comp: IntArray,
+    slot: IntArray,
+    rid: IntArray,
+    loglik: FloatArray,
+    chosen: BoolArray,
+    dims: IntArray,
+    nu: FloatArray,
+    clutter_gate: float,
+) -> tuple[IntArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    nm = multi.size
+    ncomp, ns, nr = 0, 0, 0
+    for p in multi:
+        ncomp = max(ncomp, comp[p] + 1)
+        ns = max(ns, slot[p] + 1)
+        nr = max(nr, rid[p] + 1)
+    best = np.full(ncomp, -np.inf)
+    for p in multi:
+        best[comp[p]] = max(best[comp[p]], loglik[p])
+    g = np.empty(nm)
+    ts = np.zeros(ns)
+    sr = np.zeros(nr)
+    npairs = np.zeros(ns, dtype=np.int64)
+    for i in range(nm):
+        p = multi[i]
+        g[i] = np.exp(loglik[p] - best[comp[p]])
+        ts[slot[p]] += g[i]
+        sr[rid[p]] += g[i]
+        npairs[slot[p]] += 1
+    miss = np.exp(-0.5 * clutter_gate)
+    beta = np.empty(nm)
+    for i in range(nm):
+        p = multi[i]
+        beta[i] = g[i] / (ts[slot[p]] + sr[rid[p]] - g[i] + miss)
+    order = np.argsort(slot[multi], kind="mergesort")
+    out_id = np.empty(nm, dtype=np.int64)
+    out_off = np.zeros((nm, 4))
+    out_spread = np.zeros((nm, 4, 4))
+    n_out = 0
+    nbar = np.empty(4)
+    second = np.empty((4, 4))
+    a0 = 0
+    while a0 < nm:
+        s0 = slot[multi[order[a0]]]
+        a1 = a0
+        while a1 < nm and slot[multi[order[a1]]] == s0:
+            a1 += 1
+        for dd in range(1, 5):
+            wsum = 0.0
+            present = False
+            for a in range(a0, a1):
+                if dims[multi[order[a]]] == dd:
+                    wsum += beta[order[a]]
+                    present = True
+            if not present:
+                continue
+            nbar[:] = 0.0
+            second[:] = 0.0
+            for a in range(a0, a1):
+                i = order[a]
+                p = multi[i]
+                if dims[p] != dd:
+                    continue
+                w = beta[i] / max(wsum, 1e-300)
+                for u in range(dd):
+                    nbar[u] += w * nu[p, u]
+                    for v in range(dd):
+                        second[u, v] += w * nu[p, u] * nu[p, v]
+            if npairs[s0] < 2:
+                continue
+            for a in range(a0, a1):
+                p = multi[order[a]]
+                if dims[p] != dd or not chosen[p]:
+                    continue
+                out_id[n_out] = p
+                for u in range(dd):
+                    out_off[n_out, u] = nbar[u] - nu[p, u]
+                    for v in range(dd):
+                        out_spread[n_out, u, v] = second[u, v] - nbar[u] * nbar[v]
+                n_out += 1
+        a0 = a1
+    o = np.argsort(out_id[:n_out], kind="mergesort")
+    return out_id[:n_out][o], out_off[:n_out][o], out_spread[:n_out][o]
+
+
+cheap_jpda_nb: Callable[..., tuple[IntArray, FloatArray, FloatArray]] = _njit(_cheap_jpda_loops)
+
+
+def cheap_jpda(
+    multi: IntArray,
+    comp: IntArray,
+    slot: IntArray,
+    rid: IntArray,
+    loglik: FloatArray,
+    chosen: BoolArray,
+    dims: IntArray,
+    nu: FloatArray,
+    clutter_gate: float,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    fn = cheap_jpda_nb if USE_NUMBA else cheap_jpda_np
+    return fn(multi, comp, slot, rid, loglik, chosen, dims, nu, clutter_gate)
 
 
 # ----------------------------------------------------------------------------- assignment in small dense blocks
@@ -1238,6 +1405,7 @@ def warm_up() -> None:
         info_measure_nb(kind, k, x6, x, one, k, z, r, site, rot, 331.0, jj, bv, q, c)
         if kind == 0:
             slot_components_nb(k, k, one, k, 1, 1)
+            cheap_jpda_nb(k, k, k, k, one, np.ones(1, dtype=np.bool_), k + 1, np.zeros((1, 4)), 16.0)
             assign_blocks_nb(np.array([0, 1]), k, k, one, k)
             bearing_pregate_nb(
                 np.array([0, 1]), k, site, rot, x6[:, :3].copy(), x6[:, 3:].copy(), one, one, 331.0, k, z, r
