@@ -235,3 +235,31 @@ def test_cheap_jpda_matches_numpy() -> None:
     assert a[0].size > 20
     np.testing.assert_array_equal(a[0], b[0])
     _close(a[1:], b[1:])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_two_sided_matches_numpy(ties: bool) -> None:
+    rng = np.random.default_rng(120 + ties)
+    slot, rid, comp, small_is_slot = [], [], [], []
+    ns = nr = 0
+    for c in range(150):
+        k = int(rng.integers(2, 5))
+        two_slots = bool(rng.random() < 0.5)
+        a, b = (2, k) if two_slots else (k, 2)
+        m = rng.random((a, b)) < 0.7
+        m[0, 0] = m[1, 1] = True  # both members of the small side are connected
+        s_, r_ = np.nonzero(m)
+        slot.append(ns + s_)
+        rid.append(nr + r_)
+        comp.append(np.full(s_.size, c))
+        small_is_slot.append(np.full(s_.size, two_slots))
+        ns, nr = ns + a, nr + b
+    slot_a, rid_a, comp_a = np.concatenate(slot), np.concatenate(rid), np.concatenate(comp)
+    small = np.concatenate(small_is_slot)
+    n = slot_a.size
+    benefit = rng.integers(90, 95, n).astype(float) if ties else rng.uniform(80, 100, n)
+    idx = np.arange(n)
+    a_ = kernels.two_sided_np(idx, comp_a, small, slot_a, rid_a, benefit)
+    b_ = kernels.two_sided_nb(idx, comp_a, small, slot_a, rid_a, benefit)
+    assert a_.size > 150
+    np.testing.assert_array_equal(a_, b_)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from borderwatch.tracking.kernels import assign_blocks, cheap_jpda, slot_components
+from borderwatch.tracking.kernels import assign_blocks, cheap_jpda, slot_components, two_sided
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -99,7 +99,7 @@ def gnn_assign(
     if two.any():
         t2 = multi[two]
         small_is_slot = n_slots[comp[t2]] == 2
-        assigned.append(_two_sided(t2, comp, small_is_slot, slot, pairs))
+        assigned.append(two_sided(t2, comp, small_is_slot, slot, pairs.rid, pairs.benefit))
     rest = multi[~two]
     if rest.size:
         order = rest[np.argsort(comp[rest], kind="stable")]
@@ -129,49 +129,6 @@ def _local_rank(comp: IntArray, key: IntArray) -> IntArray:
     out: IntArray = np.empty_like(rank)
     out[o] = rank
     return out
-
-
-def _two_sided(
-    idx: IntArray, comp: IntArray, small_is_slot: NDArray[np.bool_], slot: IntArray, pairs: Pairs
-) -> IntArray:
-    """Exact best matching in components whose smaller side has two members ``u ∈ {0, 1}``."""
-    c = comp[idx]
-    small = np.where(small_is_slot, slot[idx], pairs.rid[idx])
-    big = np.where(small_is_slot, pairs.rid[idx], slot[idx])
-    smin = np.full(int(c.max()) + 1, np.iinfo(np.int64).max)
-    np.minimum.at(smin, c, small)
-    u = (small != smin[c]).astype(np.int64)
-    ben = pairs.benefit[idx]
-    o = np.lexsort((-ben, u, c))
-    key = c[o] * 2 + u[o]
-    start = np.r_[True, key[1:] != key[:-1]]
-    second = np.zeros(o.size, dtype=bool)
-    second[1:] = (~start[1:]) & start[:-1]
-    ncomp = int(c.max()) + 1
-    best = np.full((ncomp, 2), -np.inf)
-    best_p = np.full((ncomp, 2), -1, dtype=np.int64)
-    sec = np.full((ncomp, 2), -np.inf)
-    sec_p = np.full((ncomp, 2), -1, dtype=np.int64)
-    best[c[o][start], u[o][start]] = ben[o][start]
-    best_p[c[o][start], u[o][start]] = idx[o][start]
-    sec[c[o][second], u[o][second]] = ben[o][second]
-    sec_p[c[o][second], u[o][second]] = idx[o][second]
-    cs = np.unique(c)
-    b0, b1 = best[cs, 0], best[cs, 1]
-    p0, p1 = best_p[cs, 0], best_p[cs, 1]
-    bigp = np.full(pairs.size, -1, dtype=np.int64)
-    bigp[idx] = big
-    same = (p0 >= 0) & (p1 >= 0) & (bigp[np.maximum(p0, 0)] == bigp[np.maximum(p1, 0)])
-    opt_both = np.where(same, -np.inf, b0 + b1)
-    opt_a = b0 + sec[cs, 1]  # best of u0 with second of u1 (distinct big members when ``same``)
-    opt_b = sec[cs, 0] + b1
-    opts = np.stack([opt_both, opt_a, opt_b, b0, b1], 1)
-    opts = np.where(np.isnan(opts), -np.inf, opts)
-    k = np.argmax(opts, axis=1)
-    first = np.select([k == 0, k == 1, k == 2, k == 3], [p0, p0, sec_p[cs, 0], p0], p1)
-    other = np.select([k == 0, k == 1, k == 2], [p1, sec_p[cs, 1], p1], -1)
-    out = np.concatenate([first, other])
-    return out[out >= 0]
 
 
 def _cheap_jpda(

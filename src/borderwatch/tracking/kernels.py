@@ -13,6 +13,7 @@ frame that cost, not the arithmetic, dominates. The kernels below do the same al
 * :func:`combine`, :func:`predict_cv`, :func:`mahalanobis2` — IMM moment matching, CV prediction and
   Mahalanobis distances over the whole track table (gating state, management, output);
 * :func:`slot_components` — assignment slots and connected components of the slot–report graph (union–find);
+* :func:`two_sided` — exact matching of components with two slots or two reports;
 * :func:`cheap_jpda` — the cheap-JPDA pseudo-measurements of ambiguous components;
 * :func:`assign_blocks` — optimal assignment in every small dense component (scipy's algorithm, compiled).
 
@@ -1090,6 +1091,141 @@ def slot_components(
     return fn(trk, sensor, t, rid, n_sensors, n_reports)
 
 
+# ----------------------------------------------------------------------------- 2 × k components
+def two_sided_np(
+    idx: IntArray, comp: IntArray, small_is_slot: BoolArray, slot: IntArray, rid: IntArray, benefit: FloatArray
+) -> IntArray:
+    """Exact best matching in components whose smaller side has two members ``u ∈ {0, 1}`` (pairs ``idx``, in
+    ascending order): from each member's best and second-best partner, compare both-assigned, one-with-second
+    and single assignments. Returns the chosen pairs (first members by component, then second members)."""
+    c = comp[idx]
+    small = np.where(small_is_slot, slot[idx], rid[idx])
+    big = np.where(small_is_slot, rid[idx], slot[idx])
+    smin = np.full(int(c.max()) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(smin, c, small)
+    u = (small != smin[c]).astype(np.int64)
+    ben = benefit[idx]
+    o = np.lexsort((-ben, u, c))
+    key = c[o] * 2 + u[o]
+    start = np.r_[True, key[1:] != key[:-1]]
+    second = np.zeros(o.size, dtype=bool)
+    second[1:] = (~start[1:]) & start[:-1]
+    ncomp = int(c.max()) + 1
+    best = np.full((ncomp, 2), -np.inf)
+    best_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    sec = np.full((ncomp, 2), -np.inf)
+    sec_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    best[c[o][start], u[o][start]] = ben[o][start]
+    best_p[c[o][start], u[o][start]] = idx[o][start]
+    sec[c[o][second], u[o][second]] = ben[o][second]
+    sec_p[c[o][second], u[o][second]] = idx[o][second]
+    cs = np.unique(c)
+    b0, b1 = best[cs, 0], best[cs, 1]
+    p0, p1 = best_p[cs, 0], best_p[cs, 1]
+    bigp = np.full(benefit.size, -1, dtype=np.int64)
+    bigp[idx] = big
+    same = (p0 >= 0) & (p1 >= 0) & (bigp[np.maximum(p0, 0)] == bigp[np.maximum(p1, 0)])
+    opt_both = np.where(same, -np.inf, b0 + b1)
+    opt_a = b0 + sec[cs, 1]  # best of u0 with second of u1 (distinct big members when ``same``)
+    opt_b = sec[cs, 0] + b1
+    opts = np.stack([opt_both, opt_a, opt_b, b0, b1], 1)
+    opts = np.where(np.isnan(opts), -np.inf, opts)
+    k = np.argmax(opts, axis=1)
+    first = np.select([k == 0, k == 1, k == 2, k == 3], [p0, p0, sec_p[cs, 0], p0], p1)
+    other = np.select([k == 0, k == 1, k == 2], [p1, sec_p[cs, 1], p1], -1)
+    out = np.concatenate([first, other])
+    res: IntArray = out[out >= 0]
+    return res
+
+
+def _two_sided_loops(
+    idx: IntArray, comp: IntArray, small_is_slot: BoolArray, slot: IntArray, rid: IntArray, benefit: FloatArray
+) -> IntArray:  # pragma: no cover - compiled
+    n = idx.size
+    ncomp = 0
+    for k in range(n):
+        ncomp = max(ncomp, comp[idx[k]] + 1)
+    smin = np.full(ncomp, np.iinfo(np.int64).max)
+    for k in range(n):
+        p = idx[k]
+        sm = slot[p] if small_is_slot[k] else rid[p]
+        smin[comp[p]] = min(smin[comp[p]], sm)
+    best = np.full((ncomp, 2), -np.inf)
+    best_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    sec = np.full((ncomp, 2), -np.inf)
+    sec_p = np.full((ncomp, 2), -1, dtype=np.int64)
+    has = np.zeros(ncomp, dtype=np.bool_)
+    for k in range(n):  # in pair order: ties keep the earlier pair, as the stable sort does
+        p = idx[k]
+        c = comp[p]
+        has[c] = True
+        sm = slot[p] if small_is_slot[k] else rid[p]
+        u = 0 if sm == smin[c] else 1
+        b = benefit[p]
+        if b > best[c, u]:
+            sec[c, u], sec_p[c, u] = best[c, u], best_p[c, u]
+            best[c, u], best_p[c, u] = b, p
+        elif b > sec[c, u]:
+            sec[c, u], sec_p[c, u] = b, p
+    big = np.full(benefit.size, -1, dtype=np.int64)
+    for k in range(n):
+        p = idx[k]
+        big[p] = rid[p] if small_is_slot[k] else slot[p]
+    first = np.empty(ncomp, dtype=np.int64)
+    other = np.empty(ncomp, dtype=np.int64)
+    m = 0
+    opts = np.empty(5)
+    for c in range(ncomp):
+        if not has[c]:
+            continue
+        b0, b1, p0, p1 = best[c, 0], best[c, 1], best_p[c, 0], best_p[c, 1]
+        same = p0 >= 0 and p1 >= 0 and big[p0] == big[p1]
+        opts[0] = -np.inf if same else b0 + b1
+        opts[1] = b0 + sec[c, 1]
+        opts[2] = sec[c, 0] + b1
+        opts[3] = b0
+        opts[4] = b1
+        kbest = 0
+        for j in range(5):
+            if np.isnan(opts[j]):
+                opts[j] = -np.inf
+        for j in range(1, 5):
+            if opts[j] > opts[kbest]:
+                kbest = j
+        if kbest == 0:
+            first[m], other[m] = p0, p1
+        elif kbest == 1:
+            first[m], other[m] = p0, sec_p[c, 1]
+        elif kbest == 2:
+            first[m], other[m] = sec_p[c, 0], p1
+        elif kbest == 3:
+            first[m], other[m] = p0, -1
+        else:
+            first[m], other[m] = p1, -1
+        m += 1
+    out = np.empty(2 * m, dtype=np.int64)
+    n_out = 0
+    for j in range(m):
+        if first[j] >= 0:
+            out[n_out] = first[j]
+            n_out += 1
+    for j in range(m):
+        if other[j] >= 0:
+            out[n_out] = other[j]
+            n_out += 1
+    return out[:n_out]
+
+
+two_sided_nb: Callable[..., IntArray] = _njit(_two_sided_loops)
+
+
+def two_sided(
+    idx: IntArray, comp: IntArray, small_is_slot: BoolArray, slot: IntArray, rid: IntArray, benefit: FloatArray
+) -> IntArray:
+    fn = two_sided_nb if USE_NUMBA else two_sided_np
+    return fn(idx, comp, small_is_slot, slot, rid, benefit)
+
+
 # ----------------------------------------------------------------------------- cheap JPDA
 def cheap_jpda_np(
     multi: IntArray,
@@ -1405,6 +1541,7 @@ def warm_up() -> None:
         info_measure_nb(kind, k, x6, x, one, k, z, r, site, rot, 331.0, jj, bv, q, c)
         if kind == 0:
             slot_components_nb(k, k, one, k, 1, 1)
+            two_sided_nb(k, k, np.ones(1, dtype=np.bool_), k, k, one)
             cheap_jpda_nb(k, k, k, k, one, np.ones(1, dtype=np.bool_), k + 1, np.zeros((1, 4)), 16.0)
             assign_blocks_nb(np.array([0, 1]), k, k, one, k)
             bearing_pregate_nb(
