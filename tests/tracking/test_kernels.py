@@ -216,6 +216,10 @@ def test_track_table_helpers_match_numpy() -> None:
     _close(kernels.predict_cv_np(x[:, 0], p[:, 0], dt, 0.7, 0.1), kernels.predict_cv_nb(x[:, 0], p[:, 0], dt, 0.7, 0.1))
     dx = rng.normal(size=(n, 6)) * 5.0
     _close((kernels.mahalanobis2_np(dx, p[:, 1]),), (kernels.mahalanobis2_nb(dx, p[:, 1]),))
+    flags = rng.random((n, 30)) < 0.2
+    rows, cols = rng.permutation(n)[:25], rng.permutation(30)
+    for u, v in zip(kernels.row_members_np(flags, rows, cols), kernels.row_members_nb(flags, rows, cols), strict=True):
+        np.testing.assert_array_equal(u, v)
 
 
 def test_cheap_jpda_matches_numpy() -> None:

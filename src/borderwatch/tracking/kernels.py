@@ -10,8 +10,9 @@ frame that cost, not the arithmetic, dominates. The kernels below do the same al
 * :func:`info_measure` and :func:`info_update` — the information-form batched IMM update;
 * :func:`imm_predict` — IMM interaction and per-mode prediction;
 * :func:`bearing_pregate` — the angle pre-gate of every bearing against the tracks near its node;
-* :func:`combine`, :func:`predict_cv`, :func:`mahalanobis2` — IMM moment matching, CV prediction and
-  Mahalanobis distances over the whole track table (gating state, management, output);
+* :func:`combine`, :func:`predict_cv`, :func:`mahalanobis2`, :func:`row_members` — IMM moment matching, CV
+  prediction, Mahalanobis distances and each track's sensors over the whole track table (gating state,
+  management, output);
 * :func:`slot_components` — assignment slots and connected components of the slot–report graph (union–find);
 * :func:`two_sided` — exact matching of components with two slots or two reports;
 * :func:`cheap_jpda` — the cheap-JPDA pseudo-measurements of ambiguous components;
@@ -999,6 +1000,40 @@ def mahalanobis2(dx: FloatArray, s: FloatArray) -> FloatArray:
     return mahalanobis2_nb(dx, s) if USE_NUMBA else mahalanobis2_np(dx, s)
 
 
+def row_members_np(flags: BoolArray, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
+    """For each row ``rows[k]`` of the boolean table ``flags``, the positions ``j`` (in ``cols`` order) where
+    ``flags[rows[k], cols[j]]`` is set: bounds (k + 1,) into the concatenated positions."""
+    r_, c_ = np.nonzero(flags[rows][:, cols])
+    return np.searchsorted(r_, np.arange(rows.size + 1)).astype(np.int64), c_.astype(np.int64)
+
+
+def _row_members_loops(
+    flags: BoolArray, rows: IntArray, cols: IntArray
+) -> tuple[IntArray, IntArray]:  # pragma: no cover
+    bounds = np.zeros(rows.size + 1, dtype=np.int64)
+    n = 0
+    for k in range(rows.size):
+        for j in range(cols.size):
+            if flags[rows[k], cols[j]]:
+                n += 1
+        bounds[k + 1] = n
+    out = np.empty(n, dtype=np.int64)
+    n = 0
+    for k in range(rows.size):
+        for j in range(cols.size):
+            if flags[rows[k], cols[j]]:
+                out[n] = j
+                n += 1
+    return bounds, out
+
+
+row_members_nb: Callable[..., tuple[IntArray, IntArray]] = _njit(_row_members_loops)
+
+
+def row_members(flags: BoolArray, rows: IntArray, cols: IntArray) -> tuple[IntArray, IntArray]:
+    return row_members_nb(flags, rows, cols) if USE_NUMBA else row_members_np(flags, rows, cols)
+
+
 # ----------------------------------------------------------------------------- slots and connected components
 def slot_components_np(
     trk: IntArray, sensor: IntArray, t: FloatArray, rid: IntArray, n_sensors: int, n_reports: int
@@ -1532,6 +1567,7 @@ def warm_up() -> None:
     combine_nb(x, p, mu)
     predict_cv_nb(x[0], p[0], one, 1.0, 0.1)
     mahalanobis2_nb(x[0], p[0])
+    row_members_nb(np.ones((1, 1), dtype=np.bool_), k, k)
     imm_predict_nb(x, p, mu, one, one, one, one, 0.05)
     x6, site, rot = np.ones((1, 6)), np.zeros((1, 3)), np.tile(np.eye(3), (1, 1, 1))
     for kind, d in ((0, 1), (0, 2), (1, 3), (1, 4), (2, 3)):

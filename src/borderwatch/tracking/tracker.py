@@ -47,6 +47,7 @@ from borderwatch.tracking.kernels import (
     info_update,
     mahalanobis2,
     predict_cv,
+    row_members,
     warm_up,
 )
 from borderwatch.tracking.measurements import (
@@ -446,8 +447,8 @@ class Tracker:
             for r in np.flatnonzero(cnt == 0).tolist():
                 cls[r] = {}
         # sensor columns in id order, so each track's nonzero columns come out sorted by id
-        r_, c_ = np.nonzero(self.seen[idx][:, self._id_order])
-        cuts = np.searchsorted(r_, np.arange(n + 1)).tolist()
+        bounds, c_ = row_members(self.seen, idx, self._id_order)
+        cuts = bounds.tolist()
         names_c = self._ids_sorted[c_].tolist()
         sens = map(tuple, map(names_c.__getitem__, map(slice, cuts[:-1], cuts[1:])))
         icao = self.icao
@@ -632,7 +633,8 @@ class Tracker:
             objs: list[Any] = list(map(reps.__getitem__, rid.tolist()))
             t = _f([r.t for r in objs])
             tf = max(tf, float(t.max()))
-            sens = np.fromiter(map(st.index.__getitem__, [r.sensor for r in objs]), np.int64, count=rid.size)
+            index = st.index
+            sens = np.fromiter([index[r.sensor] for r in objs], np.int64, count=rid.size)
             if code == 1:
                 rr, srr = _nan([r.rr_mps for r in objs]), _nan([r.sigma_rr_mps for r in objs])
                 has = ~np.isnan(rr) & ~np.isnan(srr)
@@ -657,8 +659,11 @@ class Tracker:
                 sg_el = np.where(np.isnan(sel) | (sel == 0.0), 1.0, sel)
                 sall = np.stack([_f([r.sigma_az_deg for r in objs]) * d2r, sg_el * d2r], -1)
                 hints = [r.class_hint or None for r in objs]
-                has_hint = np.array([h is not None for h in hints], dtype=bool)
-                hint = np.array(hints, dtype=object) if has_hint.any() else None
+                if hints.count(None) == len(hints):
+                    hint, has_hint = None, np.zeros(len(hints), dtype=bool)
+                else:
+                    hint = np.array(hints, dtype=object)
+                    has_hint = hint != None  # noqa: E711 - elementwise on an object array
                 for dim, m in ((1, ~has), (2, has)):
                     if m.any():
                         sm = sens[m]
