@@ -670,7 +670,6 @@ def _imm_predict_loops(
     w = np.empty((m, m))
     xm = np.empty(6)
     pm = np.empty((6, 6))
-    f = np.empty((6, 6))
     fp = np.empty((6, 6))
     for t in range(k):
         h = dt[t]
@@ -703,42 +702,35 @@ def _imm_predict_loops(
                     for i in range(m):
                         acc += w[i, j] * (p[t, i, a_, b] + (x[t, i, a_] - xm[a_]) * (x[t, i, b] - xm[b]))
                     pm[a_, b] = acc
-            # transition of mode j
-            for a_ in range(6):
-                for b in range(6):
-                    f[a_, b] = 1.0 if a_ == b else 0.0
+            # transition of mode j: identity except the horizontal turn block and the vertical CV term, so
+            # F·x and F·P·Fᵀ are written out on the rows/columns it mixes (a third of the dense products)
             om = omega[j]
             if abs(om) < 1e-9:
-                f[0, 3] = h
-                f[1, 4] = h
+                f03, f04, f13, f14, f33, f34, f43, f44 = h, 0.0, 0.0, h, 1.0, 0.0, 0.0, 1.0
             else:
                 sn, cs = np.sin(om * h), np.cos(om * h)
-                f[0, 3] = sn / om
-                f[0, 4] = -(1.0 - cs) / om
-                f[1, 3] = (1.0 - cs) / om
-                f[1, 4] = sn / om
-                f[3, 3] = cs
-                f[3, 4] = -sn
-                f[4, 3] = sn
-                f[4, 4] = cs
-            f[2, 5] = h
-            for a_ in range(6):
-                acc = 0.0
-                for b in range(6):
-                    acc += f[a_, b] * xm[b]
-                xo[t, j, a_] = acc
-            for a_ in range(6):
-                for b in range(6):
-                    acc = 0.0
-                    for cc in range(6):
-                        acc += f[a_, cc] * pm[cc, b]
-                    fp[a_, b] = acc
-            for a_ in range(6):
-                for b in range(6):
-                    acc = 0.0
-                    for cc in range(6):
-                        acc += fp[a_, cc] * f[b, cc]
-                    po[t, j, a_, b] = acc
+                f03, f04, f13, f14 = sn / om, -(1.0 - cs) / om, (1.0 - cs) / om, sn / om
+                f33, f34, f43, f44 = cs, -sn, sn, cs
+            xo[t, j, 0] = xm[0] + f03 * xm[3] + f04 * xm[4]
+            xo[t, j, 1] = xm[1] + f13 * xm[3] + f14 * xm[4]
+            xo[t, j, 2] = xm[2] + h * xm[5]
+            xo[t, j, 3] = f33 * xm[3] + f34 * xm[4]
+            xo[t, j, 4] = f43 * xm[3] + f44 * xm[4]
+            xo[t, j, 5] = xm[5]
+            for b in range(6):  # fp = F·P, row by row
+                fp[0, b] = pm[0, b] + f03 * pm[3, b] + f04 * pm[4, b]
+                fp[1, b] = pm[1, b] + f13 * pm[3, b] + f14 * pm[4, b]
+                fp[2, b] = pm[2, b] + h * pm[5, b]
+                fp[3, b] = f33 * pm[3, b] + f34 * pm[4, b]
+                fp[4, b] = f43 * pm[3, b] + f44 * pm[4, b]
+                fp[5, b] = pm[5, b]
+            for a_ in range(6):  # (F·P)·Fᵀ, column by column
+                po[t, j, a_, 0] = fp[a_, 0] + f03 * fp[a_, 3] + f04 * fp[a_, 4]
+                po[t, j, a_, 1] = fp[a_, 1] + f13 * fp[a_, 3] + f14 * fp[a_, 4]
+                po[t, j, a_, 2] = fp[a_, 2] + h * fp[a_, 5]
+                po[t, j, a_, 3] = f33 * fp[a_, 3] + f34 * fp[a_, 4]
+                po[t, j, a_, 4] = f43 * fp[a_, 3] + f44 * fp[a_, 4]
+                po[t, j, a_, 5] = fp[a_, 5]
             for i in range(3):
                 qq = q_h[j] if i < 2 else q_v[j]
                 po[t, j, i, i] += qq * a**3 / 3.0
