@@ -622,6 +622,7 @@ class Tracker:
         (no per-report tuples, the cheapest way to read slots in CPython); optional fields become NaN."""
         st = self.sites
         n = len(reps)
+        self._adsb_icao = {}
         kind = np.fromiter(map(_KIND_CODE.__getitem__, map(_get_type, reps)), np.int64, count=n)
         groups: list[_Group] = []
         d2r = np.pi / 180.0
