@@ -44,7 +44,7 @@ BoolArray = NDArray[np.bool_]
 
 USE_NUMBA = True
 
-_njit: Callable[[Callable[..., Any]], Any] = numba.njit(cache=True, nogil=True)
+_njit: Callable[[Callable[..., Any]], Any] = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 #: measurement kinds as kernel arguments
 KIND = {"bearing": 0, "radar": 1, "position": 2}
@@ -69,14 +69,17 @@ def _meas_model_py(
     x: FloatArray,
     site: FloatArray,
     rot: FloatArray,
+    lo: int,
     c: float,
     d: int,
     zh: FloatArray,
     h: FloatArray,
     jg: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """``zh`` (d,) and Jacobian ``h`` (d, 6) of state ``x`` (6,) for one report (as :func:`measurements.predict`):
-    kind 0 bearing (with the sound delay when ``c`` > 0), 1 radar, 2 position; ``jg`` (3, 3) is scratch."""
+    """``zh`` (d,) and Jacobian ``h`` (d, 6) of state ``x`` (6,) for report ``lo`` (site ``site[lo]``, rotation
+    ``rot[lo]``), as :func:`measurements.predict`: kind 0 bearing (with the sound delay when ``c`` > 0), 1 radar,
+    2 position; ``jg`` (3, 3) is scratch. Rows are read in place (no array views: each view costs reference
+    counting in compiled code)."""
     for i in range(d):
         for j in range(6):
             h[i, j] = 0.0
@@ -88,17 +91,17 @@ def _meas_model_py(
     vx, vy, vz = x[3], x[4], x[5]
     tau = 0.0
     if kind == 0 and c > 0.0:
-        d0, d1, d2 = x[0] - site[0], x[1] - site[1], x[2] - site[2]
+        d0, d1, d2 = x[0] - site[lo, 0], x[1] - site[lo, 1], x[2] - site[lo, 2]
         a = max(c * c - (vx * vx + vy * vy + vz * vz), 1.0)
         b = d0 * vx + d1 * vy + d2 * vz
         dd = d0 * d0 + d1 * d1 + d2 * d2
         tau = (-b + np.sqrt(b * b + a * dd)) / a
-    p0 = x[0] - vx * tau - site[0]
-    p1 = x[1] - vy * tau - site[1]
-    p2 = x[2] - vz * tau - site[2]
-    e = rot[0, 0] * p0 + rot[0, 1] * p1 + rot[0, 2] * p2
-    n = rot[1, 0] * p0 + rot[1, 1] * p1 + rot[1, 2] * p2
-    u = rot[2, 0] * p0 + rot[2, 1] * p1 + rot[2, 2] * p2
+    p0 = x[0] - vx * tau - site[lo, 0]
+    p1 = x[1] - vy * tau - site[lo, 1]
+    p2 = x[2] - vz * tau - site[lo, 2]
+    e = rot[lo, 0, 0] * p0 + rot[lo, 0, 1] * p1 + rot[lo, 0, 2] * p2
+    n = rot[lo, 1, 0] * p0 + rot[lo, 1, 1] * p1 + rot[lo, 1, 2] * p2
+    u = rot[lo, 2, 0] * p0 + rot[lo, 2, 1] * p1 + rot[lo, 2, 2] * p2
     rh2 = max(e * e + n * n, 1e-6)
     rh = np.sqrt(rh2)
     r2 = rh2 + u * u
@@ -109,9 +112,9 @@ def _meas_model_py(
     el = np.arctan2(u, rh)
     # Jacobian rows (range, az, el) wrt the local point, taken into tracker axes (row @ rot)
     for k in range(3):
-        jg[0, k] = (e * rot[0, k] + n * rot[1, k] + u * rot[2, k]) / r
-        jg[1, k] = (n * rot[0, k] - e * rot[1, k]) / rh2
-        jg[2, k] = -(e * rot[0, k] + n * rot[1, k]) * u / (r2 * rh) + rot[2, k] * rh / r2
+        jg[0, k] = (e * rot[lo, 0, k] + n * rot[lo, 1, k] + u * rot[lo, 2, k]) / r
+        jg[1, k] = (n * rot[lo, 0, k] - e * rot[lo, 1, k]) / rh2
+        jg[2, k] = -(e * rot[lo, 0, k] + n * rot[lo, 1, k]) * u / (r2 * rh) + rot[lo, 2, k] * rh / r2
     if kind == 0:
         zh[0] = az
         if d > 1:
@@ -164,8 +167,14 @@ def _measure_loops(
     zh = np.empty((k, d))
     h = np.empty((k, d, 6))
     jg = np.empty((3, 3))
+    x1 = np.empty(6)
+    z1 = np.empty(d)
+    h1 = np.empty((d, 6))
     for i in range(k):
-        _meas_model(kind, x[i], site[i], rot[i], c, d, zh[i], h[i], jg)
+        x1[:] = x[i]
+        _meas_model(kind, x1, site, rot, i, c, d, z1, h1, jg)
+        zh[i] = z1
+        h[i] = h1
     return zh, h
 
 
@@ -390,7 +399,7 @@ def _gate_pairs_loops(
         for i in range(3):
             x[i] = xg[t, i] + xg[t, i + 3] * dt
             x[i + 3] = xg[t, i + 3]
-        _meas_model(kind, x, site[lo], rot[lo], c, d, zh, h, jg)
+        _meas_model(kind, x, site, rot, lo, c, d, zh, h, jg)
         for i in range(d):
             v = z[lo, i] - zh[i]
             nu[k, i] = _wrap(v) if i == arow else v
@@ -532,7 +541,7 @@ def _info_measure_loops(
         for i in range(3):
             xs[i] = x0[k, i] + x0[k, i + 3] * dl
             xs[i + 3] = x0[k, i + 3]
-        _meas_model(kind, xs, site[lo], rot[lo], c, d, zh, h, jg)
+        _meas_model(kind, xs, site, rot, lo, c, d, zh, h, jg)
         for i in range(d):
             for a in range(3):
                 h[i, a + 3] += h[i, a] * dl
