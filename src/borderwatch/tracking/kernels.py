@@ -80,13 +80,11 @@ def _meas_model_py(
     ``rot[lo]``), as :func:`measurements.predict`: kind 0 bearing (with the sound delay when ``c`` > 0), 1 radar,
     2 position; ``jg`` (3, 3) is scratch. Rows are read in place (no array views: each view costs reference
     counting in compiled code)."""
-    for i in range(d):
-        for j in range(6):
-            h[i, j] = 0.0
     if kind == 2:
         for i in range(3):
             zh[i] = x[i]
-            h[i, i] = 1.0
+            for j in range(6):
+                h[i, j] = 1.0 if i == j else 0.0
         return
     vx, vy, vz = x[3], x[4], x[5]
     tau = 0.0
@@ -105,24 +103,28 @@ def _meas_model_py(
     rh2 = max(e * e + n * n, 1e-6)
     rh = np.sqrt(rh2)
     r2 = rh2 + u * u
-    r = np.sqrt(r2)
     az = np.arctan2(e, n)
     if az < 0.0:
         az += _TWO_PI
-    el = np.arctan2(u, rh)
-    # Jacobian rows (range, az, el) wrt the local point, taken into tracker axes (row @ rot)
+    irh2 = 1.0 / rh2
+    with_el = kind == 1 or d > 1
+    kel = gel = 0.0
+    if with_el:
+        kel = u / (r2 * rh)
+        gel = rh / r2
+    # Jacobian rows (range, az, el) wrt the local point, taken into tracker axes (row @ rot); only the rows used
     for k in range(3):
-        jg[0, k] = (e * rot[lo, 0, k] + n * rot[lo, 1, k] + u * rot[lo, 2, k]) / r
-        jg[1, k] = (n * rot[lo, 0, k] - e * rot[lo, 1, k]) / rh2
-        jg[2, k] = -(e * rot[lo, 0, k] + n * rot[lo, 1, k]) * u / (r2 * rh) + rot[lo, 2, k] * rh / r2
+        jg[1, k] = (n * rot[lo, 0, k] - e * rot[lo, 1, k]) * irh2
+        if with_el:
+            jg[2, k] = rot[lo, 2, k] * gel - (e * rot[lo, 0, k] + n * rot[lo, 1, k]) * kel
     if kind == 0:
         zh[0] = az
         if d > 1:
-            zh[1] = el
+            zh[1] = np.arctan2(u, rh)
         if c > 0.0:
             # implicit derivative of τ: dτ/dp = q/(q·v + c²τ), dτ/dv = −τ dτ/dp, q = emission point − site
-            den = p0 * vx + p1 * vy + p2 * vz + c * c * tau
-            t0, t1, t2 = p0 / den, p1 / den, p2 / den
+            iden = 1.0 / (p0 * vx + p1 * vy + p2 * vz + c * c * tau)
+            t0, t1, t2 = p0 * iden, p1 * iden, p2 * iden
             for i in range(d):
                 g0, g1, g2 = jg[i + 1, 0], jg[i + 1, 1], jg[i + 1, 2]
                 gv = g0 * vx + g1 * vy + g2 * vz
@@ -136,16 +138,22 @@ def _meas_model_py(
             for i in range(d):
                 for k in range(3):
                     h[i, k] = jg[i + 1, k]
+                    h[i, k + 3] = 0.0
         return
-    zh[0], zh[1], zh[2] = r, az, el
+    r = np.sqrt(r2)
+    ir = 1.0 / r
+    for k in range(3):
+        jg[0, k] = (e * rot[lo, 0, k] + n * rot[lo, 1, k] + u * rot[lo, 2, k]) * ir
+    zh[0], zh[1], zh[2] = r, az, np.arctan2(u, rh)
     for i in range(3):
         for k in range(3):
             h[i, k] = jg[i, k]
+            h[i, k + 3] = 0.0
     if d == 4:
-        u0, u1, u2 = p0 / r, p1 / r, p2 / r
+        u0, u1, u2 = p0 * ir, p1 * ir, p2 * ir
         rr = u0 * vx + u1 * vy + u2 * vz
         zh[3] = rr
-        h[3, 0], h[3, 1], h[3, 2] = (vx - rr * u0) / r, (vy - rr * u1) / r, (vz - rr * u2) / r
+        h[3, 0], h[3, 1], h[3, 2] = (vx - rr * u0) * ir, (vy - rr * u1) * ir, (vz - rr * u2) * ir
         h[3, 3], h[3, 4], h[3, 5] = u0, u1, u2
 
 
@@ -258,6 +266,7 @@ def _info_update_loops(
                     y[r, c] = p[t, j, r, c]
             # Gaussian elimination with partial pivoting (as LAPACK's getrf), solve A X = Y in place
             logdet = 0.0
+            det = 1.0  # |A| as a running product, one log per mode (rescaled long before overflow)
             for c in range(6):
                 piv = c
                 big = abs(a[c, c])
@@ -273,7 +282,10 @@ def _info_update_loops(
                         tmp = y[c, i]
                         y[c, i] = y[piv, i]
                         y[piv, i] = tmp
-                logdet += np.log(abs(a[c, c]))
+                det *= abs(a[c, c])
+                if det > 1e150 or det < 1e-150:
+                    logdet += np.log(det)
+                    det = 1.0
                 inv = 1.0 / a[c, c]
                 for r in range(c + 1, 6):
                     f = a[r, c] * inv
@@ -298,6 +310,7 @@ def _info_update_loops(
                     s += pn[t, j, r, c] * bv[t, j, c]
                 xn[t, j, r] = x[t, j, r] + s
                 quad += bv[t, j, r] * s
+            logdet += np.log(det)
             ll = -0.5 * (q[t, j] - quad + logdet + const[t])
             lm[j] = np.log(max(mu[t, j], 1e-300)) + ll
         top = lm.max()
