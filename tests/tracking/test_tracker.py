@@ -140,8 +140,9 @@ def test_emit_interval_multiples(interval: float) -> None:
 
 
 def test_frame_columns_keep_optional_fields_and_side_data() -> None:
-    """Reports of one frame become measurement groups by kind and dimension, in reception order within a group:
-    missing elevations / radial velocities pick the smaller dimension, RCS and class hints follow their rows."""
+    """Reports fed in one frame become measurement groups by kind and dimension, in reception order within a group
+    (``rid`` is the reception index in the frame): missing elevations / radial velocities pick the smaller
+    dimension, RCS and class hints follow their rows."""
     sites = sites_from_enu(
         FRAME,
         [("a1", "acoustic", 0.0, 0.0, 0.0), ("r1", "radar", 0.0, 0.0, 0.0), ("adsb-1", "adsb", 0.0, 0.0, 0.0)],
@@ -155,7 +156,8 @@ def test_frame_columns_keep_optional_fields_and_side_data() -> None:
         AdsbReport(0.3, "adsb-1", "abc123", 56.8, 27.5, 400.0),
         BearingReport(0.2, "a1", 30.0, 2.0, el_deg=4.0, sigma_el_deg=0.0),  # sigma 0 -> 1 degree
     ]
-    groups, tf = trk._groups(reps)
+    assert all(trk.feed(r) for r in reps)  # one frame, still open
+    groups, tf = trk._groups(trk._cols_b, trk._cols_r, trk._cols_a)
     assert tf == 0.3
     got = {(g.kind, g.batch.dim): g for g in groups}
     assert list(got) == [("radar", 3), ("radar", 4), ("bearing", 1), ("bearing", 2), ("position", 3)]

@@ -4,10 +4,12 @@ Gating is sparse: candidate (track, report) pairs come from KD-tree range querie
 number of *nearby* pairs, not tracks × reports. The assignment constraint is one report per track per *slot*,
 a slot being (track, sensor, report time): a track can take one plot from each radar scan and one bearing from
 each acoustic node in a frame. The bipartite slot–report graph is split into connected components; a component
-with one pair is assigned directly (vectorised), larger ones with ``scipy.optimize.linear_sum_assignment`` on a
-small dense block. In a component where at least two slots compete for at least two reports (crossing tracks),
-each assigned track gets a PDA pseudo-measurement instead: the cheap-JPDA (Fitzgerald) weighted innovation and
-the innovation spread added to R, so a wrong hard decision costs little.
+with one slot or one report takes its best pair (vectorised), 2 × k components compare their few matchings, and
+larger ones are solved on a small dense block by scipy's ``linear_sum_assignment`` algorithm (a compiled copy in
+:mod:`.kernels`, same ties). Slot numbering, components, the 2 × k matchings and the JPDA weights are compiled
+kernels too (numpy twins in :mod:`.kernels`). In a component where at least two slots compete for at least two
+reports (crossing tracks), each assigned track gets a PDA pseudo-measurement instead: the cheap-JPDA
+(Fitzgerald) weighted innovation and the innovation spread added to R, so a wrong hard decision costs little.
 """
 
 from __future__ import annotations

@@ -4,16 +4,18 @@ Composition (Stone Soup's parts, as plain functions and frozen configs):
 
 * motion: an IMM of constant velocity and fixed-rate coordinated turns (:mod:`.models`);
 * updater: EKF per mode for radar, sound-delayed bearings and ADS-B positions (:mod:`.measurements`);
-* associator: sparse gating (KD-trees) + GNN per connected component with ``linear_sum_assignment``, and a cheap
-  JPDA step inside ambiguous components where tracks cross (:mod:`.association`);
+* associator: sparse gating (KD-trees) + GNN per connected component (optimal assignment), and a cheap JPDA step
+  inside ambiguous components where tracks cross (:mod:`.association`);
 * initiator: radar single-plot tentative tracks and multi-node bearing fixes (:mod:`.initiation`), confirmed by
   M-of-N (hits in distinct frames within a window);
 * deleter: tentative tracks that are not confirmed in time, confirmed tracks that coast too long.
 
 Reports are processed in *frames*: all reports received within ``frame_s`` form one batch, vectorised over
-tracks and reports. A track that gets several reports in one frame is updated in rounds, in the reports' time
-order, each round vectorised over tracks. A report older than its track (late arrival) is applied by predicting
-the track back to the report time (an approximate retrodiction update), not dropped.
+tracks and reports. A track that gets several reports in one frame is predicted once and updated once with all
+of them (information form; ``TrackerConfig.batch_update=False`` keeps the older rounds, one report rank at a
+time); a late report (older than its track) is modelled on the state shifted back to its time, not dropped.
+The loops over thousands of tiny matrices (gating, the update, IMM prediction, assignment blocks) are
+compiled kernels with numpy twins (:mod:`.kernels`); see docs/architecture.md, Tracking.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
-from borderwatch.sensors.reports import Report, SensorSite
+from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, Report, SensorSite
 from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
@@ -219,10 +220,6 @@ class _Group:
         self.hint = hint
 
 
-_KIND_CODE = {"bearing": 0, "radar": 1, "adsb": 2}
-_get_type = attrgetter("type")
-
-
 def _f(v: list[Any]) -> FloatArray:
     """A float column from a list of floats (``fromiter`` with a count is the cheapest conversion)."""
     return np.fromiter(v, np.float64, len(v))
@@ -293,7 +290,8 @@ class Tracker:
         self.evidence = np.zeros((0, self.classes.n))
         self.icao: list[str | None] = []
         self.seen = np.zeros((0, len(self.sites)), dtype=bool)  # (tracks, sites): sensors that updated it
-        self._pending: list[Report] = []
+        self._n_pending = 0  # reports in the open frame (their index in it is their ``rid``)
+        self._new_columns()
         kinds = {v: k for k, v in _EXPECTED_TYPE.items()}
         self._type_of = {sid: kinds[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
         self._adsb_icao: dict[int, str] = {}
@@ -318,10 +316,11 @@ class Tracker:
     def feed(self, report: Report) -> bool:
         """Accept one report (reception order); returns False if it was rejected (reason counted)."""
         t = report.t
+        kind = report.type
         clock = self._clock
         # fast path for the common case (known sensor of the right type, time near the stream clock); the full
         # check also rejects non-finite times (a NaN fails every comparison)
-        if self._type_of.get(report.sensor) != report.type or not (clock - self._lag <= t <= clock + self._lead):
+        if self._type_of.get(report.sensor) != kind or not (clock - self._lag <= t <= clock + self._lead):
             reason = self._check(report)
             if reason is not None:
                 self.summary.rejected[reason] += 1
@@ -330,10 +329,48 @@ class Tracker:
         if t - self._t0 >= self._frame_s:  # also true when no frame is open (t0 = −inf)
             self._flush()
             self._t0 = t
-        self._pending.append(report)
+        i = self._n_pending
+        self._n_pending = i + 1
+        # the report's fields go to the frame's columns now, while the object is in cache (reading them later, one
+        # field at a time over thousands of reports scattered in memory, cost more than the tracking arithmetic)
+        if kind == "bearing":
+            rb: BearingReport = report  # type: ignore[assignment]  # the type tag says so (checked above)
+            cb = self._cols_b
+            cb[0].append(i)
+            cb[1].append(t)
+            cb[2].append(rb.sensor)
+            cb[3].append(rb.az_deg)
+            cb[4].append(rb.sigma_az_deg)
+            cb[5].append(rb.el_deg)
+            cb[6].append(rb.sigma_el_deg)
+            cb[7].append(rb.class_hint)
+        elif kind == "radar":
+            rp: RadarReport = report  # type: ignore[assignment]
+            cr = self._cols_r
+            cr[0].append(i)
+            cr[1].append(t)
+            cr[2].append(rp.sensor)
+            cr[3].append(rp.range_m)
+            cr[4].append(rp.az_deg)
+            cr[5].append(rp.el_deg)
+            cr[6].append(rp.rr_mps)
+            cr[7].append(rp.sigma_range_m)
+            cr[8].append(rp.sigma_az_deg)
+            cr[9].append(rp.sigma_el_deg)
+            cr[10].append(rp.sigma_rr_mps)
+            cr[11].append(rp.rcs_dbsm)
+        else:
+            self._cols_a.append((i, report))  # type: ignore[arg-type]
         if t > clock:
             self._clock = t
         return True
+
+    def _new_columns(self) -> None:
+        """Empty columns for the next frame: bearings (rid, t, sensor, az, σaz, el, σel, hint), radar plots (rid, t,
+        sensor, range, az, el, rr, σrange, σaz, σel, σrr, RCS), ADS-B reports (rid, report)."""
+        self._cols_b: tuple[list[Any], ...] = tuple([] for _ in range(8))
+        self._cols_r: tuple[list[Any], ...] = tuple([] for _ in range(12))
+        self._cols_a: list[tuple[int, AdsbReport]] = []
 
     def feed_many(self, reports: Iterable[Report]) -> None:
         for r in reports:
@@ -361,11 +398,14 @@ class Tracker:
 
     def _flush(self) -> None:
         self._t0 = -math.inf
-        if not self._pending:
+        n = self._n_pending
+        if n == 0:
             return
-        reps, self._pending = self._pending, []
+        cols_b, cols_r, cols_a = self._cols_b, self._cols_r, self._cols_a
+        self._n_pending = 0
+        self._new_columns()
         c0 = time.process_time()
-        self._process(reps)
+        self._process(n, cols_b, cols_r, cols_a)
         self.summary.cpu_s += time.process_time() - c0
         self.summary.frames += 1
 
@@ -617,70 +657,74 @@ class Tracker:
         self.x[ut], self.p[ut], self.mu[ut] = xn, pn, mu
 
     # ------------------------------------------------------------------ frame
-    def _groups(self, reps: list[Report]) -> tuple[list[_Group], float]:
-        """Columnar measurement groups and the frame time (latest reception). One list comprehension per field
-        (no per-report tuples, the cheapest way to read slots in CPython); optional fields become NaN."""
+    def _groups(
+        self, cols_b: tuple[list[Any], ...], cols_r: tuple[list[Any], ...], cols_a: list[tuple[int, AdsbReport]]
+    ) -> tuple[list[_Group], float]:
+        """Measurement groups (radar 3-D / 4-D, bearings 1-D / 2-D, ADS-B positions; reception order within each)
+        from the frame's columns, and the frame time (latest reception). Optional fields are NaN where None."""
         st = self.sites
-        n = len(reps)
-        self._adsb_icao = {}
-        kind = np.fromiter(map(_KIND_CODE.__getitem__, map(_get_type, reps)), np.int64, count=n)
+        index = st.index
         groups: list[_Group] = []
         d2r = np.pi / 180.0
         tf = -math.inf
-        for code in (1, 0, 2):  # radar, bearing, ADS-B (the order of the groups)
-            rid = np.flatnonzero(kind == code)
-            if rid.size == 0:
-                continue
-            objs: list[Any] = list(map(reps.__getitem__, rid.tolist()))
+        self._adsb_icao = {}
+        if cols_r[0]:
+            rid_l, t_l, s_l, rng_l, az_l, el_l, rr_l, srng_l, saz_l, sel_l, srr_l, rcs_l = cols_r
+            k = len(rid_l)
+            rid = np.fromiter(rid_l, np.int64, k)
+            t = _f(t_l)
+            tf = max(tf, float(t.max()))
+            sens = np.fromiter([index[x] for x in s_l], np.int64, k)
+            rr, srr = _nan(rr_l), _nan(srr_l)
+            has = ~np.isnan(rr) & ~np.isnan(srr)
+            zall = np.stack([_f(rng_l), _f(az_l) * d2r, _f(el_l) * d2r, rr], -1)
+            sg_rr = np.where(np.isnan(srr) | (srr == 0.0), 1.0, srr)
+            sall = np.stack([_f(srng_l), _f(saz_l) * d2r, _f(sel_l) * d2r, sg_rr], -1)
+            rcs = _nan(rcs_l)
+            for dim, m in ((3, ~has), (4, has)):
+                if m.any():
+                    sm = sens[m]
+                    b = MeasBatch("radar", zall[m, :dim], _diag(sall[m, :dim] ** 2), st.pos[sm], st.rot[sm])
+                    groups.append(_Group("radar", b, t[m], sm, rid[m], rcs=rcs[m]))
+        if cols_b[0]:
+            rid_l, t_l, s_l, az_l, saz_l, el_l, sel_l, hint_l = cols_b
+            k = len(rid_l)
+            rid = np.fromiter(rid_l, np.int64, k)
+            t = _f(t_l)
+            tf = max(tf, float(t.max()))
+            sens = np.fromiter([index[x] for x in s_l], np.int64, k)
+            el, sel = _nan(el_l), _nan(sel_l)
+            has = ~np.isnan(el) & ~np.isnan(sel)
+            zall = np.stack([_f(az_l) * d2r, el * d2r], -1)
+            sg_el = np.where(np.isnan(sel) | (sel == 0.0), 1.0, sel)
+            sall = np.stack([_f(saz_l) * d2r, sg_el * d2r], -1)
+            if hint_l.count(None) == k:
+                hint, has_hint = None, np.zeros(k, dtype=bool)
+            else:
+                hint = np.array([h or None for h in hint_l], dtype=object)  # an empty hint is no hint
+                has_hint = hint != None  # noqa: E711 - elementwise on an object array
+            for dim, m in ((1, ~has), (2, has)):
+                if m.any():
+                    sm = sens[m]
+                    r_ = _diag(sall[m, :dim] ** 2)
+                    b = MeasBatch("bearing", zall[m, :dim], r_, st.pos[sm], st.rot[sm], self.c_sound)
+                    hm = hint[m] if hint is not None and has_hint[m].any() else None
+                    groups.append(_Group("bearing", b, t[m], sm, rid[m], hint=hm))
+        if cols_a:
+            objs = [r for _, r in cols_a]
+            k = len(objs)
+            rid = np.fromiter([i for i, _ in cols_a], np.int64, k)
             t = _f([r.t for r in objs])
             tf = max(tf, float(t.max()))
-            index = st.index
-            sens = np.fromiter([index[r.sensor] for r in objs], np.int64, count=rid.size)
-            if code == 1:
-                rr, srr = _nan([r.rr_mps for r in objs]), _nan([r.sigma_rr_mps for r in objs])
-                has = ~np.isnan(rr) & ~np.isnan(srr)
-                zall = np.stack(
-                    [_f([r.range_m for r in objs]), _f([r.az_deg for r in objs]) * d2r,
-                     _f([r.el_deg for r in objs]) * d2r, rr], -1,
-                )  # fmt: skip
-                sall = np.stack(
-                    [_f([r.sigma_range_m for r in objs]), _f([r.sigma_az_deg for r in objs]) * d2r,
-                     _f([r.sigma_el_deg for r in objs]) * d2r, np.where(np.isnan(srr) | (srr == 0.0), 1.0, srr)], -1,
-                )  # fmt: skip
-                rcs = _nan([r.rcs_dbsm for r in objs])
-                for dim, m in ((3, ~has), (4, has)):
-                    if m.any():
-                        sm = sens[m]
-                        b = MeasBatch("radar", zall[m, :dim], _diag(sall[m, :dim] ** 2), st.pos[sm], st.rot[sm])
-                        groups.append(_Group("radar", b, t[m], sm, rid[m], rcs=rcs[m]))
-            elif code == 0:
-                el, sel = _nan([r.el_deg for r in objs]), _nan([r.sigma_el_deg for r in objs])
-                has = ~np.isnan(el) & ~np.isnan(sel)
-                zall = np.stack([_f([r.az_deg for r in objs]) * d2r, el * d2r], -1)
-                sg_el = np.where(np.isnan(sel) | (sel == 0.0), 1.0, sel)
-                sall = np.stack([_f([r.sigma_az_deg for r in objs]) * d2r, sg_el * d2r], -1)
-                hints = [r.class_hint or None for r in objs]
-                if hints.count(None) == len(hints):
-                    hint, has_hint = None, np.zeros(len(hints), dtype=bool)
-                else:
-                    hint = np.array(hints, dtype=object)
-                    has_hint = hint != None  # noqa: E711 - elementwise on an object array
-                for dim, m in ((1, ~has), (2, has)):
-                    if m.any():
-                        sm = sens[m]
-                        r_ = _diag(sall[m, :dim] ** 2)
-                        b = MeasBatch("bearing", zall[m, :dim], r_, st.pos[sm], st.rot[sm], self.c_sound)
-                        hm = hint[m] if hint is not None and has_hint[m].any() else None
-                        groups.append(_Group("bearing", b, t[m], sm, rid[m], hint=hm))
-            else:
-                e, nn, u = st.frame.to_enu(
-                    _f([r.lat for r in objs]), _f([r.lon for r in objs]), _f([r.alt_m for r in objs])
-                )
-                z = np.stack([np.atleast_1d(e), np.atleast_1d(nn), np.atleast_1d(u)], -1)
-                r_ = _diag(np.tile(np.array(self.cfg.adsb_sigma_m) ** 2, (rid.size, 1)))
-                b = MeasBatch("position", z, r_, st.pos[sens], st.rot[sens])
-                groups.append(_Group("position", b, t, sens, rid))
-                self._adsb_icao = {int(i): r.icao for i, r in zip(rid, objs, strict=True)}
+            sens = np.fromiter([index[r.sensor] for r in objs], np.int64, k)
+            e, nn, u = st.frame.to_enu(
+                _f([r.lat for r in objs]), _f([r.lon for r in objs]), _f([r.alt_m for r in objs])
+            )
+            z = np.stack([np.atleast_1d(e), np.atleast_1d(nn), np.atleast_1d(u)], -1)
+            r_ = _diag(np.tile(np.array(self.cfg.adsb_sigma_m) ** 2, (k, 1)))
+            b = MeasBatch("position", z, r_, st.pos[sens], st.rot[sens])
+            groups.append(_Group("position", b, t, sens, rid))
+            self._adsb_icao = {i: r.icao for i, r in cols_a}
         return groups, tf
 
     def _query_points(self, g: _Group) -> tuple[FloatArray, float]:
@@ -719,9 +763,14 @@ class Tracker:
             return None
         return loc, cand
 
-    def _process(self, reps: list[Report]) -> None:
-        groups, tf = self._groups(reps)
-        n_rep = len(reps)
+    def _process(
+        self,
+        n_rep: int,
+        cols_b: tuple[list[Any], ...],
+        cols_r: tuple[list[Any], ...],
+        cols_a: list[tuple[int, AdsbReport]],
+    ) -> None:
+        groups, tf = self._groups(cols_b, cols_r, cols_a)
         pairs = Pairs.empty()
         if self.id.size:
             xc, pc = self.combined()
