@@ -241,3 +241,18 @@ def test_two_sided_matches_numpy(ties: bool) -> None:
     b_ = kernels.two_sided_nb(idx, comp_a, small, slot_a, rid_a, benefit)
     assert a_.size > 150
     np.testing.assert_array_equal(a_, b_)
+
+
+def test_gnn_split_matches_numpy() -> None:
+    rng = np.random.default_rng(130)
+    n, n_rep = 600, 250
+    trk, sensor = rng.integers(0, 120, n), rng.integers(0, 6, n)
+    t = rng.choice([0.1, 0.2, 0.3], n)
+    rid = rng.integers(0, n_rep, n)
+    slot, comp, n_slots, n_reps = kernels.slot_components_np(trk, sensor, t, rid, 6, n_rep)
+    benefit = rng.integers(90, 95, n).astype(float)  # ties included
+    a = kernels.gnn_split_np(slot, comp, n_slots, n_reps, rid, benefit)
+    b = kernels.gnn_split_nb(slot, comp, n_slots, n_reps, rid, benefit)
+    assert a[0].size > 10 and a[2].size > 5 and a[4].size > 5  # every kind of component occurs
+    for u, v in zip(a, b, strict=True):
+        np.testing.assert_array_equal(u, v)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from borderwatch.tracking.kernels import assign_blocks, cheap_jpda, slot_components, two_sided
+from borderwatch.tracking.kernels import assign_blocks, cheap_jpda, gnn_split, slot_components, two_sided
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -83,54 +83,22 @@ def gnn_assign(
     slot, comp, n_slots, n_reps = slot_components(
         pairs.trk, pairs.slot_sensor, pairs.t, pairs.rid, max(n_sensors, 1), n_reports
     )
-    # slots and reports per component: where either is 1, the best single pair is the optimal assignment
-    simple = (n_slots[comp] == 1) | (n_reps[comp] == 1)
-    assigned = []
-    sp = np.flatnonzero(simple)
-    if sp.size:
-        o = sp[np.lexsort((-pairs.benefit[sp], comp[sp]))]
-        first = np.ones(o.size, dtype=bool)
-        first[1:] = comp[o][1:] != comp[o][:-1]
-        assigned.append(o[first])
-    multi = np.flatnonzero(~simple)
+    # where a component has one slot or one report, its best pair is the optimal assignment; where one side has two
+    # members (2 × k) the optimum is found from each member's best and second-best partner; larger components are
+    # solved on their dense block
+    best, multi, t2, small_is_slot, order, bounds, sl_all, rl_all, amb = gnn_split(
+        slot, comp, n_slots, n_reps, pairs.rid, pairs.benefit
+    )
     if multi.size == 0:
-        return (np.concatenate(assigned) if assigned else empty_i), empty_i, {}
-    # components where one side has exactly two members (k tracks competing for 2 reports of a node, 2 × k):
-    # the optimum is found exactly from each member's best and second-best partner, vectorised
-    two = np.minimum(n_slots[comp[multi]], n_reps[comp[multi]]) == 2
-    if two.any():
-        t2 = multi[two]
-        small_is_slot = n_slots[comp[t2]] == 2
+        return best, empty_i, {}
+    assigned = [best]
+    if t2.size:
         assigned.append(two_sided(t2, comp, small_is_slot, slot, pairs.rid, pairs.benefit))
-    rest = multi[~two]
-    if rest.size:
-        order = rest[np.argsort(comp[rest], kind="stable")]
-        co = comp[order]
-        # local (within-component) slot and report indices of every pair, vectorised once for all blocks
-        sl_all = _local_rank(co, slot[order])
-        rl_all = _local_rank(co, pairs.rid[order])
-        ben_all = -pairs.benefit[order]
-        bounds = np.concatenate([[0], np.flatnonzero(np.diff(co)) + 1, [order.size]]).astype(np.int64)
-        assigned.append(assign_blocks(bounds, sl_all, rl_all, ben_all, order))
+    if order.size:
+        assigned.append(assign_blocks(bounds, sl_all, rl_all, -pairs.benefit[order], order))
     chosen = np.concatenate(assigned)
-    amb = np.unique(pairs.rid[multi])
     pseudo = _cheap_jpda(multi, comp, slot, chosen, pairs, clutter_gate) if jpda else {}
     return chosen, amb, pseudo
-
-
-def _local_rank(comp: IntArray, key: IntArray) -> IntArray:
-    """Dense rank of ``key`` within each component (``comp`` sorted): 0, 1, … per distinct key."""
-    o = np.lexsort((key, comp))
-    c, k = comp[o], key[o]
-    newc = np.ones(o.size, dtype=bool)
-    newc[1:] = c[1:] != c[:-1]
-    newk = newc.copy()
-    newk[1:] |= k[1:] != k[:-1]
-    cum = np.cumsum(newk) - 1
-    rank = cum - cum[newc][np.cumsum(newc) - 1]
-    out: IntArray = np.empty_like(rank)
-    out[o] = rank
-    return out
 
 
 def _cheap_jpda(

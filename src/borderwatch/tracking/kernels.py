@@ -14,6 +14,7 @@ frame that cost, not the arithmetic, dominates. The kernels below do the same al
   prediction, Mahalanobis distances and each track's sensors over the whole track table (gating state,
   management, output);
 * :func:`slot_components` — assignment slots and connected components of the slot–report graph (union–find);
+* :func:`gnn_split` — components sorted by kind (single pair, 2 × k, larger blocks with local indices);
 * :func:`two_sided` — exact matching of components with two slots or two reports;
 * :func:`cheap_jpda` — the cheap-JPDA pseudo-measurements of ambiguous components;
 * :func:`assign_blocks` — optimal assignment in every small dense component (scipy's algorithm, compiled).
@@ -1140,6 +1141,155 @@ def slot_components(
     return fn(trk, sensor, t, rid, n_sensors, n_reports)
 
 
+# ----------------------------------------------------------------------------- splitting components by kind
+def _local_rank_np(comp: IntArray, key: IntArray) -> IntArray:
+    """Dense rank of ``key`` within each component (``comp`` sorted): 0, 1, … per distinct key."""
+    o = np.lexsort((key, comp))
+    c, k = comp[o], key[o]
+    newc = np.ones(o.size, dtype=bool)
+    newc[1:] = c[1:] != c[:-1]
+    newk = newc.copy()
+    newk[1:] |= k[1:] != k[:-1]
+    cum = np.cumsum(newk) - 1
+    rank = cum - cum[newc][np.cumsum(newc) - 1]
+    out: IntArray = np.empty_like(rank)
+    out[o] = rank
+    return out
+
+
+def gnn_split_np(
+    slot: IntArray, comp: IntArray, n_slots: IntArray, n_reps: IntArray, rid: IntArray, benefit: FloatArray
+) -> tuple[IntArray, IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Split gated pairs by component kind. Returns: the best pair of every component with one slot or one report
+    (by component), the pairs of the other ("multi") components, those of 2 × k components and whether their
+    small side is the slots, and for the larger components the pairs ordered by component with block bounds and
+    local (within-component, dense) slot and report indices; last the reports of multi components."""
+    empty = np.zeros(0, dtype=np.int64)
+    simple = (n_slots[comp] == 1) | (n_reps[comp] == 1)
+    best = empty
+    sp = np.flatnonzero(simple)
+    if sp.size:
+        o = sp[np.lexsort((-benefit[sp], comp[sp]))]
+        first = np.ones(o.size, dtype=bool)
+        first[1:] = comp[o][1:] != comp[o][:-1]
+        best = o[first]
+    multi = np.flatnonzero(~simple)
+    two = np.minimum(n_slots[comp[multi]], n_reps[comp[multi]]) == 2
+    t2 = multi[two]
+    small_is_slot = n_slots[comp[t2]] == 2
+    rest = multi[~two]
+    order = rest[np.argsort(comp[rest], kind="stable")]
+    co = comp[order]
+    sl_all = _local_rank_np(co, slot[order])
+    rl_all = _local_rank_np(co, rid[order])
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(co)) + 1, [order.size]]).astype(np.int64)
+    if order.size == 0:
+        bounds = np.zeros(1, dtype=np.int64)
+    amb = np.unique(rid[multi])
+    return best, multi, t2, small_is_slot, order, bounds, sl_all, rl_all, amb
+
+
+def _gnn_split_loops(
+    slot: IntArray, comp: IntArray, n_slots: IntArray, n_reps: IntArray, rid: IntArray, benefit: FloatArray
+) -> tuple[
+    IntArray, IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray
+]:  # pragma: no cover
+    n, ncomp = comp.size, n_slots.size
+    best_c = np.full(ncomp, -1, dtype=np.int64)
+    kind = np.zeros(n, dtype=np.int64)  # 0 simple, 1 two-sided, 2 rest
+    n_multi = n_two = n_rid = 0
+    for k in range(n):
+        c = comp[k]
+        if n_slots[c] == 1 or n_reps[c] == 1:
+            if best_c[c] < 0 or benefit[k] > benefit[best_c[c]]:  # ties: the earlier pair, as the stable sort
+                best_c[c] = k
+        else:
+            n_multi += 1
+            kind[k] = 1 if min(n_slots[c], n_reps[c]) == 2 else 2
+            n_two += kind[k] == 1
+        n_rid = max(n_rid, rid[k] + 1)
+    n_best = 0
+    for c in range(ncomp):
+        n_best += best_c[c] >= 0
+    best = np.empty(n_best, dtype=np.int64)
+    j = 0
+    for c in range(ncomp):
+        if best_c[c] >= 0:
+            best[j] = best_c[c]
+            j += 1
+    multi = np.empty(n_multi, dtype=np.int64)
+    t2 = np.empty(n_two, dtype=np.int64)
+    small_is_slot = np.empty(n_two, dtype=np.bool_)
+    n_rest = n_multi - n_two
+    cnt = np.zeros(ncomp + 1, dtype=np.int64)
+    im = it = 0
+    seen_rid = np.zeros(n_rid, dtype=np.bool_)
+    for k in range(n):
+        if kind[k] == 0:
+            continue
+        multi[im] = k
+        im += 1
+        seen_rid[rid[k]] = True
+        if kind[k] == 1:
+            t2[it] = k
+            small_is_slot[it] = n_slots[comp[k]] == 2
+            it += 1
+        else:
+            cnt[comp[k] + 1] += 1
+    # rest ordered by component (stable: a counting sort)
+    for c in range(ncomp):
+        cnt[c + 1] += cnt[c]
+    order = np.empty(n_rest, dtype=np.int64)
+    fill = cnt[:-1].copy()
+    for k in range(n):
+        if kind[k] == 2:
+            order[fill[comp[k]]] = k
+            fill[comp[k]] += 1
+    nb = 0
+    for c in range(ncomp):
+        nb += cnt[c + 1] > cnt[c]
+    bounds = np.empty(nb + 1, dtype=np.int64)
+    bounds[0] = 0
+    b = 1
+    for c in range(ncomp):
+        if cnt[c + 1] > cnt[c]:
+            bounds[b] = cnt[c + 1]
+            b += 1
+    sl_all = np.empty(n_rest, dtype=np.int64)
+    rl_all = np.empty(n_rest, dtype=np.int64)
+    for b in range(nb):
+        a0, a1 = bounds[b], bounds[b + 1]
+        ks = np.empty(a1 - a0, dtype=np.int64)
+        kr = np.empty(a1 - a0, dtype=np.int64)
+        for a in range(a0, a1):
+            ks[a - a0] = slot[order[a]]
+            kr[a - a0] = rid[order[a]]
+        us, ur = np.unique(ks), np.unique(kr)
+        for a in range(a0, a1):
+            sl_all[a] = np.searchsorted(us, ks[a - a0])
+            rl_all[a] = np.searchsorted(ur, kr[a - a0])
+    n_amb = 0
+    for r in range(n_rid):
+        n_amb += seen_rid[r]
+    amb = np.empty(n_amb, dtype=np.int64)
+    j = 0
+    for r in range(n_rid):
+        if seen_rid[r]:
+            amb[j] = r
+            j += 1
+    return best, multi, t2, small_is_slot, order, bounds, sl_all, rl_all, amb
+
+
+gnn_split_nb: Callable[..., Any] = _njit(_gnn_split_loops)
+
+
+def gnn_split(
+    slot: IntArray, comp: IntArray, n_slots: IntArray, n_reps: IntArray, rid: IntArray, benefit: FloatArray
+) -> tuple[IntArray, IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray]:
+    fn = gnn_split_nb if USE_NUMBA else gnn_split_np
+    return fn(slot, comp, n_slots, n_reps, rid, benefit)
+
+
 # ----------------------------------------------------------------------------- 2 × k components
 def two_sided_np(
     idx: IntArray, comp: IntArray, small_is_slot: BoolArray, slot: IntArray, rid: IntArray, benefit: FloatArray
@@ -1591,6 +1741,7 @@ def warm_up() -> None:
         info_measure_nb(kind, k, x6, x, one, k, z, r, site, rot, 331.0, jj, bv, q, c)
         if kind == 0:
             slot_components_nb(k, k, one, k, 1, 1)
+            gnn_split_nb(k, k, k + 1, k + 1, k, one)
             two_sided_nb(k, k, np.ones(1, dtype=np.bool_), k, k, one)
             cheap_jpda_nb(k, k, k, k, one, np.ones(1, dtype=np.bool_), k + 1, np.zeros((1, 4)), 16.0)
             assign_blocks_nb(np.array([0, 1]), k, k, one, k)
