@@ -630,31 +630,51 @@ class Tracker:
         self.mu[idx] = mu
 
     def _imm_update_batched(
-        self, ut: IntArray, inv: IntArray, tt: FloatArray, grp: IntArray, loc: IntArray, batches: list[MeasBatch]
-    ) -> None:
+        self,
+        inv: IntArray,
+        delta: FloatArray,
+        grp: IntArray,
+        loc: IntArray,
+        batches: list[MeasBatch],
+        x: FloatArray,
+        p: FloatArray,
+        mu: FloatArray,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """One information-form EKF update per track and mode with *all* its reports of the frame.
 
-        Tracks ``ut`` are at their latest report time; report ``i`` (track ``inv[i]``, time ``tt[i]``) is modelled
-        on the state shifted by ``δ = tt − t`` (≤ 0): ``h(p + vδ, v)``, Jacobian ``[H_p, H_v + δ H_p]``. Reports are
-        independent given the state, so with every Jacobian taken at the track's combined estimate
+        Tracks (modes ``x``, ``p``, ``mu``) are at their latest report time; report ``i`` (track ``inv[i]``) is
+        modelled on the state shifted by ``δ = delta[i]`` (≤ 0): ``h(p + vδ, v)``, Jacobian ``[H_p, H_v + δ H_p]``.
+        Reports are independent given the state, so with every Jacobian taken at the track's combined estimate
         ``J = Σ HᵀR⁻¹H`` and ``b = Σ HᵀR⁻¹ν`` give ``P⁺ = (I + PJ)⁻¹P``, ``x⁺ = x + P⁺b`` and, by the determinant
-        lemma and Woodbury, the joint log-likelihood of all reports per mode from 6×6 algebra only."""
-        k, m = ut.size, self.m
-        x, p, mu = self.x[ut], self.p[ut], self.mu[ut]
+        lemma and Woodbury, the joint log-likelihood of all reports per mode from 6×6 algebra only. Returns the
+        posterior modes and mode probabilities."""
+        k, m = x.shape[0], self.m
         x0 = np.einsum("km,kmi->ki", mu, x)
-        t_trk = self.t[ut]
         jj = np.zeros((k, 6, 6))
         bv = np.zeros((k, m, 6))
         q = np.zeros((k, m))
         const = np.zeros(k)
         for g in np.unique(grp).tolist():
             sel = grp == g
-            kk = inv[sel]  # sorted (pairs are ordered by track)
             b = batches[int(g)]
-            delta = tt[sel] - t_trk[kk]
-            info_measure(KIND[b.kind], kk, x0, x, delta, loc[sel], b.z, b.r, b.site, b.rot, b.c_sound, jj, bv, q, const)
-        xn, pn, mu = info_update(x, p, mu, jj, bv, q, const)
-        self.x[ut], self.p[ut], self.mu[ut] = xn, pn, mu
+            info_measure(
+                KIND[b.kind],
+                inv[sel],
+                x0,
+                x,
+                delta[sel],
+                loc[sel],
+                b.z,
+                b.r,
+                b.site,
+                b.rot,
+                b.c_sound,
+                jj,
+                bv,
+                q,
+                const,
+            )  # inv[sel] is sorted (pairs are ordered by track)
+        return info_update(x, p, mu, jj, bv, q, const)
 
     # ------------------------------------------------------------------ frame
     def _groups(
@@ -846,12 +866,20 @@ class Tracker:
         trk, tt, grp, loc = trk[order], tt[order], grp[order], loc[order]
         first = np.ones(trk.size, dtype=bool)
         first[1:] = trk[1:] != trk[:-1]
+        ut = trk[first]
+        last = np.append(np.flatnonzero(first)[1:] - 1, trk.size - 1)  # each track's latest report (sorted by time)
         if self.cfg.batch_update:
-            ut, inv_t = np.unique(trk, return_inverse=True)
-            t_max = np.full(ut.size, -np.inf)
-            np.maximum.at(t_max, inv_t, tt)
-            self._imm_predict(ut, np.maximum(self.t[ut], t_max), mix=True)
-            self._imm_update_batched(ut, inv_t, tt, grp, loc, batches)
+            # predict each track to its latest report time, then update it with all its reports (the predicted
+            # arrays go straight into the update: one gather and one scatter of the track table)
+            inv_t = np.cumsum(first) - 1
+            t_new = np.maximum(self.t[ut], tt[last])
+            x, p, mu = imm_predict(
+                self.x[ut], self.p[ut], self.mu[ut], t_new - self.t[ut], self._omega, self._q_h, self._q_v,
+                self.cfg.imm.switch_per_s,
+            )  # fmt: skip
+            self.t[ut] = t_new
+            x, p, mu = self._imm_update_batched(inv_t, tt - t_new[inv_t], grp, loc, batches, x, p, mu)
+            self.x[ut], self.p[ut], self.mu[ut] = x, p, mu
         else:
             starts = np.flatnonzero(first)
             run = np.repeat(starts, np.diff(np.append(starts, trk.size)))
@@ -863,10 +891,9 @@ class Tracker:
                     sg = s & (grp == g)
                     self._imm_update(trk[sg], batches[int(g)].take(loc[sg]))
         # bookkeeping
-        ut = trk[first]
         self.hits[ut] += 1
-        prev = self.t_last[ut].copy()
-        np.maximum.at(self.t_last, trk, tt)
+        prev = self.t_last[ut]
+        self.t_last[ut] = np.maximum(prev, tt[last])
         gap = np.maximum(self.t_last[ut] - prev, 0.0)
         self.dt_upd[ut] = 0.7 * self.dt_upd[ut] + 0.3 * gap
         sens_of = np.zeros(trk.size, dtype=np.int64)
