@@ -32,9 +32,10 @@ def _radar_setup(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
     return rng, sites, tab, truth, scans
 
 
-def test_radar_tracks_every_target_with_clutter() -> None:
+@pytest.mark.parametrize("batch_update", [True, False])
+def test_radar_tracks_every_target_with_clutter(batch_update: bool) -> None:
     _, sites, tab, truth, scans = _radar_setup(10)
-    trk = Tracker(sites, sites=tab)
+    trk = Tracker(sites, TrackerConfig(batch_update=batch_update), sites=tab)
     for sc in scans:
         trk.feed_many(sc)
     _ids, pos = trk.confirmed_enu(30.0)
