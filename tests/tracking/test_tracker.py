@@ -32,9 +32,10 @@ def _radar_setup(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
     return rng, sites, tab, truth, scans
 
 
-def test_radar_tracks_every_target_with_clutter() -> None:
+@pytest.mark.parametrize("batch_update", [True, False])
+def test_radar_tracks_every_target_with_clutter(batch_update: bool) -> None:
     _, sites, tab, truth, scans = _radar_setup(10)
-    trk = Tracker(sites, sites=tab)
+    trk = Tracker(sites, TrackerConfig(batch_update=batch_update), sites=tab)
     for sc in scans:
         trk.feed_many(sc)
     _ids, pos = trk.confirmed_enu(30.0)
@@ -137,3 +138,43 @@ def test_emit_interval_multiples(interval: float) -> None:
     reps = [r for sc in scans for r in sc]
     ts = sorted({e.t for e in run_tracker(reps, sites, emit_interval_s=interval) if not isinstance(e, TrackerSummary)})
     assert ts and all(abs(t / interval - round(t / interval)) < 1e-9 for t in ts)
+
+
+def test_frame_columns_keep_optional_fields_and_side_data() -> None:
+    """Reports fed in one frame become measurement groups by kind and dimension, in reception order within a group
+    (``rid`` is the reception index in the frame): missing elevations / radial velocities pick the smaller
+    dimension, RCS and class hints follow their rows."""
+    sites = sites_from_enu(
+        FRAME,
+        [("a1", "acoustic", 0.0, 0.0, 0.0), ("r1", "radar", 0.0, 0.0, 0.0), ("adsb-1", "adsb", 0.0, 0.0, 0.0)],
+    )
+    trk = Tracker(sites)
+    reps = [
+        BearingReport(0.0, "a1", 10.0, 2.0, el_deg=5.0, sigma_el_deg=3.0, class_hint="quadcopter"),
+        RadarReport(0.1, "r1", 1000.0, 20.0, 1.0, 10.0, 0.3, 0.4, rr_mps=5.0, sigma_rr_mps=0.5),
+        BearingReport(0.1, "a1", 20.0, 2.0, el_deg=5.0, class_hint=""),  # elevation without its sigma: azimuth only
+        RadarReport(0.2, "r1", 2000.0, 30.0, 2.0, 10.0, 0.3, 0.4, rcs_dbsm=-12.0),
+        AdsbReport(0.3, "adsb-1", "abc123", 56.8, 27.5, 400.0),
+        BearingReport(0.2, "a1", 30.0, 2.0, el_deg=4.0, sigma_el_deg=0.0),  # sigma 0 -> 1 degree
+    ]
+    assert all(trk.feed(r) for r in reps)  # one frame, still open
+    groups, tf = trk._groups(trk._cols_b, trk._cols_r, trk._cols_a)
+    assert tf == 0.3
+    got = {(g.kind, g.batch.dim): g for g in groups}
+    assert list(got) == [("radar", 3), ("radar", 4), ("bearing", 1), ("bearing", 2), ("position", 3)]
+    d2r = np.pi / 180.0
+    r3, r4 = got["radar", 3], got["radar", 4]
+    np.testing.assert_allclose(r3.batch.z, [[2000.0, 30.0 * d2r, 2.0 * d2r]])
+    np.testing.assert_allclose(r4.batch.z, [[1000.0, 20.0 * d2r, 1.0 * d2r, 5.0]])
+    np.testing.assert_allclose(
+        np.diagonal(r4.batch.r, axis1=1, axis2=2), [[100.0, (0.3 * d2r) ** 2, (0.4 * d2r) ** 2, 0.25]]
+    )
+    assert r3.rcs is not None and r3.rcs.tolist() == [-12.0]
+    assert r4.rcs is not None and np.isnan(r4.rcs).all()
+    b1, b2 = got["bearing", 1], got["bearing", 2]
+    assert b1.rid.tolist() == [2] and b2.rid.tolist() == [0, 5]
+    np.testing.assert_allclose(b2.batch.z, [[10.0 * d2r, 5.0 * d2r], [30.0 * d2r, 4.0 * d2r]])
+    np.testing.assert_allclose(np.sqrt(b2.batch.r[:, 1, 1]) / d2r, [3.0, 1.0])
+    assert b2.hint is not None and b2.hint.tolist() == ["quadcopter", None]
+    assert b1.hint is None  # an empty hint is no hint
+    assert got["position", 3].rid.tolist() == [4] and trk._adsb_icao == {4: "abc123"}

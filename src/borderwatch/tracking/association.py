@@ -4,22 +4,22 @@ Gating is sparse: candidate (track, report) pairs come from KD-tree range querie
 number of *nearby* pairs, not tracks × reports. The assignment constraint is one report per track per *slot*,
 a slot being (track, sensor, report time): a track can take one plot from each radar scan and one bearing from
 each acoustic node in a frame. The bipartite slot–report graph is split into connected components; a component
-with one pair is assigned directly (vectorised), larger ones with ``scipy.optimize.linear_sum_assignment`` on a
-small dense block. In a component where at least two slots compete for at least two reports (crossing tracks),
-each assigned track gets a PDA pseudo-measurement instead: the cheap-JPDA (Fitzgerald) weighted innovation and
-the innovation spread added to R, so a wrong hard decision costs little.
+with one slot or one report takes its best pair (vectorised), 2 × k components compare their few matchings, and
+larger ones are solved on a small dense block by scipy's ``linear_sum_assignment`` algorithm (a compiled copy in
+:mod:`.kernels`, same ties). Slot numbering, components, the 2 × k matchings and the JPDA weights are compiled
+kernels too (numpy twins in :mod:`.kernels`). In a component where at least two slots compete for at least two
+reports (crossing tracks), each assigned track gets a PDA pseudo-measurement instead: the cheap-JPDA
+(Fitzgerald) weighted innovation and the innovation spread added to R, so a wrong hard decision costs little.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from borderwatch.tracking.kernels import assign_blocks, cheap_jpda, gnn_split, slot_components, two_sided
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -80,165 +80,43 @@ def gnn_assign(
     empty_i = np.zeros(0, dtype=np.int64)
     if pairs.size == 0:
         return empty_i, empty_i, {}
-    _, tr = np.unique(np.round(pairs.t * 1000.0).astype(np.int64), return_inverse=True)
-    keys = (pairs.trk * max(n_sensors, 1) + pairs.slot_sensor) * (int(tr.max()) + 1) + tr.reshape(-1)
-    _, slot = np.unique(keys, return_inverse=True)
-    slot = slot.reshape(-1)
-    ns = int(slot.max()) + 1
-    g = coo_matrix((np.ones(pairs.size), (slot, ns + pairs.rid)), shape=(ns + n_reports, ns + n_reports))
-    _, lab = connected_components(g, directed=False)
-    comp = lab[slot]
-    ncomp = int(lab.max()) + 1
-    # slots and reports per component: where either is 1, the best single pair is the optimal assignment
-    n_slots = np.bincount(lab[np.unique(slot)], minlength=ncomp)
-    n_reps = np.bincount(lab[ns + np.unique(pairs.rid)], minlength=ncomp)
-    simple = (n_slots[comp] == 1) | (n_reps[comp] == 1)
-    assigned = []
-    sp = np.flatnonzero(simple)
-    if sp.size:
-        o = sp[np.lexsort((-pairs.benefit[sp], comp[sp]))]
-        first = np.ones(o.size, dtype=bool)
-        first[1:] = comp[o][1:] != comp[o][:-1]
-        assigned.append(o[first])
-    multi = np.flatnonzero(~simple)
+    slot, comp, n_slots, n_reps = slot_components(
+        pairs.trk, pairs.slot_sensor, pairs.t, pairs.rid, max(n_sensors, 1), n_reports
+    )
+    # where a component has one slot or one report, its best pair is the optimal assignment; where one side has two
+    # members (2 × k) the optimum is found from each member's best and second-best partner; larger components are
+    # solved on their dense block
+    best, multi, t2, small_is_slot, order, bounds, sl_all, rl_all, amb = gnn_split(
+        slot, comp, n_slots, n_reps, pairs.rid, pairs.benefit
+    )
     if multi.size == 0:
-        return (np.concatenate(assigned) if assigned else empty_i), empty_i, {}
-    # components where one side has exactly two members (k tracks competing for 2 reports of a node, 2 × k):
-    # the optimum is found exactly from each member's best and second-best partner, vectorised
-    two = np.minimum(n_slots[comp[multi]], n_reps[comp[multi]]) == 2
-    if two.any():
-        t2 = multi[two]
-        small_is_slot = n_slots[comp[t2]] == 2
-        assigned.append(_two_sided(t2, comp, small_is_slot, slot, pairs))
-    rest = multi[~two]
-    if rest.size:
-        order = rest[np.argsort(comp[rest], kind="stable")]
-        co = comp[order]
-        # local (within-component) slot and report indices of every pair, vectorised once for all blocks
-        sl_all = _local_rank(co, slot[order])
-        rl_all = _local_rank(co, pairs.rid[order])
-        ben_all = -pairs.benefit[order]
-        bounds = np.concatenate([[0], np.flatnonzero(np.diff(co)) + 1, [order.size]]).tolist()
-        for a0, a1 in pairwise(bounds):
-            sl, rl = sl_all[a0:a1], rl_all[a0:a1]
-            nsl, nrl = int(sl.max()) + 1, int(rl.max()) + 1
-            # one "no report" column per slot at cost 0: the optimum may leave a slot unassigned rather than
-            # force a poor pair (plain rectangular LSA would maximise the number of pairs)
-            cost = np.full((nsl, nrl + nsl), 1e9)
-            cost[sl, rl] = ben_all[a0:a1]
-            cost[np.arange(nsl), nrl + np.arange(nsl)] = 0.0
-            ri, ci = linear_sum_assignment(cost)
-            ok = ci < nrl
-            pid = np.full((nsl, nrl), -1, dtype=np.int64)
-            pid[sl, rl] = order[a0:a1]
-            sel = pid[ri[ok], ci[ok]]
-            assigned.append(sel[sel >= 0])
+        return best, empty_i, {}
+    assigned = [best]
+    if t2.size:
+        assigned.append(two_sided(t2, comp, small_is_slot, slot, pairs.rid, pairs.benefit))
+    if order.size:
+        assigned.append(assign_blocks(bounds, sl_all, rl_all, -pairs.benefit[order], order))
     chosen = np.concatenate(assigned)
-    amb = np.unique(pairs.rid[multi])
     pseudo = _cheap_jpda(multi, comp, slot, chosen, pairs, clutter_gate) if jpda else {}
     return chosen, amb, pseudo
-
-
-def _local_rank(comp: IntArray, key: IntArray) -> IntArray:
-    """Dense rank of ``key`` within each component (``comp`` sorted): 0, 1, … per distinct key."""
-    o = np.lexsort((key, comp))
-    c, k = comp[o], key[o]
-    newc = np.ones(o.size, dtype=bool)
-    newc[1:] = c[1:] != c[:-1]
-    newk = newc.copy()
-    newk[1:] |= k[1:] != k[:-1]
-    cum = np.cumsum(newk) - 1
-    rank = cum - cum[newc][np.cumsum(newc) - 1]
-    out: IntArray = np.empty_like(rank)
-    out[o] = rank
-    return out
-
-
-def _two_sided(
-    idx: IntArray, comp: IntArray, small_is_slot: NDArray[np.bool_], slot: IntArray, pairs: Pairs
-) -> IntArray:
-    """Exact best matching in components whose smaller side has two members ``u ∈ {0, 1}``."""
-    c = comp[idx]
-    small = np.where(small_is_slot, slot[idx], pairs.rid[idx])
-    big = np.where(small_is_slot, pairs.rid[idx], slot[idx])
-    smin = np.full(int(c.max()) + 1, np.iinfo(np.int64).max)
-    np.minimum.at(smin, c, small)
-    u = (small != smin[c]).astype(np.int64)
-    ben = pairs.benefit[idx]
-    o = np.lexsort((-ben, u, c))
-    key = c[o] * 2 + u[o]
-    start = np.r_[True, key[1:] != key[:-1]]
-    second = np.zeros(o.size, dtype=bool)
-    second[1:] = (~start[1:]) & start[:-1]
-    ncomp = int(c.max()) + 1
-    best = np.full((ncomp, 2), -np.inf)
-    best_p = np.full((ncomp, 2), -1, dtype=np.int64)
-    sec = np.full((ncomp, 2), -np.inf)
-    sec_p = np.full((ncomp, 2), -1, dtype=np.int64)
-    best[c[o][start], u[o][start]] = ben[o][start]
-    best_p[c[o][start], u[o][start]] = idx[o][start]
-    sec[c[o][second], u[o][second]] = ben[o][second]
-    sec_p[c[o][second], u[o][second]] = idx[o][second]
-    cs = np.unique(c)
-    b0, b1 = best[cs, 0], best[cs, 1]
-    p0, p1 = best_p[cs, 0], best_p[cs, 1]
-    bigp = np.full(pairs.size, -1, dtype=np.int64)
-    bigp[idx] = big
-    same = (p0 >= 0) & (p1 >= 0) & (bigp[np.maximum(p0, 0)] == bigp[np.maximum(p1, 0)])
-    opt_both = np.where(same, -np.inf, b0 + b1)
-    opt_a = b0 + sec[cs, 1]  # best of u0 with second of u1 (distinct big members when ``same``)
-    opt_b = sec[cs, 0] + b1
-    opts = np.stack([opt_both, opt_a, opt_b, b0, b1], 1)
-    opts = np.where(np.isnan(opts), -np.inf, opts)
-    k = np.argmax(opts, axis=1)
-    first = np.select([k == 0, k == 1, k == 2, k == 3], [p0, p0, sec_p[cs, 0], p0], p1)
-    other = np.select([k == 0, k == 1, k == 2], [p1, sec_p[cs, 1], p1], -1)
-    out = np.concatenate([first, other])
-    return out[out >= 0]
 
 
 def _cheap_jpda(
     multi: IntArray, comp: IntArray, slot: IntArray, chosen: IntArray, pairs: Pairs, clutter_gate: float
 ) -> Pseudo:
-    """Cheap JPDA (Fitzgerald 1985) over all ambiguous components at once.
-
-    Likelihoods are scaled by the best pair of their component, the miss term is the likelihood of a report at the
-    gate edge (``exp(−clutter_gate/2)`` of the best), so the weights do not depend on measurement units.
-    """
+    """Cheap JPDA (Fitzgerald 1985) over all ambiguous components at once (:func:`kernels.cheap_jpda`), by
+    measurement dimension."""
     dims = np.concatenate([np.full(b.shape[0], b.shape[1], dtype=np.int64) for b in pairs.nu])
-    # per dimension: all innovations of that dimension stacked, and each pair's row in that stack
-    stacks = {d: np.concatenate([b for b in pairs.nu if b.shape[1] == d]) for d in np.unique(dims).tolist()}
-    row_in = np.zeros(dims.size, dtype=np.int64)
-    for d in stacks:
-        m = dims == d
-        row_in[m] = np.arange(int(m.sum()))
-    ll = pairs.loglik[multi]
-    cm = comp[multi]
-    best = np.full(int(cm.max()) + 1, -np.inf)
-    np.maximum.at(best, cm, ll)
-    g = np.exp(ll - best[cm])
-    _, sl = np.unique(slot[multi], return_inverse=True)
-    _, rl = np.unique(pairs.rid[multi], return_inverse=True)
-    ts = np.bincount(sl, weights=g)
-    sr = np.bincount(rl, weights=g)
-    beta = g / (ts[sl] + sr[rl] - g + np.exp(-0.5 * clutter_gate))
-    npairs = np.bincount(sl)
-    is_chosen = np.isin(multi, chosen)
+    nu = np.zeros((dims.size, 4))
+    k = 0
+    for b in pairs.nu:
+        nu[k : k + b.shape[0], : b.shape[1]] = b
+        k += b.shape[0]
+    is_chosen = np.zeros(pairs.size, dtype=bool)
+    is_chosen[chosen] = True
+    ids, off, spread = cheap_jpda(multi, comp, slot, pairs.rid, pairs.loglik, is_chosen, dims, nu, clutter_gate)
     out: Pseudo = {}
-    for d in np.unique(dims[multi]).tolist():
-        m = dims[multi] == d
-        pm = multi[m]
-        nu = stacks[d][row_in[pm]]
-        wsum = np.bincount(sl[m], weights=beta[m], minlength=npairs.size)
-        w = beta[m] / np.maximum(wsum[sl[m]], 1e-300)
-        nbar = np.zeros((npairs.size, d))
-        np.add.at(nbar, sl[m], w[:, None] * nu)
-        second = np.zeros((npairs.size, d, d))
-        np.add.at(second, sl[m], w[:, None, None] * nu[:, :, None] * nu[:, None, :])
-        j = np.flatnonzero(is_chosen[m] & (npairs[sl[m]] >= 2))
-        if j.size == 0:
-            continue
-        s_ = sl[m][j]
-        spread = second[s_] - nbar[s_][:, :, None] * nbar[s_][:, None, :]
-        out[d] = (pm[j], nbar[s_] - nu[j], spread)
+    for d in np.unique(dims[ids]).tolist():
+        m = dims[ids] == d
+        out[d] = (ids[m], off[m, :d], spread[m, :d, :d])
     return out
