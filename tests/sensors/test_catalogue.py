@@ -15,4 +15,5 @@ def test_calibration_covers_every_audible_class() -> None:
 
     cal = load_calibration()
     audible = {k for k, v in load_acoustic_catalogue().classes.items() if not v.silent}
-    assert audible <= set(cal.pd_logistic)
+    assert audible <= set(cal.pd_bias)
+    assert audible <= set(cal.xi50_db)

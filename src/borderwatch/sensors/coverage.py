@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from borderwatch.errors import InputError
-from borderwatch.sensors.acoustic.model import load_calibration, xi_db
+from borderwatch.sensors.acoustic.model import DetectorModel, harmonic_bin_snr, load_calibration
 from borderwatch.sensors.catalogue import load_acoustic_catalogue, load_radar_catalogue
 from borderwatch.sensors.layout import Layout
 from borderwatch.sensors.radar import pd_at
@@ -49,7 +49,7 @@ def pd_points(
     x, y = theatre.xy(lat, lon)
     p_miss_ac = np.ones(x.size)
     cls = cat.classes.get(cls_id)
-    if layout.acoustic_ids and cls is not None and not cls.silent and cls_id in cal.pd_logistic:
+    if layout.acoustic_ids and cls is not None and not cls.silent and cls_id in cal.pd_bias:
         assert cls.f0_hz is not None
         nx, ny = theatre.xy(layout.acoustic_lat, layout.acoustic_lon)
         tree = cKDTree(np.column_stack([nx, ny]))
@@ -59,12 +59,17 @@ def pd_points(
         if pi.size:
             d = np.hypot(x[pi] - nx[ni], y[pi] - ny[ni])
             r = np.hypot(d, alt_agl_m - layout.array_height_agl_m)
-            xi = xi_db(
-                cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max), range_m=r,
+            # every pair has the same rpm, height and weather: Pd depends on range only; evaluate it on a dense log grid
+            r_grid = np.geomspace(max(float(r.min()), 1.0), max(float(r.max()), 1.0) + 1.0, 2000)
+            snr, f0_rx = harmonic_bin_snr(
+                cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max), range_m=r_grid,
                 height_agl_m=alt_agl_m, radial_speed_mps=0.0, temperature_c=env.temperature_c,
                 humidity_pct=env.humidity_pct, night=env.night, wind_mps=env.wind_mps,
             )  # fmt: skip
-            lm = np.log1p(-np.minimum(cal.pd(cls_id, xi, env.wind_mps), 1 - 1e-12))
+            det = DetectorModel.from_calibration(cat, cal)
+            pd_grid = det.pd(cls_id, snr, f0_rx, night=env.night, wind_mps=env.wind_mps)
+            pd = np.interp(np.log(np.maximum(r, 1.0)), np.log(r_grid), pd_grid)
+            lm = np.log1p(-np.minimum(pd, 1 - 1e-12))
             p_miss_ac = np.exp(np.bincount(pi, weights=lm, minlength=x.size))
     p_miss_rad = np.ones(x.size)
     rcs = rc.rcs_m2[cls_id].value if cls_id in rc.rcs_m2 else 0.1

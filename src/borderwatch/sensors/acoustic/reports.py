@@ -5,7 +5,8 @@ hears at ``t_r`` left the target at the retarded time ``t_e`` that solves ``t_r 
 (``p`` the target's position, interpolated from truth; ``s`` the node; ``c`` the speed of sound for the air
 temperature). The fixed-point iteration ``t_e ← t_r − |p(t_e) − s|/c`` contracts by ``v/c`` per step (< 0.3 for
 every class) and is run to 1 ms. The report then describes the target at ``t_e``: its bearing, the summed
-harmonic SNR ``ξ`` there, a detection drawn with ``Pd(ξ)`` and a bearing error drawn with ``σ(ξ)``.
+harmonic SNR ``ξ`` there, a detection drawn with the comb-detector model's Pd (``model.DetectorModel``, from the
+per-harmonic SNRs and the received fundamental) and a bearing error drawn with ``σ(ξ)``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from borderwatch.sensors.acoustic.model import Calibration, xi_db
+from borderwatch.sensors.acoustic.model import Calibration, DetectorModel, harmonic_bin_snr, xi_from_snr
 from borderwatch.sensors.acoustic.physics import speed_of_sound_mps
 from borderwatch.sensors.catalogue import AcousticCatalogue
 from borderwatch.sensors.reports import BearingReport, wrap_az_deg
@@ -132,12 +133,13 @@ def acoustic_reports(
     families = sorted(set(FAMILY.values()))
     epochs_all = t_start + window * np.arange(1, int(np.floor((t_end - t_start) / window)) + 1)
     offs = clock_offset_s if clock_offset_s is not None else np.zeros(n_nodes)
+    det_model = DetectorModel.from_calibration(cat, cal)
     out: list[BearingReport] = []
     cols: dict[str, list[FloatArray]] = {k: [] for k in ("t", "node", "az", "el", "saz", "sel", "xi", "fam")}
 
     for k, ti in enumerate(truth.targets):
         cls = cat.classes.get(ti.cls)
-        if cls is None or cls.silent or ti.cls not in cal.pd_logistic:
+        if cls is None or cls.silent or ti.cls not in cal.pd_bias:
             continue
         rows = np.flatnonzero(truth.idx == k)
         if rows.size < 2:
@@ -176,11 +178,12 @@ def acoustic_reports(
             el = np.arctan2(d_enu[:, 2], np.hypot(d_enu[:, 0], d_enu[:, 1]))
             vr = np.sum(vel * d_enu, axis=1) / np.maximum(r_v, 1.0)  # target velocity (ENU at target ≈ at node)
             h_agl = np.maximum(d_enu[:, 2] + (alt[nodes] - ground[nodes]), 1.0)
-            xi = xi_db(
+            snr, f0_rx = harmonic_bin_snr(
                 cat, ti.cls, f0_hz=f0, range_m=r_v, height_agl_m=h_agl, radial_speed_mps=vr,
                 temperature_c=env.temperature_c, humidity_pct=env.humidity_pct, night=env.night, wind_mps=env.wind_mps,
             )  # fmt: skip
-            pd = cal.pd(ti.cls, xi, env.wind_mps)
+            xi = xi_from_snr(snr)
+            pd = det_model.pd(ti.cls, snr, f0_rx, night=env.night, wind_mps=env.wind_mps)
             det = rng.random(pd.size) < pd
             if outages:
                 t_rx = ep[ei]
@@ -213,7 +216,7 @@ def acoustic_reports(
                 keep &= ~(mask[nodes] & (epochs_all[ei] >= o0) & (epochs_all[ei] < o1))
         nodes, ei = nodes[keep], ei[keep]
         m = nodes.size
-        a_db = float(np.median([v[0] for v in cal.pd_logistic.values()]))
+        a_db = float(np.median(list(cal.xi50_db.values())))
         xi_fa = a_db + rng.exponential(1.0, m)
         cols["t"].append(np.asarray(epochs_all[ei], dtype=float))
         cols["node"].append(nodes.astype(float))

@@ -36,6 +36,10 @@ from borderwatch.sensors.catalogue import AcousticCatalogue, AcousticClass
 
 FloatArray = NDArray[np.float64]
 P_REF_PA = 20e-6
+#: candidate fundamentals searched by the comb detector (Hz, ``[min, max)``, quarter-bin steps)
+F0_SEARCH_HZ = (70.0, 500.0)
+#: width (bins) of the running-median noise floor
+MEDIAN_BINS = 41
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +187,7 @@ class WindowResult:
 
 
 def whitened_spectrum(
-    x: FloatArray, fs: float, nfft: int, *, median_bins: int = 41
+    x: FloatArray, fs: float, nfft: int, *, median_bins: int = MEDIAN_BINS
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Frequencies, the noise-normalised power ``z`` (≈1 on noise) averaged over frames and channels, and the
     noise floor (running median) itself."""
@@ -286,7 +290,7 @@ def process_window(
     band = (cat.node.band_hz.min, cat.node.band_hz.max)
     f, z, floor = whitened_spectrum(x, fs, nfft)
     stat, f0, bins = comb_statistic(
-        f, z, f0_min=70.0, f0_max=500.0, band=band, n_harm=int(cat.node.harmonics_searched.value)
+        f, z, f0_min=F0_SEARCH_HZ[0], f0_max=F0_SEARCH_HZ[1], band=band, n_harm=int(cat.node.harmonics_searched.value)
     )
     det = stat > threshold
     if not det or not locate:
