@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 from scipy.signal import get_window
 
@@ -22,7 +22,6 @@ from borderwatch.sensors.acoustic.model import (
     ToothTable,
     effective_looks,
     harmonic_bin_snr,
-    xi_db,
     xi_from_snr,
 )
 from borderwatch.sensors.acoustic.physics import speed_of_sound_mps
@@ -227,18 +226,26 @@ def tooth_table(
     )  # fmt: skip
 
 
+def reference_snr(
+    cat: AcousticCatalogue, cls_id: str, ground_range_m: ArrayLike, cond: Conditions = CALIBRATION
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`harmonic_bin_snr` of the reference scene: typical f0, no Doppler, the class's trial height."""
+    cls = cat.classes[cls_id]
+    assert cls.f0_hz is not None
+    h = TRIAL_HEIGHT_M.get(cls_id, 300.0)
+    return harmonic_bin_snr(
+        cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max),
+        range_m=np.hypot(np.asarray(ground_range_m, dtype=float), h), height_agl_m=h, radial_speed_mps=0.0,
+        temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct, night=cond.night, wind_mps=cond.wind_mps,
+    )  # fmt: skip
+
+
 def ground_range_for_xi(
     cat: AcousticCatalogue, cls_id: str, xi_target_db: FloatArray, cond: Conditions = CALIBRATION
 ) -> FloatArray:
     """Invert ``ξ(range)`` (typical f0, no Doppler) on a log grid: ground ranges that give the wanted ξ."""
-    cls = cat.classes[cls_id]
-    assert cls.f0_hz is not None
-    h = TRIAL_HEIGHT_M.get(cls_id, 300.0)
     d = np.geomspace(20.0, 30000.0, 400)
-    xi = xi_db(cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max),
-               range_m=np.hypot(d, h), height_agl_m=h, radial_speed_mps=0.0,
-               temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct, night=cond.night,
-               wind_mps=cond.wind_mps)  # fmt: skip
+    xi = xi_from_snr(reference_snr(cat, cls_id, d, cond)[0])
     return np.asarray(np.interp(-xi_target_db, -xi, d), dtype=float)
 
 
@@ -246,15 +253,8 @@ def ground_range_for_pd(
     cat: AcousticCatalogue, det: DetectorModel, cls_id: str, pd_target: float, cond: Conditions = CALIBRATION
 ) -> float:
     """Ground range (m) at which the report path's Pd falls to ``pd_target`` (typical f0, no Doppler)."""
-    cls = cat.classes[cls_id]
-    assert cls.f0_hz is not None
-    h = TRIAL_HEIGHT_M.get(cls_id, 300.0)
     d = np.geomspace(20.0, 30000.0, 800)
-    snr, f0 = harmonic_bin_snr(
-        cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max), range_m=np.hypot(d, h),
-        height_agl_m=h, radial_speed_mps=0.0, temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct,
-        night=cond.night, wind_mps=cond.wind_mps,
-    )  # fmt: skip
+    snr, f0 = reference_snr(cat, cls_id, d, cond)
     pd = det.pd(cls_id, snr, f0, night=cond.night, wind_mps=cond.wind_mps)
     below = np.flatnonzero(pd < pd_target)
     if below.size == 0:
@@ -269,15 +269,8 @@ def xi_at_pd(
     cat: AcousticCatalogue, det: DetectorModel, cls_id: str, pd_target: float, cond: Conditions = CALIBRATION
 ) -> float:
     """``ξ`` (dB) at the ground range where the report path's Pd is ``pd_target`` (typical f0, no Doppler)."""
-    cls = cat.classes[cls_id]
-    assert cls.f0_hz is not None
-    h = TRIAL_HEIGHT_M.get(cls_id, 300.0)
     d = ground_range_for_pd(cat, det, cls_id, pd_target, cond)
-    return float(
-        xi_db(cat, cls_id, f0_hz=cls.f0_hz.typical or 0.5 * (cls.f0_hz.min + cls.f0_hz.max), range_m=np.hypot(d, h),
-              height_agl_m=h, radial_speed_mps=0.0, temperature_c=cond.temperature_c, humidity_pct=cond.humidity_pct,
-              night=cond.night, wind_mps=cond.wind_mps)
-    )  # fmt: skip
+    return float(xi_from_snr(reference_snr(cat, cls_id, d, cond)[0]))
 
 
 def class_trials(
