@@ -117,14 +117,15 @@ def radar_reports(
             sel &= up
         rows = np.flatnonzero(sel)
         e, nn, u = frame.to_enu(truth.lat[rows], truth.lon[rows], truth.alt[rows])
-        d = np.hypot(e, nn)
-        az = np.mod(np.arctan2(e, nn), 2 * np.pi)
-        dt_ill = az / (2 * np.pi) * period
+        # the beam reaches azimuth az at t + az/2π·T: move the target there, then measure it where it is then
+        # (azimuth too: near the radar a drone's azimuth moves by degrees within one scan)
+        dt_ill = np.mod(np.arctan2(e, nn), 2 * np.pi) / (2 * np.pi) * period
         vel = truth.vel[rows]
         e = e + vel[:, 0] * dt_ill
         nn = nn + vel[:, 1] * dt_ill
         u = u + vel[:, 2] * dt_ill
         d = np.hypot(e, nn)
+        az = np.mod(np.arctan2(e, nn), 2 * np.pi)
         # undo the geometric drop of the tangent plane: height above the radar's ground sphere
         dh = u + d**2 / (2.0 * R_EARTH_M)
         ht = dh + h_radar
