@@ -98,6 +98,10 @@ class TrackerConfig:
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
     merge_d2: float = 16.8
+    merge_pos_d2: float = 11.34
+    merge_dv_mps: float = 12.0
+    merge_persist_s: float = 3.0
+    merge_lapse_s: float = 0.0
     stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
@@ -311,6 +315,8 @@ class Tracker:
         self._dead_t = np.zeros(0)
         self._dead_seen = np.zeros((0, len(self.sites)), dtype=bool)
         self._dead_ev = np.zeros((0, self.classes.n))
+        # confirmed id pairs that look alike → (since when, last time they did)
+        self._dup_since: dict[tuple[int, int], tuple[float, float]] = {}
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
@@ -1033,7 +1039,12 @@ class Tracker:
         ) | (sig > cfg.max_pos_sigma_m)
         keep = ~drop
         # merge duplicates: tracks whose position and velocity agree within their joint uncertainty (the same
-        # target started twice, e.g. by two radars in one frame); keep the one with more support
+        # target started twice, e.g. by two radars in one frame); keep the one with more support. Two confirmed
+        # tracks that share one target's bearings each take a share of the nodes and sit on either side of it
+        # with over-tight velocities, so the 6-D test alone lets them live side by side for minutes: confirmed
+        # pairs whose positions agree (3-D test) with horizontal velocities within ``merge_dv_mps`` for
+        # ``merge_persist_s`` are merged too (crossing targets fail the velocity test, passing ones the time)
+        dup_since: dict[tuple[int, int], tuple[float, float]] = {}
         if self.id.size > 1:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             pr = cKDTree(ext).query_pairs(cfg.merge_m, output_type="ndarray")
@@ -1043,6 +1054,24 @@ class Tracker:
                 pj = pc[i] + pc[j]
                 d2 = mahalanobis2(dx, pj)
                 same = d2 < cfg.merge_d2
+                both = self.confirmed[i] & self.confirmed[j] & ~same
+                if both.any():
+                    d2p = mahalanobis2(dx[both, :3], pj[both, :3, :3])
+                    dvh = np.hypot(dx[both, 3], dx[both, 4])
+                    ib, jb = i[both], j[both]
+                    loose = (d2p < cfg.merge_pos_d2) & (dvh < cfg.merge_dv_mps)
+                    ids = self.id
+                    wb = np.flatnonzero(both)
+                    for k in range(ib.size):
+                        key = (int(ids[ib[k]]), int(ids[jb[k]]))
+                        prev = self._dup_since.get(key)
+                        if loose[k]:
+                            since = tf if prev is None else prev[0]
+                            dup_since[key] = (since, tf)
+                            if tf - since >= cfg.merge_persist_s:
+                                same[wb[k]] = True
+                        elif prev is not None and tf - prev[1] < cfg.merge_lapse_s:
+                            dup_since[key] = prev  # a short lapse (one track's bad update) does not reset the clock
                 for a, b in zip(i[same], j[same], strict=True):
                     if not (keep[a] and keep[b]):
                         continue
@@ -1054,6 +1083,7 @@ class Tracker:
                     if self.icao[winner] is None and self.icao[loser] is not None:
                         self.icao[winner] = self.icao[loser]
                         self.coop[winner] = True
+        self._dup_since = dup_since
         dead = drop & self.confirmed & ~self.coop
         if dead.any():
             self._dead_id = np.concatenate([self._dead_id, self.id[dead]])
