@@ -101,7 +101,6 @@ class TrackerConfig:
     merge_pos_d2: float = 11.34
     merge_dv_mps: float = 12.0
     merge_persist_s: float = 3.0
-    merge_lapse_s: float = 0.0
     stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
@@ -316,7 +315,7 @@ class Tracker:
         self._dead_seen = np.zeros((0, len(self.sites)), dtype=bool)
         self._dead_ev = np.zeros((0, self.classes.n))
         # confirmed id pairs that look alike → (since when, last time they did)
-        self._dup_since: dict[tuple[int, int], tuple[float, float]] = {}
+        self._dup_since: dict[tuple[int, int], float] = {}
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
@@ -1044,7 +1043,7 @@ class Tracker:
         # with over-tight velocities, so the 6-D test alone lets them live side by side for minutes: confirmed
         # pairs whose positions agree (3-D test) with horizontal velocities within ``merge_dv_mps`` for
         # ``merge_persist_s`` are merged too (crossing targets fail the velocity test, passing ones the time)
-        dup_since: dict[tuple[int, int], tuple[float, float]] = {}
+        dup_since: dict[tuple[int, int], float] = {}
         if self.id.size > 1:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             pr = cKDTree(ext).query_pairs(cfg.merge_m, output_type="ndarray")
@@ -1062,16 +1061,12 @@ class Tracker:
                     loose = (d2p < cfg.merge_pos_d2) & (dvh < cfg.merge_dv_mps)
                     ids = self.id
                     wb = np.flatnonzero(both)
-                    for k in range(ib.size):
+                    for k in np.flatnonzero(loose).tolist():
                         key = (int(ids[ib[k]]), int(ids[jb[k]]))
-                        prev = self._dup_since.get(key)
-                        if loose[k]:
-                            since = tf if prev is None else prev[0]
-                            dup_since[key] = (since, tf)
-                            if tf - since >= cfg.merge_persist_s:
-                                same[wb[k]] = True
-                        elif prev is not None and tf - prev[1] < cfg.merge_lapse_s:
-                            dup_since[key] = prev  # a short lapse (one track's bad update) does not reset the clock
+                        since = self._dup_since.get(key, tf)
+                        dup_since[key] = since
+                        if tf - since >= cfg.merge_persist_s:
+                            same[wb[k]] = True
                 for a, b in zip(i[same], j[same], strict=True):
                     if not (keep[a] and keep[b]):
                         continue
