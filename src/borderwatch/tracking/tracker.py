@@ -104,6 +104,7 @@ class TrackerConfig:
     stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
+    stitch_stale_s: float = 3.0
     max_lag_s: float = 60.0
     max_lead_s: float = 60.0
     jpda: bool = True
@@ -1023,7 +1024,9 @@ class Tracker:
         if can.any():
             self.confirmed |= can
             self.summary.tracks_confirmed += int(can.sum())
-            self._stitch(np.flatnonzero(can), tf)
+            replaced = self._stitch(np.flatnonzero(can), tf)
+        else:
+            replaced = np.zeros(0, dtype=np.int64)
         xc, pc = self.combined()
         sig = np.sqrt(np.trace(pc[:, :2, :2], axis1=1, axis2=2))
         # coast floor by sensor mix: acoustic support has gaps between nodes (8 s); tracks only ever updated by
@@ -1037,6 +1040,8 @@ class Tracker:
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
         keep = ~drop
+        keep[replaced] = False  # coasting tracks whose identity a newly confirmed track took over
+        drop[replaced] = False  # (not dead: their id lives on)
         # merge duplicates: tracks whose position and velocity agree within their joint uncertainty (the same
         # target started twice, e.g. by two radars in one frame); keep the one with more support. Two confirmed
         # tracks that share one target's bearings each take a share of the nodes and sit on either side of it
@@ -1089,52 +1094,72 @@ class Tracker:
             self._dead_ev = np.concatenate([self._dead_ev, self.evidence[dead]])
         self._keep(keep)
 
-    def _stitch(self, new: IntArray, tf: float) -> None:
-        """Give newly confirmed tracks the identity of a recently deleted confirmed track whose prediction agrees
-        with them (position + velocity Mahalanobis gate, CV prediction with extra process noise): a target that
-        faded for a while keeps its track id. One-to-one by ``linear_sum_assignment`` on d²."""
+    def _stitch(self, new: IntArray, tf: float) -> IntArray:
+        """Give newly confirmed tracks the identity of a recently deleted confirmed track, or of a confirmed track
+        that is still coasting (no report for ``stitch_stale_s``), whose prediction agrees with them (position +
+        velocity Mahalanobis gate, CV prediction with extra process noise): a target that faded for a while, or
+        whose reports stopped fitting its old track (a manoeuvre, a radar's blind cone), keeps its track id.
+        One-to-one by ``linear_sum_assignment`` on d². Returns the coasting tracks so replaced (to be removed)."""
         cfg = self.cfg
+        none = np.zeros(0, dtype=np.int64)
         old = self._dead_t >= tf - cfg.stitch_window_s
         if not old.all():
             self._dead_id, self._dead_x, self._dead_p = self._dead_id[old], self._dead_x[old], self._dead_p[old]
             self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[old], self._dead_seen[old], self._dead_ev[old]
+        coast = self.confirmed & ~self.coop & (tf - self.t_last > cfg.stitch_stale_s)
+        coast[new] = False
+        live = np.flatnonzero(coast)
         nd = self._dead_id.size
-        if nd == 0 or new.size == 0:
-            return
+        if (nd == 0 and live.size == 0) or new.size == 0:
+            return none
+        xl, pl = self.combined(live)
+        c_id = np.concatenate([self._dead_id, self.id[live]])
+        c_x = np.concatenate([self._dead_x, xl])
+        c_p = np.concatenate([self._dead_p, pl])
+        c_t = np.concatenate([self._dead_t, self.t[live]])
+        nc = c_id.size
         xn, pn = self.combined(new)
-        ii = np.repeat(np.arange(new.size), nd)
-        jj = np.tile(np.arange(nd), new.size)
-        dt = self.t[new][ii] - self._dead_t[jj]
+        ii = np.repeat(np.arange(new.size), nc)
+        jj = np.tile(np.arange(nc), new.size)
+        dt = self.t[new][ii] - c_t[jj]
         ok = dt > 0
         ii, jj, dt = ii[ok], jj[ok], dt[ok]
         if ii.size == 0:
-            return
-        xd, pd = predict_cv(self._dead_x[jj], self._dead_p[jj], dt, cfg.stitch_q, 0.1 * cfg.stitch_q)
+            return none
+        xd, pd = predict_cv(c_x[jj], c_p[jj], dt, cfg.stitch_q, 0.1 * cfg.stitch_q)
         dx = xn[ii] - xd
         near = np.linalg.norm(dx[:, :3], axis=1) < 3.0 * np.sqrt(np.trace(pd[:, :3, :3], axis1=1, axis2=2)) + 1000.0
         ii, jj, dx, pd = ii[near], jj[near], dx[near], pd[near]
         if ii.size == 0:
-            return
+            return none
         d2 = mahalanobis2(dx, pd + pn[ii])
         g = d2 < cfg.stitch_d2
         if not g.any():
-            return
+            return none
         ii, jj, d2 = ii[g], jj[g], d2[g]
-        cost = np.full((new.size, nd), 1e9)
+        cost = np.full((new.size, nc), 1e9)
         cost[ii, jj] = d2
         r, c = linear_sum_assignment(cost)
         m = cost[r, c] < cfg.stitch_d2
         r, c = r[m], c[m]
         if r.size == 0:
-            return
+            return none
         trk = new[r]
-        self.id[trk] = self._dead_id[c]
-        self.seen[trk] |= self._dead_seen[c]
-        self.evidence[trk] += self._dead_ev[c]
-        keep = np.ones(nd, dtype=bool)
-        keep[c] = False
-        self._dead_id, self._dead_x, self._dead_p = self._dead_id[keep], self._dead_x[keep], self._dead_p[keep]
-        self._dead_t, self._dead_seen, self._dead_ev = self._dead_t[keep], self._dead_seen[keep], self._dead_ev[keep]
+        self.id[trk] = c_id[c]
+        is_dead = c < nd
+        cd, cl = c[is_dead], live[c[~is_dead] - nd]
+        if cd.size:
+            self.seen[trk[is_dead]] |= self._dead_seen[cd]
+            self.evidence[trk[is_dead]] += self._dead_ev[cd]
+            keep = np.ones(nd, dtype=bool)
+            keep[cd] = False
+            self._dead_id, self._dead_x, self._dead_p = self._dead_id[keep], self._dead_x[keep], self._dead_p[keep]
+            self._dead_t, self._dead_seen = self._dead_t[keep], self._dead_seen[keep]
+            self._dead_ev = self._dead_ev[keep]
+        if cl.size:
+            self.seen[trk[~is_dead]] |= self.seen[cl]
+            self.evidence[trk[~is_dead]] += self.evidence[cl]
+        return cl
 
 
 def run_tracker(
