@@ -178,3 +178,53 @@ def test_frame_columns_keep_optional_fields_and_side_data() -> None:
     assert b2.hint is not None and b2.hint.tolist() == ["quadcopter", None]
     assert b1.hint is None  # an empty hint is no hint
     assert got["position", 3].rid.tolist() == [4] and trk._adsb_icao == {4: "abc123"}
+
+
+def _two_tracks(
+    dv_e: float, *, confirmed_b: bool = True, t_b: float = 0.0, hits: tuple[int, int] = (30, 10)
+) -> tuple[Tracker, np.ndarray]:
+    """A tracker holding two tracks of one acoustic-node site: A at the origin flying north at 45 m/s, B 60 m east
+    of it with ``dv_e`` m/s more east velocity; position σ 40 m, velocity σ 1.5 m/s (so that A and B fail the
+    instant 6-D test once dv_e ≥ 10 m/s)."""
+    sites = sites_from_enu(FRAME, [("a1", "acoustic", 0.0, 0.0, 0.0)])
+    trk = Tracker(sites)
+    x = np.array([[0.0, 0.0, 300.0, 0.0, 45.0, 0.0], [60.0, 0.0, 300.0, dv_e, 45.0, 0.0]])
+    p = np.tile(np.diag([40.0**2, 40.0**2, 40.0**2, 1.5**2, 1.5**2, 0.5**2]), (2, 1, 1))
+    idx = trk._append(x[:1], p[:1], np.array([0.0]), born=1, confirmed=True, sensors=[np.array([0])])
+    idx = np.append(idx, trk._append(x[1:], p[1:], np.array([t_b]), born=1, confirmed=confirmed_b,
+                                     sensors=[np.array([0])]))  # fmt: skip
+    trk.hits[idx] = hits
+    return trk, idx
+
+
+def test_confirmed_duplicates_that_stay_alike_are_merged() -> None:
+    cfg = TrackerConfig()
+    trk, _ = _two_tracks(10.0)
+    id_a = int(trk.id[0])
+    trk._manage(0.0)
+    assert trk.id.size == 2  # the 6-D test alone keeps them apart
+    trk._manage(cfg.merge_persist_s - 0.5)
+    assert trk.id.size == 2  # alike, but not for long enough yet
+    trk._manage(cfg.merge_persist_s + 0.5)
+    assert trk.id.tolist() == [id_a]  # merged into the track with more support
+
+
+def test_crossing_tracks_are_not_merged() -> None:
+    trk, _ = _two_tracks(25.0)  # headings 29° apart: close now, but not the same target
+    for t in np.arange(0.0, 6.0, 0.5):
+        trk._manage(float(t))
+    assert trk.id.size == 2
+
+
+def test_new_track_takes_over_the_identity_of_a_coasting_one() -> None:
+    cfg = TrackerConfig()
+    # A was last updated at 0 s; B is a radar-born tentative track 5 s later where A's prediction puts it
+    trk, idx = _two_tracks(0.0, confirmed_b=False, t_b=5.0, hits=(30, cfg.confirm_hits))
+    trk.x[idx[1], :, :2] = [10.0, 225.0]  # A's prediction at 5 s is (0, 225)
+    trk.born[idx[1]] = 0
+    trk.t_last[idx[1]] = trk.t_init[idx[1]] = 5.0
+    id_a = int(trk.id[0])
+    trk._manage(5.0)
+    assert trk.id.tolist() == [id_a]  # B goes on under A's id; A is gone, not kept as a second copy
+    assert trk.confirmed.all() and trk.t_last[0] == 5.0
+    assert trk._dead_id.size == 0
