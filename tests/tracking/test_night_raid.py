@@ -96,7 +96,7 @@ def test_night_raid_tracks_before_crossing(theatre: Theatre) -> None:
 def test_night_raid_with_sensor_reports(theatre: Theatre) -> None:
     """The same acceptance on ``borderwatch.sensors.simulate_reports`` (the sensors engineer's models, WIP):
     every hostile crosser has a confirmed track before the border, with at most one ID switch per target on average
-    (0.65 on this shortened run, 0.96 on the full raid; see docs/architecture.md, Tracking)."""
+    (0.62 on this shortened run, 0.85 on the full raid; see docs/architecture.md, Tracking)."""
     from borderwatch.sensors.layout import load_layout
     from borderwatch.sensors.simulate import simulate_reports
 

@@ -1147,7 +1147,8 @@ class Tracker:
         trk = new[r]
         self.id[trk] = c_id[c]
         is_dead = c < nd
-        cd, cl = c[is_dead], live[c[~is_dead] - nd]
+        cd = c[is_dead]
+        cl: IntArray = live[c[~is_dead] - nd]
         if cd.size:
             self.seen[trk[is_dead]] |= self._dead_seen[cd]
             self.evidence[trk[is_dead]] += self._dead_ev[cd]
