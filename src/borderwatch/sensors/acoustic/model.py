@@ -178,27 +178,6 @@ def xi_from_snr(snr: ArrayLike) -> FloatArray:
         return np.asarray(10.0 * np.log10(np.sum(np.asarray(snr, dtype=float), axis=-1)), dtype=float)
 
 
-def xi_db(
-    cat: AcousticCatalogue,
-    cls_id: str,
-    *,
-    f0_hz: ArrayLike,
-    range_m: ArrayLike,
-    height_agl_m: ArrayLike,
-    radial_speed_mps: ArrayLike,
-    temperature_c: float,
-    humidity_pct: float,
-    night: bool,
-    wind_mps: float,
-) -> FloatArray:
-    """Summed harmonic bin SNR ``ξ`` (dB) for many target/node pairs at once (−inf for silent classes)."""
-    snr, _ = harmonic_bin_snr(
-        cat, cls_id, f0_hz=f0_hz, range_m=range_m, height_agl_m=height_agl_m, radial_speed_mps=radial_speed_mps,
-        temperature_c=temperature_c, humidity_pct=humidity_pct, night=night, wind_mps=wind_mps,
-    )  # fmt: skip
-    return xi_from_snr(snr)
-
-
 def noise_slope_db_per_bin(cat: AcousticCatalogue, f_hz: ArrayLike, *, night: bool, wind_mps: float) -> FloatArray:
     """How steeply the ambient + wind noise spectrum falls at ``f_hz``: |Δ level| over one STFT bin (dB)."""
     f = np.asarray(f_hz, dtype=float)
