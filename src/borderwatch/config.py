@@ -85,13 +85,18 @@ def validate(model: type[M], data: Any, *, source: str) -> M:
         raise InputError(msg, source=source, field=path) from None
 
 
-def read_yaml(path: Path | str) -> Any:
-    """Read a YAML file; a missing file or a syntax error is an :class:`InputError`."""
+def _read_text(path: Path | str) -> tuple[Path, str]:
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", source=str(p))
+    return p, p.read_text(encoding="utf-8")
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Read a YAML file; a missing file or a syntax error is an :class:`InputError`."""
+    p, text = _read_text(path)
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -100,11 +105,9 @@ def read_yaml(path: Path | str) -> Any:
 
 def read_json(path: Path | str) -> Any:
     """Read a JSON file; a missing file or a syntax error is an :class:`InputError`."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(p))
+    p, text = _read_text(path)
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno})", source=str(p)) from None
 
