@@ -1,0 +1,307 @@
+"""The live engine driver: bus → engine → store + picture feed, on the wall clock (or a replay clock).
+
+One asyncio task. It takes accepted reports from ``reports.*``, feeds them to the engine in reception order,
+advances the engine every emit interval to ``clock() - engine_lag_s``, writes the step's deltas to the store's
+picture tables (one transaction per step), and publishes each delta on ``picture.delta`` (numbered: ``epoch`` +
+``seq``, so a client can resume) followed by the whole picture on ``picture.snapshot``. Operator decisions and
+acknowledgements go through :meth:`LiveDriver.decide` / :meth:`LiveDriver.acknowledge`, which write the change and
+its audit entry in one transaction.
+
+On start it rebuilds the engine from the store: every report ingested in the last ``rebuild_window_s`` is
+re-fed in id (reception) order with the engine advanced along the way, without re-writing or re-publishing
+those deltas; bus messages whose reports were already re-fed are skipped by id. An exception while handling
+one message or one step is logged and counted (``borderwatch_engine_errors{stage}``) and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from borderwatch.bus import SUBJECT_AUDIT, SUBJECT_DECISIONS, SUBJECT_DELTA, SUBJECT_REPORTS, SUBJECT_SNAPSHOT, Bus
+from borderwatch.server import storeio
+from borderwatch.server.jsonutil import dumps, plain
+from borderwatch.server.metrics import Metrics
+from borderwatch.server.settings import Settings
+
+log = logging.getLogger("borderwatch.live")
+REBUILD_CHUNK = 2000
+
+
+class EngineLike(Protocol):
+    """What the driver needs of :class:`borderwatch.engine.Engine` (a stepper without I/O)."""
+
+    @property
+    def now(self) -> float: ...
+
+    def check(self, report: dict[str, Any]) -> tuple[Any, str | None]: ...
+
+    def feed(self, reports: Sequence[Any]) -> None: ...
+
+    def advance(self, t: float) -> list[Any]: ...
+
+    def decide(self, rec_id: str, approve: bool, who: str, reason: str | None, t: float) -> Any: ...
+
+    def acknowledge(self, alert_id: str, who: str, t: float) -> Any: ...
+
+    def picture(self) -> dict[str, Any]: ...
+
+
+class Refused(Exception):
+    """An operator action the engine refused (window closed, already decided, unknown id, no reason)."""
+
+    def __init__(self, reason: str, *, status: int = 409) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    try:
+        from borderwatch.engine import DecisionRefused
+    except ImportError:  # pragma: no cover - the engine ships with the service
+        return ()
+    return (DecisionRefused,)
+
+
+def delta_dict(d: Any) -> dict[str, Any]:
+    """A delta as a plain dict ``{t, kind, id, data}``."""
+    if isinstance(d, dict):
+        return {"t": d["t"], "kind": d["kind"], "id": d["id"], "data": plain(d.get("data", {}))}
+    return {"t": float(d.t), "kind": str(d.kind), "id": str(d.id), "data": plain(d.data)}
+
+
+class LiveDriver:
+    def __init__(self, *, engine: EngineLike, store: Any, bus: Bus, settings: Settings, metrics: Metrics) -> None:
+        self.engine = engine
+        self.store = store
+        self.bus = bus
+        self.settings = settings
+        self.metrics = metrics
+        self.epoch = secrets.token_hex(4)
+        self.seq = 0
+        self.rebuilt_max_id = 0
+        self.rebuilt_reports = 0
+        self.steps = 0
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._sub: Any = None
+        self._pending_wall: list[float] = []
+        self._stop = asyncio.Event()
+        speed = getattr(settings.clock, "speed", 1.0)
+        self.tick_wall_s = settings.emit_interval_s / (speed if isinstance(speed, int | float) and speed > 0 else 1.0)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        self._sub = self.bus.subscribe(SUBJECT_REPORTS, maxsize=self.settings.bus_maxsize)
+        try:
+            await self.rebuild()
+        except Exception:
+            self.metrics.engine_errors.labels("rebuild").inc()
+            log.exception("rebuild from the store failed; starting with an empty picture")
+        await self._publish_snapshot()
+        self._task = asyncio.create_task(self._run(), name="borderwatch-live")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._sub is not None:
+            await self._sub.close()
+
+    async def rebuild(self) -> None:
+        now = self.settings.clock()
+        t0 = now - self.settings.rebuild_window_s
+        rows = await asyncio.to_thread(storeio.reports_in_window, self.store, t0, float("inf"))
+        batch: list[Any] = []
+        for rid, row in rows:
+            self.rebuilt_max_id = max(self.rebuilt_max_id, rid)
+            try:
+                rep, _ = self.engine.check(json.loads(row.body))
+            except Exception:
+                rep = None
+            if rep is None:
+                continue
+            batch.append((row.t_ingest, rep))
+            if len(batch) >= REBUILD_CHUNK:
+                self._refeed(batch)
+                batch = []
+        self._refeed(batch)
+        self._advance_quietly(now - self.settings.engine_lag_s)
+        if rows:
+            log.info("rebuilt the engine from %d stored reports (ids <= %d)", self.rebuilt_reports, self.rebuilt_max_id)
+
+    def _refeed(self, batch: list[tuple[float, Any]]) -> None:
+        if not batch:
+            return
+        self.engine.feed([r for _, r in batch])
+        self.rebuilt_reports += len(batch)
+        self._advance_quietly(batch[-1][0] - self.settings.engine_lag_s)
+
+    def _advance_quietly(self, t: float) -> None:
+        try:
+            self.engine.advance(t)
+        except Exception:
+            self.metrics.engine_errors.labels("rebuild").inc()
+            log.exception("engine step failed during rebuild")
+
+    # ------------------------------------------------------------------ loop
+    async def _run(self) -> None:
+        sub = self._sub
+        next_tick = time.monotonic() + self.tick_wall_s
+        while not self._stop.is_set():
+            try:
+                m = await sub.next(timeout=max(0.0, next_tick - time.monotonic()))
+                batch = ([m] if m is not None else []) + sub.drain(10_000)
+                if batch:
+                    async with self._lock:
+                        for msg in batch:
+                            self._take(msg)
+                    for msg in batch:
+                        await msg.ack()
+                if time.monotonic() >= next_tick:
+                    await self.step()
+                    next_tick = max(next_tick + self.tick_wall_s, time.monotonic())
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never stop the loop
+                self.metrics.engine_errors.labels("loop").inc()
+                log.exception("live loop error")
+                await asyncio.sleep(0.01)
+
+    def _take(self, msg: Any) -> None:
+        try:
+            payload = json.loads(msg.data)
+            ids = payload.get("ids") or []
+            if ids and max(ids) <= self.rebuilt_max_id:
+                return  # already re-fed from the store
+            reps = []
+            for d in payload["reports"]:
+                rep, _ = self.engine.check(d)
+                if rep is not None:
+                    reps.append(rep)
+            if reps:
+                self.engine.feed(reps)
+            self._pending_wall.append(float(payload.get("wall_ingest", time.time())))
+        except Exception:
+            self.metrics.engine_errors.labels("message").inc()
+            log.exception("bad message on %s", getattr(msg, "subject", "?"))
+
+    async def step(self) -> list[dict[str, Any]]:
+        """Advance the engine to the clock, persist and publish the deltas."""
+        async with self._lock:
+            t = self.settings.clock() - self.settings.engine_lag_s
+            try:
+                raw = self.engine.advance(t)
+            except Exception:
+                self.metrics.engine_errors.labels("advance").inc()
+                log.exception("engine.advance(%s) failed", t)
+                raw = []
+            deltas = []
+            for d in raw:
+                try:
+                    deltas.append(delta_dict(d))
+                except Exception:
+                    self.metrics.engine_errors.labels("delta").inc()
+            self.steps += 1
+            await self._persist(deltas)
+            await self._publish_deltas(deltas)
+            walls, self._pending_wall = self._pending_wall, []
+            await self._publish_snapshot()
+            done = time.time()
+            for w in walls:
+                self.metrics.latency.observe(max(0.0, done - w))
+            return deltas
+
+    async def _persist(self, deltas: list[dict[str, Any]]) -> None:
+        if not deltas:
+            return
+        try:
+            await asyncio.to_thread(storeio.persist_deltas, self.store, deltas)
+        except Exception:
+            self.metrics.engine_errors.labels("persist").inc()
+            log.exception("writing %d deltas to the store failed", len(deltas))
+
+    async def _publish_deltas(self, deltas: list[dict[str, Any]]) -> None:
+        for d in deltas:
+            self.seq += 1
+            msg = {"type": "delta", "epoch": self.epoch, "seq": self.seq, **d}
+            await self.bus.publish(SUBJECT_DELTA, dumps(msg))
+
+    async def _publish_snapshot(self) -> None:
+        try:
+            pic = self.engine.picture()
+            body = dumps({"type": "snapshot", "epoch": self.epoch, "seq": self.seq, "t": self.engine.now, "picture": pic})
+        except Exception:
+            self.metrics.engine_errors.labels("snapshot").inc()
+            log.exception("engine.picture() failed")
+            return
+        await self.bus.publish(SUBJECT_SNAPSHOT, body)
+
+    # ------------------------------------------------------------------ operator actions
+    async def decide(self, rec_id: str, *, approve: bool, who: str, reason: str | None) -> tuple[dict[str, Any], int]:
+        """Approve or reject; returns (the decision, the snapshot seq that shows it). Raises :class:`Refused`."""
+        if not approve and not (reason and reason.strip()):
+            raise Refused("a rejection needs a reason", status=422)
+        async with self._lock:
+            t = self.settings.clock()
+            try:
+                dec = self.engine.decide(rec_id, approve, who, reason, t)
+            except _refusals() as e:
+                raise Refused(str(getattr(e, "reason", e) or type(e).__name__)) from None
+            d = plain(dec)
+            d.setdefault("id", f"dec-{rec_id}-{int(t * 1000)}")
+            d.setdefault("t", t)
+            d.setdefault("recommendation", rec_id)
+            d.setdefault("who", who)
+            d.setdefault("approved", approve)
+            await asyncio.to_thread(storeio.record_decision, self.store, d, actor=who, reason=reason, t=t)
+            delta = {"t": t, "kind": "decision", "id": str(d["id"]), "data": d}
+            await self._publish_deltas([delta])
+            await self._publish_snapshot()
+            seq = self.seq
+        await self.bus.publish(SUBJECT_DECISIONS, dumps(d))
+        await self.bus.publish(
+            SUBJECT_AUDIT, dumps({"actor": who, "action": "approve" if approve else "reject", "subject": rec_id, "t": t})
+        )
+        return d, seq
+
+    async def acknowledge(self, alert_id: str, *, who: str) -> tuple[dict[str, Any], int]:
+        async with self._lock:
+            t = self.settings.clock()
+            try:
+                res = self.engine.acknowledge(alert_id, who, t)
+            except _refusals() as e:
+                raise Refused(str(getattr(e, "reason", e))) from None
+            except KeyError:
+                raise Refused(f"no alert {alert_id!r}", status=404) from None
+            alert = self._find("alerts", alert_id)
+            if alert is None and res is None:
+                raise Refused(f"no alert {alert_id!r}", status=404)
+            data = plain(res) if isinstance(res, dict) or hasattr(res, "to_dict") else alert
+            await asyncio.to_thread(storeio.record_ack, self.store, alert_id, who, t, alert=data)
+            delta = {"t": t, "kind": "alert", "id": alert_id, "data": data or {"id": alert_id, "acked_by": who}}
+            await self._publish_deltas([delta])
+            await self._publish_snapshot()
+            seq = self.seq
+        await self.bus.publish(SUBJECT_AUDIT, dumps({"actor": who, "action": "acknowledge", "subject": alert_id, "t": t}))
+        return {"alert": alert_id, "who": who, "t": t}, seq
+
+    def _find(self, section: str, item_id: str) -> dict[str, Any] | None:
+        items = self.engine.picture().get(section) or []
+        if isinstance(items, dict):
+            v = items.get(item_id)
+            return plain(v) if v is not None else None
+        for it in items:
+            d = plain(it)
+            if isinstance(d, dict) and str(d.get("id")) == item_id:
+                return d
+        return None
