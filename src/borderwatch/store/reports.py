@@ -1,0 +1,74 @@
+"""Raw sensor reports as received: durable append, replay after a restart, per-sensor sequence numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from borderwatch.store._tx import transaction
+from borderwatch.store.db import Store
+from borderwatch.store.models import Report
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One report line as received.
+
+    ``seq`` and ``t_sent`` are those of the signed message it came in (several rows may share them);
+    ``t_ingest`` is the receiver's clock (UTC epoch s); ``body`` the report's JSON text exactly as received.
+    """
+
+    sensor: str
+    seq: int
+    t_sent: float
+    t_ingest: float
+    body: str
+
+
+def append_reports(store: Store, rows: Sequence[ReportRow], *, session: Session | None = None) -> list[int]:
+    """Insert ``rows`` in one transaction and return their ids in order.
+
+    Without ``session`` the transaction is committed (WAL, ``synchronous=FULL``) before this returns, so the
+    rows are durable when it returns; with ``session`` they are durable when the caller commits.
+    """
+    if not rows:
+        return []
+    params = [
+        {"sensor": r.sensor, "seq": r.seq, "t_sent": r.t_sent, "t_ingest": r.t_ingest, "body": r.body} for r in rows
+    ]
+    stmt = insert(Report).returning(Report.id, sort_by_parameter_order=True)
+    with transaction(store, session) as s:
+        return list(s.scalars(stmt, params))
+
+
+def reports_since(store: Store, after_id: int, limit: int) -> list[tuple[int, ReportRow]]:
+    """Up to ``limit`` reports with id > ``after_id``, in id order (replay after a restart)."""
+    stmt = select(Report).where(Report.id > after_id).order_by(Report.id).limit(limit)
+    with store.session(readonly=True) as s:
+        return [(r.id, _row(r)) for r in s.scalars(stmt)]
+
+
+def reports_in_window(store: Store, t0: float, t1: float) -> list[tuple[int, ReportRow]]:
+    """Reports ingested in ``t0 <= t_ingest < t1`` (UTC epoch s), in id order."""
+    stmt = select(Report).where(Report.t_ingest >= t0, Report.t_ingest < t1).order_by(Report.id)
+    with store.session(readonly=True) as s:
+        return [(r.id, _row(r)) for r in s.scalars(stmt)]
+
+
+def last_seq(store: Store, sensor: str) -> int | None:
+    """The highest message sequence number stored for ``sensor``, None if it has sent nothing."""
+    with store.session(readonly=True) as s:
+        return s.scalar(select(func.max(Report.seq)).where(Report.sensor == sensor))
+
+
+def last_report_id(store: Store) -> int:
+    """The highest report id (0 for an empty store)."""
+    with store.session(readonly=True) as s:
+        return s.scalar(select(func.max(Report.id))) or 0
+
+
+def _row(r: Report) -> ReportRow:
+    return ReportRow(r.sensor, r.seq, r.t_sent, r.t_ingest, r.body)
