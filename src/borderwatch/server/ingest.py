@@ -269,11 +269,13 @@ class Ingest:
                     continue
                 results.append(p.result)
                 pending.append(p)
-            rows = [
-                storeio.report_row(p.sensor, p.seq, p.t_sent, now, rep) for p in pending for rep in p.reports
-            ]
+            rows = [storeio.report_row(p.sensor, p.seq, p.t_sent, now, rep) for p in pending for rep in p.reports]
+            touched: dict[str, tuple[float, int]] = {}
+            for p in pending:
+                if p.reports:
+                    touched[p.sensor] = (now, touched.get(p.sensor, (now, 0))[1] + len(p.reports))
             try:
-                ids = await asyncio.to_thread(storeio.append_reports, self.store, rows) if rows else []
+                ids = await asyncio.to_thread(storeio.append_reports, self.store, rows, touched) if rows else []
             except Exception as e:
                 for p in pending:
                     p.result.status, p.result.accepted, p.result.reason = "rejected", 0, "store_unavailable"

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from borderwatch.bus import SUBJECT_AUDIT, SUBJECT_DECISIONS, SUBJECT_DELTA, SUBJECT_REPORTS, SUBJECT_SNAPSHOT, Bus
+from borderwatch.errors import NotFoundError
 from borderwatch.server import storeio
 from borderwatch.server.jsonutil import dumps, plain
 from borderwatch.server.metrics import Metrics
@@ -46,15 +47,15 @@ class EngineLike(Protocol):
 
     def advance(self, t: float) -> list[Any]: ...
 
-    def decide(self, rec_id: str, approve: bool, who: str, reason: str | None, t: float) -> Any: ...
+    def decide(self, rec_id: str, *, approve: bool, who: str, reason: str | None, t: float) -> Any: ...
 
-    def acknowledge(self, alert_id: str, who: str, t: float) -> Any: ...
+    def acknowledge(self, alert_id: str, *, who: str, t: float) -> Any: ...
 
     def picture(self) -> dict[str, Any]: ...
 
 
 class Refused(Exception):
-    """An operator action the engine refused (window closed, already decided, unknown id, no reason)."""
+    """An operator action refused (window closed, already decided, unknown id, no reason); ``status`` for HTTP."""
 
     def __init__(self, reason: str, *, status: int = 409) -> None:
         super().__init__(reason)
@@ -225,7 +226,7 @@ class LiveDriver:
         if not deltas:
             return
         try:
-            await asyncio.to_thread(storeio.persist_deltas, self.store, deltas)
+            await asyncio.to_thread(storeio.persist_deltas, self.store, deltas, epoch=self.epoch)
         except Exception:
             self.metrics.engine_errors.labels("persist").inc()
             log.exception("writing %d deltas to the store failed", len(deltas))
@@ -239,7 +240,9 @@ class LiveDriver:
     async def _publish_snapshot(self) -> None:
         try:
             pic = self.engine.picture()
-            body = dumps({"type": "snapshot", "epoch": self.epoch, "seq": self.seq, "t": self.engine.now, "picture": pic})
+            body = dumps(
+                {"type": "snapshot", "epoch": self.epoch, "seq": self.seq, "t": self.engine.now, "picture": pic}
+            )
         except Exception:
             self.metrics.engine_errors.labels("snapshot").inc()
             log.exception("engine.picture() failed")
@@ -248,60 +251,60 @@ class LiveDriver:
 
     # ------------------------------------------------------------------ operator actions
     async def decide(self, rec_id: str, *, approve: bool, who: str, reason: str | None) -> tuple[dict[str, Any], int]:
-        """Approve or reject; returns (the decision, the snapshot seq that shows it). Raises :class:`Refused`."""
+        """Approve or reject; returns (the decision as stored, the delta seq that shows it). Raises :class:`Refused`.
+
+        The decision, the engine's other changes up to now and the audit entry commit in one transaction.
+        """
         if not approve and not (reason and reason.strip()):
             raise Refused("a rejection needs a reason", status=422)
+        action = "approve" if approve else "reject"
         async with self._lock:
             t = self.settings.clock()
             try:
-                dec = self.engine.decide(rec_id, approve, who, reason, t)
+                self.engine.decide(rec_id, approve=approve, who=who, reason=reason, t=t)
             except _refusals() as e:
-                raise Refused(str(getattr(e, "reason", e) or type(e).__name__)) from None
-            d = plain(dec)
-            d.setdefault("id", f"dec-{rec_id}-{int(t * 1000)}")
-            d.setdefault("t", t)
-            d.setdefault("recommendation", rec_id)
-            d.setdefault("who", who)
-            d.setdefault("approved", approve)
-            await asyncio.to_thread(storeio.record_decision, self.store, d, actor=who, reason=reason, t=t)
-            delta = {"t": t, "kind": "decision", "id": str(d["id"]), "data": d}
-            await self._publish_deltas([delta])
+                raise Refused(str(e) or type(e).__name__) from None
+            deltas = self._flush()
+            note = storeio.AuditNote(who, action, f"recommendation:{rec_id}", {"reason": reason}, t)
+            stored = await asyncio.to_thread(storeio.persist_deltas, self.store, deltas, audit=note, epoch=self.epoch)
+            await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq
-        await self.bus.publish(SUBJECT_DECISIONS, dumps(d))
-        await self.bus.publish(
-            SUBJECT_AUDIT, dumps({"actor": who, "action": "approve" if approve else "reject", "subject": rec_id, "t": t})
-        )
-        return d, seq
+        dec = next((d["data"] for d in deltas if d["kind"] == "decision"), {"recommendation": rec_id})
+        dec = {**dec, "stored_id": stored.get(str(dec.get("id")), dec.get("id"))}
+        await self.bus.publish(SUBJECT_DECISIONS, dumps(dec))
+        await self.bus.publish(SUBJECT_AUDIT, dumps({"actor": who, "action": action, "subject": rec_id, "t": t}))
+        return dec, seq
 
     async def acknowledge(self, alert_id: str, *, who: str) -> tuple[dict[str, Any], int]:
+        """Acknowledge an alert (the acknowledgement and its audit entry in one transaction)."""
         async with self._lock:
             t = self.settings.clock()
             try:
-                res = self.engine.acknowledge(alert_id, who, t)
+                al = self.engine.acknowledge(alert_id, who=who, t=t)
+            except NotFoundError as e:
+                raise Refused(str(e), status=404) from None
             except _refusals() as e:
-                raise Refused(str(getattr(e, "reason", e))) from None
-            except KeyError:
-                raise Refused(f"no alert {alert_id!r}", status=404) from None
-            alert = self._find("alerts", alert_id)
-            if alert is None and res is None:
-                raise Refused(f"no alert {alert_id!r}", status=404)
-            data = plain(res) if isinstance(res, dict) or hasattr(res, "to_dict") else alert
-            await asyncio.to_thread(storeio.record_ack, self.store, alert_id, who, t, alert=data)
-            delta = {"t": t, "kind": "alert", "id": alert_id, "data": data or {"id": alert_id, "acked_by": who}}
-            await self._publish_deltas([delta])
+                raise Refused(str(e)) from None
+            deltas = self._flush()
+            note = storeio.AuditNote(who, "acknowledge", f"alert:{alert_id}", {}, t)
+            alert = plain(al)
+            await asyncio.to_thread(
+                storeio.persist_deltas,
+                self.store,
+                deltas,
+                acks=[(alert_id, who, t, alert)],
+                audit=note,
+                epoch=self.epoch,
+            )
+            await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq
-        await self.bus.publish(SUBJECT_AUDIT, dumps({"actor": who, "action": "acknowledge", "subject": alert_id, "t": t}))
+        await self.bus.publish(
+            SUBJECT_AUDIT, dumps({"actor": who, "action": "acknowledge", "subject": alert_id, "t": t})
+        )
         return {"alert": alert_id, "who": who, "t": t}, seq
 
-    def _find(self, section: str, item_id: str) -> dict[str, Any] | None:
-        items = self.engine.picture().get(section) or []
-        if isinstance(items, dict):
-            v = items.get(item_id)
-            return plain(v) if v is not None else None
-        for it in items:
-            d = plain(it)
-            if isinstance(d, dict) and str(d.get("id")) == item_id:
-                return d
-        return None
+    def _flush(self) -> list[dict[str, Any]]:
+        """The engine's changes so far (its clock does not move)."""
+        return [delta_dict(d) for d in self.engine.advance(self.engine.now)]

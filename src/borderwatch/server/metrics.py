@@ -35,7 +35,10 @@ class Metrics:
         self.reports = Counter("borderwatch_reports", "Reports accepted, by sensor", ["sensor"], registry=r)
         self.messages = Counter("borderwatch_ingest_messages", "Ingest messages, by result", ["result"], registry=r)
         self.rejected = Counter(
-            "borderwatch_rejections", "Rejected messages or reports, by sensor and reason", ["sensor", "reason"], registry=r
+            "borderwatch_rejections",
+            "Rejected messages or reports, by sensor and reason",
+            ["sensor", "reason"],
+            registry=r,
         )
         self.latency = Histogram(
             "borderwatch_ingest_to_picture_seconds",
@@ -43,7 +46,9 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.engine_errors = Counter("borderwatch_engine_errors", "Errors in the live driver, by stage", ["stage"], registry=r)
+        self.engine_errors = Counter(
+            "borderwatch_engine_errors", "Errors in the live driver, by stage", ["stage"], registry=r
+        )
         self.clients = Gauge("borderwatch_picture_clients", "WebSocket picture clients connected", registry=r)
         self.rejections: _Counter[tuple[str, str]] = _Counter()
 

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from borderwatch.store import Store, open_store
 from borderwatch.store import audit as _audit
+from borderwatch.store import health as _health
+from borderwatch.store import models as _models
 from borderwatch.store import picture as _picture
 from borderwatch.store import reports as _reports
 from borderwatch.store import sensor_keys as _keys
@@ -28,7 +30,7 @@ def lookup_keys(store: Store, sensor: str, now: float) -> KeyLookup:
     keys = _keys.keys_for(store, sensor, now)
     if keys:
         return KeyLookup("ok", tuple(keys))
-    return KeyLookup("revoked" if _keys.is_registered(store, sensor) else "unknown")
+    return KeyLookup("unknown" if _keys.sensor_status(store, sensor).status == "unknown" else "revoked")
 
 
 def verify(look: KeyLookup, envelope: dict[str, Any], sig: str) -> bool:
@@ -48,8 +50,23 @@ def report_row(sensor: str, seq: int, t_sent: float, t_ingest: float, report: di
     return _reports.ReportRow(sensor, seq, t_sent, t_ingest, json.dumps(report, ensure_ascii=False))
 
 
-def append_reports(store: Store, rows: Sequence[_reports.ReportRow]) -> list[int]:
-    return _reports.append_reports(store, rows)
+def append_reports(
+    store: Store, rows: Sequence[_reports.ReportRow], health: dict[str, tuple[float, int]] | None = None
+) -> list[int]:
+    """Append reports and move the sensors' health in one transaction; durable when this returns."""
+    with store.session() as s:
+        ids = _reports.append_reports(store, rows, session=s)
+        if health:
+            _health.touch_sensors(store, health, session=s)
+    return ids
+
+
+def sensor_health(store: Store) -> dict[str, tuple[float, int]]:
+    return {h.sensor: (h.last_report_t, h.count) for h in _health.sensor_health(store)}
+
+
+def list_sensors(store: Store) -> list[_keys.SensorStatus]:
+    return _keys.list_sensors(store)
 
 
 def reports_in_window(store: Store, t0: float, t1: float) -> list[tuple[int, _reports.ReportRow]]:
@@ -60,11 +77,36 @@ def last_report_id(store: Store) -> int:
     return _reports.last_report_id(store)
 
 
-def persist_deltas(store: Store, deltas: Iterable[dict[str, Any]]) -> int:
-    """Write one engine step's deltas to the picture tables in one transaction; returns how many were written."""
+@dataclass(frozen=True, slots=True)
+class AuditNote:
+    """An operator action to audit with the changes it caused."""
+
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+    t: float
+
+
+def persist_deltas(
+    store: Store,
+    deltas: Iterable[dict[str, Any]],
+    *,
+    acks: Sequence[tuple[str, str, float, dict[str, Any] | None]] = (),
+    audit: AuditNote | None = None,
+    epoch: str = "",
+) -> dict[str, str]:
+    """Write engine deltas (and acknowledgements, and the audit entry of the action behind them) in one transaction.
+
+    Track states and assessments are appended; alerts, recommendations and engagements upserted by id;
+    decisions written once, each audited (with ``audit`` when the API caused it, else with who decided). A
+    decision id already in the store (the engine restarted and numbers afresh) is stored as ``<id>@<epoch>``.
+    Returns engine decision id → stored id.
+    """
     tracks: list[dict[str, Any]] = []
     assessments: list[dict[str, Any]] = []
-    other: list[dict[str, Any]] = []
+    upserts: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
     for d in deltas:
         kind = d["kind"]
         if kind == "track":
@@ -72,45 +114,43 @@ def persist_deltas(store: Store, deltas: Iterable[dict[str, Any]]) -> int:
         elif kind == "assessment":
             assessments.append(d["data"])
         elif kind in ("alert", "recommendation", "engagement"):
-            other.append(d)
+            upserts.append(d)
+        elif kind == "decision":
+            decisions.append(d["data"])
+    stored: dict[str, str] = {}
     with store.session() as s:
         if tracks:
             _picture.write_track_points(store, tracks, session=s)
         if assessments:
             _picture.write_assessments(store, assessments, session=s)
-        for d in other:
+        for d in upserts:
             if d["kind"] == "alert":
                 _picture.upsert_alert(store, d["data"], session=s)
             elif d["kind"] == "recommendation":
                 _picture.upsert_recommendation(store, d["data"], session=s)
             else:
                 _picture.upsert_engagement(store, d["data"], session=s)
-    return len(tracks) + len(assessments) + len(other)
-
-
-def record_decision(store: Store, decision: dict[str, Any], *, actor: str, reason: str | None, t: float) -> None:
-    """The decision and its audit entry, in one transaction."""
-    with store.session() as s:
-        _picture.write_decision(store, decision, session=s)
-        action = "approve" if decision.get("approved") else "reject"
-        _audit.append_audit(
-            store,
-            actor,
-            action,
-            f"recommendation:{decision.get('recommendation')}",
-            {"decision": decision, "reason": reason},
-            t=t,
-            session=s,
-        )
-
-
-def record_ack(store: Store, alert_id: str, who: str, t: float, *, alert: dict[str, Any] | None = None) -> None:
-    """The acknowledgement and its audit entry, in one transaction (``alert`` is stored first if given)."""
-    with store.session() as s:
-        if alert is not None and "t" in alert:
-            _picture.upsert_alert(store, {**alert, "id": alert_id}, session=s)
-        _picture.ack_alert(store, alert_id, who, t, session=s)
-        _audit.append_audit(store, who, "acknowledge", f"alert:{alert_id}", {}, t=t, session=s)
+        for alert_id, who, t, alert in acks:
+            if alert is not None:
+                _picture.upsert_alert(store, {**alert, "id": alert_id}, session=s)
+            _picture.ack_alert(store, alert_id, who, t, session=s)
+        for dec in decisions:
+            did = str(dec.get("id"))
+            if s.get(_models.Decision, did) is not None:
+                dec = {**dec, "id": f"{did}@{epoch}", "engine_id": did}
+            stored[did] = _picture.write_decision(store, dec, session=s)
+            if audit is None:  # a decision taken by a policy (simulation), not through the API
+                who = str(dec.get("who") or "engine")
+                action = "approve" if dec.get("approved") else "reject"
+                _audit.append_audit(
+                    store, who, action, f"recommendation:{dec.get('recommendation')}", {"decision": dec}, session=s
+                )
+        if audit is not None:
+            details = {**audit.details}
+            if decisions:
+                details["decisions"] = [{**dd, "stored_id": stored.get(str(dd.get("id")))} for dd in decisions]
+            _audit.append_audit(store, audit.actor, audit.action, audit.subject, details, t=audit.t, session=s)
+    return stored
 
 
 def history(store: Store, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
