@@ -32,6 +32,7 @@ from borderwatch.server.settings import Settings
 ENVELOPE_KEYS = frozenset({"sensor", "seq", "t_sent", "reports", "sig"})
 MAX_SENSOR_ID = 128
 MAX_SEQ = 2**63 - 1
+MAX_REPORT_KEYS = 32
 MESSAGE_REASONS = (
     "malformed",
     "unknown_sensor",
@@ -240,6 +241,11 @@ class Ingest:
     def _check_report(self, rep: Any, sensor: str, t_lo: float, t_hi: float) -> tuple[str | None, str]:
         if not isinstance(rep, dict):
             return "bad_report", "report: not a JSON object"
+        if len(rep) > MAX_REPORT_KEYS:
+            return "bad_report", f"report: more than {MAX_REPORT_KEYS} fields"
+        size = len(json.dumps(rep))
+        if size > self.settings.max_report_bytes:
+            return "bad_report", f"report: {size} bytes of JSON (limit {self.settings.max_report_bytes})"
         if "sensor" in rep and rep["sensor"] != sensor:
             return "sensor_mismatch", f"sensor: {_short(rep['sensor'])} is not the sender {_short(sensor)}"
         try:

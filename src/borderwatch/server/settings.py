@@ -33,6 +33,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     max_line_bytes: int = 1024 * 1024
     max_reports_per_message: int = 5000
+    max_report_bytes: int = 4096  # one report's JSON (the contract's reports are a few hundred bytes)
     key_cache_s: float = 5.0  # sensor keys are re-read at least this often (revocation delay across processes)
     # engine driver
     run_engine: bool = True
