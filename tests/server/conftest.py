@@ -7,12 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serverkit import Env, make_env
+from serverkit import Env, Template, make_env, make_template
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return make_template(tmp_path_factory.mktemp("store-template"))
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Env:
-    return make_env(tmp_path)
+def env(tmp_path: Path, template: Template) -> Env:
+    return make_env(tmp_path, template)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,11 @@ class Env:
     clock: FakeClock
     keys: dict[str, bytes] = field(default_factory=dict)
     seq: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, name: str) -> dict[str, str]:
+        """The Authorization header of a user of the template (vera viewer, otto operator, ada admin)."""
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
 
     def envelope(
         self,
@@ -58,17 +64,34 @@ def bearing(sensor: str, t: float, az: float = 45.0) -> dict[str, Any]:
     return {"t": t, "sensor": sensor, "type": "bearing", "az_deg": az, "sigma_az_deg": 2.0}
 
 
-def make_env(tmp_path: Path, sensors: tuple[str, ...] = ("ac-1", "ac-2")) -> Env:
+@dataclass(frozen=True)
+class Template:
+    """A store made once per session (argon2 hashing takes most of a second per user on a busy machine)."""
+
+    dir: Path
+    keys: dict[str, bytes]
+    tokens: dict[str, str]
+
+
+def make_template(d: Path, sensors: tuple[str, ...] = ("ac-1", "ac-2")) -> Template:
     from borderwatch.store import open_store, sensor_keys, users
 
-    db = tmp_path / "bw.db"
-    st = open_store(db)
+    st = open_store(d / "bw.db")
+    tokens = {}
     for name, role in (("vera", "viewer"), ("otto", "operator"), ("ada", "admin")):
-        users.add_user(st, name, PASSWORD, role)
-    env = Env(db, FakeClock())
-    for s in sensors:
-        env.keys[s] = sensor_keys.add_sensor(st, s, now=env.clock())
+        u = users.add_user(st, name, PASSWORD, role, now=T0 - 10)
+        tokens[name] = users.issue_token(st, u, 10 * 86400.0, now=T0 - 10)
+    keys = {s: sensor_keys.add_sensor(st, s, now=T0 - 10) for s in sensors}
     st.close()
+    return Template(d, keys, tokens)
+
+
+def make_env(tmp_path: Path, tpl: Template) -> Env:
+    """A private copy of the template store (the audit key keeps its 0600 mode)."""
+    for f in tpl.dir.iterdir():
+        shutil.copy2(f, tmp_path / f.name)
+    env = Env(tmp_path / "bw.db", FakeClock(), dict(tpl.keys))
+    env.tokens = dict(tpl.tokens)
     return env
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from serverkit import Env, bearing, login
+from serverkit import Env, bearing
 
 
 def post(client: Any, *lines: bytes) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def post(client: Any, *lines: bytes) -> dict[str, Any]:
 
 
 def stats(client: Any, env: Env) -> dict[str, dict[str, int]]:
-    r = client.get("/api/v1/ingest/stats", headers=login(client, "vera"))
+    r = client.get("/api/v1/ingest/stats", headers=env.auth("vera"))
     assert r.status_code == 200
     out: dict[str, dict[str, int]] = r.json()["rejections"]
     return out
@@ -57,7 +57,7 @@ def test_unknown_sensor(client: Any, env: Env) -> None:
 
 
 def test_revoked_sensor(client: Any, env: Env) -> None:
-    admin = login(client, "ada")
+    admin = env.auth("ada")
     r = client.post("/api/v1/admin/sensors/ac-2/revoke", json={"reason": "stolen"}, headers=admin)
     assert r.status_code == 200 and r.json()["status"] == "revoked"
     assert _reason(post(client, env.line("ac-2", [bearing("ac-2", env.clock())])))[0] == "revoked_sensor"
