@@ -13,7 +13,7 @@ from serverkit import Env, Template, make_env, make_template
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # starlette's TestClient announces a future move to httpx2; not ours to act on
     for it in items:
-        it.add_marker(pytest.mark.filterwarnings("ignore:Using `httpx`:DeprecationWarning"))
+        it.add_marker(pytest.mark.filterwarnings("ignore:Using `httpx`"))
 
 
 @pytest.fixture(scope="session")
