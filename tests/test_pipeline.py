@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from borderwatch.pipeline import RunConfig, run_pipeline
+from borderwatch.engine.batch import RunConfig, run_pipeline
 from borderwatch.response.decisions import verify_file
 
 DATA = Path(__file__).parent / "data"

@@ -222,11 +222,18 @@ def run_cmd(
     depth_km: Annotated[float, typer.Option(help="Engage before threats are this deep inside, km.")] = 30.0,
     effectors: Annotated[Path | None, typer.Option(help="Effector layout YAML (default: shipped).")] = None,
     catalogue: Annotated[Path | None, typer.Option(help="Effector catalogue YAML (default: shipped).")] = None,
+    open_loop: Annotated[
+        bool,
+        typer.Option("--open-loop", help="Simulation: a killed drone keeps flying and reporting (the old behaviour)."),
+    ] = False,
     theatre: TheatreOpt = None,
 ) -> None:
-    """Simulate → sensors → tracker → threat → response end to end; writes every output and report.html."""
+    """Simulate → sensors → tracker → threat → response end to end; writes every output and report.html.
+
+    Closed loop by default: a drone killed by an approved engagement stops there and makes no later report."""
+    from borderwatch.engine.batch import run_pipeline
+    from borderwatch.engine.stepper import RunConfig
     from borderwatch.errors import InputError
-    from borderwatch.pipeline import RunConfig, run_pipeline
 
     if depth_km <= 0:
         raise InputError("must be > 0", field="--depth-km")
@@ -235,6 +242,7 @@ def run_cmd(
         depth_km=depth_km,
         effector_layout=str(effectors) if effectors else None,
         effector_catalogue=str(catalogue) if catalogue else None,
+        closed_loop=not open_loop,
     )
     with progress_bar(f"running {scenario}") as cb:
         summary = run_pipeline(scenario, out, config=cfg, theatre=theatre, progress=cb)
@@ -275,8 +283,9 @@ def demo_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out/demo"),
 ) -> None:
     """The main job on the shipped Latvian theatre: `run` of the night-raid preset with the auto-approve policy."""
+    from borderwatch.engine.batch import run_pipeline
+    from borderwatch.engine.stepper import RunConfig
     from borderwatch.jobs import map_job
-    from borderwatch.pipeline import RunConfig, run_pipeline
 
     with progress_bar("running latgale-night-raid") as cb:
         summary = run_pipeline("latgale-night-raid", out, config=RunConfig(auto_approve=True), progress=cb)

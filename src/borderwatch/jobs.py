@@ -95,6 +95,9 @@ def simulate_to_dir(
     return truth, {"truth": truth_path, "scenario": sc_path, **sensors_job(ld, truth, out)}
 
 
+ORIGINS_FILE = "report_origins.npz"  # simulation truth: which target made each line of reports.jsonl, and when
+
+
 def sensors_job(ld: Loaded, truth: TruthTable, out: Path) -> dict[str, Path]:
     """Generate the sensor reports of a simulated scenario: writes ``sensors.json`` and ``reports.jsonl``.
 
@@ -108,16 +111,20 @@ def sensors_job(ld: Loaded, truth: TruthTable, out: Path) -> dict[str, Path]:
 
     layout = load_layout(ld.scenario.sensors.layout, ld.theatre)
     rng = np.random.default_rng([ld.scenario.seed, 3])
+    origins: list[tuple[int, float]] = []
     reports = simulate_reports(
         truth, ld.theatre, layout, ld.scenario.weather, rng, options=ld.scenario.sensors,
-        t_start=ld.scenario.t0, t_end=ld.scenario.t0 + ld.scenario.duration_s,
+        t_start=ld.scenario.t0, t_end=ld.scenario.t0 + ld.scenario.duration_s, origins=origins,
     )  # fmt: skip
+    origins_path = out / ORIGINS_FILE
+    tgt = np.array([o[0] for o in origins], dtype=np.int32)
+    np.savez_compressed(origins_path, target=tgt, t_emit=np.array([o[1] for o in origins], dtype=float))
     sensors_path = out / "sensors.json"
     write_sensors(layout.sites, sensors_path)
     reports_path = out / "reports.jsonl"
     with reports_path.open("w", encoding="utf-8") as fh:
         write_reports(reports, fh)
-    return {"sensors": sensors_path, "reports": reports_path}
+    return {"sensors": sensors_path, "reports": reports_path, "origins": origins_path}
 
 
 def map_job(source: str | Path, out_png: Path | str, *, theatre: str | Path | None = None) -> Path:

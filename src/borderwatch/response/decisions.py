@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,19 +135,25 @@ class EngagementBook:
             unit=rec.option.unit,
             effector=rec.option.kind,
             t_launch=decision.t,
-            t_intercept=rec.t + rec.option.t_s,
+            t_intercept=max(rec.t, decision.t) + rec.option.t_s,
             pk=rec.option.pk,
             cost_eur=rec.option.cost_eur,
         )
         self.engagements.append(e)
         return e
 
-    def resolve(self, t: float, rng: np.random.Generator) -> list[Engagement]:
-        """Draw the outcome of every engagement whose intercept time has come (simulation)."""
+    def resolve(
+        self,
+        t: float,
+        rng: np.random.Generator,
+        outcome: Callable[[Engagement, np.random.Generator], str] | None = None,
+    ) -> list[Engagement]:
+        """Draw the outcome of every engagement whose intercept time has come (simulation); ``outcome``, when
+        given, draws it instead of a plain Pk draw (e.g. a simulated world that knows where the drone is)."""
         done = []
         for i, e in enumerate(self.engagements):
             if e.outcome is None and e.t_intercept <= t:
-                out = "kill" if rng.random() < e.pk else "miss"
+                out = outcome(e, rng) if outcome is not None else ("kill" if rng.random() < e.pk else "miss")
                 self.engagements[i] = e = Engagement(**{**asdict(e), "outcome": out})
                 done.append(e)
         return done

@@ -24,8 +24,10 @@ def adsb_reports(
     rng: np.random.Generator,
     *,
     up: np.ndarray | None = None,
+    origins: list[tuple[int, float]] | None = None,
 ) -> list[AdsbReport]:
-    """Messages received by one ADS-B receiver from every cooperative target in ``truth``."""
+    """Messages received by one ADS-B receiver from every cooperative target in ``truth``; ``origins``, when
+    given, receives ``(target index, time)`` per message (simulation truth, for a closed loop)."""
     coop = np.array([bool(ti.cooperative and ti.icao) for ti in truth.targets], dtype=bool)
     if not coop.any() or len(truth) == 0:
         return []
@@ -62,4 +64,6 @@ def adsb_reports(
                 vel_enu_mps=(float(v[0]), float(v[1]), float(v[2])),
             )
         )
+    if origins is not None:
+        origins.extend(zip(truth.idx[rows].tolist(), truth.t[rows].tolist(), strict=True))
     return out

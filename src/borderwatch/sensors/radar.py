@@ -97,11 +97,13 @@ def radar_reports(
     t_start: float,
     t_end: float,
     up: NDArray[np.bool_] | None = None,
+    origins: list[tuple[int, float]] | None = None,
 ) -> list[RadarReport]:
     """Plots of one radar over ``[t_start, t_end)``: target detections plus clutter and bird false plots.
 
     ``up`` masks truth rows during which the radar works (outages); truth rows are taken at the scan period
-    (the truth step must divide the scan period, the usual 1 s for both).
+    (the truth step must divide the scan period, the usual 1 s for both). ``origins``, when given, receives one
+    ``(target index, illumination time)`` per plot in the order of the returned list (-1 for a false plot).
     """
     period = spec.scan_period_s.value
     frame = LocalFrame(site.lat, site.lon, site.alt_m)
@@ -172,7 +174,12 @@ def radar_reports(
                     rcs_dbsm=float(rcs_m[j]),
                 )
             )
-    out += false_plots(site, spec, rng, t_start=t_start, t_end=t_end)
+        if origins is not None:
+            origins.extend(zip(truth.idx[rows][idx].tolist(), t_obs.tolist(), strict=True))
+    fp = false_plots(site, spec, rng, t_start=t_start, t_end=t_end)
+    if origins is not None:
+        origins.extend((-1, r.t) for r in fp)
+    out += fp
     return out
 
 

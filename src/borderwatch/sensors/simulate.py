@@ -38,11 +38,14 @@ def simulate_reports(
     options: SensorOptions | None = None,
     t_start: float | None = None,
     t_end: float | None = None,
+    origins: list[tuple[int, float]] | None = None,
 ) -> list[Report]:
     """Reports of every sensor of ``layout`` for ``truth``, sorted by reception time ``t`` (UTC epoch s).
 
     ``t_start``/``t_end`` default to the truth's time span (acoustic reports continue until the last sound
-    has reached the nodes). Outage windows and clock errors come from ``options``.
+    has reached the nodes). Outage windows and clock errors come from ``options``. ``origins``, when given,
+    receives one ``(target index, emission time)`` per returned report, in the same order (``-1`` for clutter
+    and false bearings): simulation truth that lets a closed-loop run silence a killed drone.
     """
     opts = options or SensorOptions()
     if len(truth) == 0 and t_start is None:
@@ -65,10 +68,12 @@ def simulate_reports(
         else np.zeros(len(layout.acoustic_ids))
     )
     reports: list[Report] = []
+    org: list[tuple[int, float]] | None = [] if origins is not None else None
     reports += acoustic_reports(
         truth, ids=layout.acoustic_ids, lat=layout.acoustic_lat, lon=layout.acoustic_lon, alt=layout.acoustic_alt,
         ground=layout.acoustic_ground, cat=ac_cat, cal=cal, env=env, rng=rng, t_start=t0,
         t_end=t1 + ac_cat.node.max_range_m.value / 300.0, clock_offset_s=offsets, outages=ac_out,
+        origins=org,
     )  # fmt: skip
     for site in layout.radars:
         up = np.ones(len(truth), dtype=bool)
@@ -77,13 +82,18 @@ def simulate_reports(
                 up &= ~((truth.t >= t0 + o.start_s) & (truth.t < t0 + o.end_s))
         spec = rc.radars[str(site.extra.get("model", "giraffe1x"))]
         g = float(theatre.ground_height_m(site.lat, site.lon))
-        reports += radar_reports(truth, site, spec, rc, g, rng, t_start=t0, t_end=t1, up=up)
+        reports += radar_reports(truth, site, spec, rc, g, rng, t_start=t0, t_end=t1, up=up, origins=org)
     for site in layout.adsb:
         up = np.ones(len(truth), dtype=bool)
         for o in opts.outages:
             if fnmatch.fnmatchcase(site.id, o.sensor):
                 up &= ~((truth.t >= t0 + o.start_s) & (truth.t < t0 + o.end_s))
         g = float(theatre.ground_height_m(site.lat, site.lon))
-        reports += adsb_reports(truth, site, rc.adsb, g, rng, up=up)
-    reports.sort(key=lambda r: (r.t, r.sensor))
-    return reports
+        reports += adsb_reports(truth, site, rc.adsb, g, rng, up=up, origins=org)
+    if org is None or origins is None:
+        reports.sort(key=lambda r: (r.t, r.sensor))
+        return reports
+    assert len(org) == len(reports), "every report has one origin"
+    order = sorted(range(len(reports)), key=lambda i: (reports[i].t, reports[i].sensor))
+    origins.extend(org[i] for i in order)
+    return [reports[i] for i in order]

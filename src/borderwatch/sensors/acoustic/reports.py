@@ -113,11 +113,14 @@ def acoustic_reports(
     clock_offset_s: FloatArray | None = None,
     outages: list[tuple[NDArray[np.bool_], float, float]] | None = None,
     false_alarms: bool = True,
+    origins: list[tuple[int, float]] | None = None,
 ) -> list[BearingReport]:
     """Bearing reports of all acoustic nodes over reception epochs in ``(t_start, t_end]`` (UTC epoch s).
 
     ``outages`` lists ``(node mask, t0, t1)``: masked nodes report nothing with ``t0 <= t_r < t1``.
     ``clock_offset_s`` (per node) is added to the reported time stamps (the node's clock error).
+    ``origins``, when given, receives one ``(target index, emission time)`` per report, in the order of the
+    returned list (``(-1, reception epoch)`` for a false bearing): simulation truth, for a closed loop.
     """
     n_nodes = len(ids)
     if n_nodes == 0:
@@ -135,7 +138,9 @@ def acoustic_reports(
     offs = clock_offset_s if clock_offset_s is not None else np.zeros(n_nodes)
     det_model = DetectorModel.from_calibration(cat, cal)
     out: list[BearingReport] = []
-    cols: dict[str, list[FloatArray]] = {k: [] for k in ("t", "node", "az", "el", "saz", "sel", "xi", "fam")}
+    cols: dict[str, list[FloatArray]] = {
+        k: [] for k in ("t", "node", "az", "el", "saz", "sel", "xi", "fam", "tgt", "te")
+    }
 
     for k, ti in enumerate(truth.targets):
         cls = cat.classes.get(ti.cls)
@@ -205,6 +210,8 @@ def acoustic_reports(
             cols["sel"].append(se)
             cols["xi"].append(xi[det])
             cols["fam"].append(fam.astype(float))
+            cols["tgt"].append(np.full(m, float(k)))
+            cols["te"].append(te_v[det])
 
     if false_alarms and epochs_all.size:
         n_fa = int(rng.binomial(n_nodes * epochs_all.size, cal.pfa_window))
@@ -226,6 +233,8 @@ def acoustic_reports(
         cols["sel"].append(cal.sigma_el_rad(xi_fa, floor))
         cols["xi"].append(xi_fa)
         cols["fam"].append(rng.integers(0, len(families), m).astype(float))
+        cols["tgt"].append(np.full(m, -1.0))
+        cols["te"].append(np.asarray(epochs_all[ei], dtype=float))
 
     if not cols["t"]:
         return out
@@ -238,6 +247,9 @@ def acoustic_reports(
     xi_a = np.concatenate(cols["xi"])
     fam_a = np.concatenate(cols["fam"]).astype(np.int64)
     t_rep = t + offs[node]
+    if origins is not None:
+        tgt = np.concatenate(cols["tgt"]).astype(int).tolist()
+        origins.extend(zip(tgt, np.concatenate(cols["te"]).tolist(), strict=True))
     for j in range(t.size):
         out.append(
             BearingReport(
