@@ -96,7 +96,9 @@ class LiveDriver:
         self._pending_wall: list[float] = []
         self._stop = asyncio.Event()
         speed = getattr(settings.clock, "speed", 1.0)
-        self.tick_wall_s = settings.emit_interval_s / (speed if isinstance(speed, int | float) and speed > 0 else 1.0)
+        self.tick_wall_s = settings.tick_s or settings.emit_interval_s / (
+            speed if isinstance(speed, int | float) and speed > 0 else 1.0
+        )
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:

@@ -38,6 +38,7 @@ class Settings:
     # engine driver
     run_engine: bool = True
     emit_interval_s: float = 1.0
+    tick_s: float | None = None  # wall seconds between engine steps; default emit_interval_s / clock speed
     engine_lag_s: float = 0.0  # the engine advances to clock() - lag (room for reports in transit)
     rebuild_window_s: float = 600.0  # on start, re-feed the store's reports of this window
     bus_maxsize: int = 4096
