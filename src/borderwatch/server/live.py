@@ -1,24 +1,27 @@
 """The live engine driver: bus → engine → store + picture feed, on the wall clock (or a replay clock).
 
-One asyncio task. It takes accepted reports from ``reports.*``, feeds them to the engine in reception order,
-advances the engine every emit interval to ``clock() - engine_lag_s``, writes the step's deltas to the store's
-picture tables (one transaction per step), and publishes each delta on ``picture.delta`` (numbered: ``epoch`` +
-``seq``, so a client can resume) followed by the whole picture on ``picture.snapshot``. Operator decisions and
-acknowledgements go through :meth:`LiveDriver.decide` / :meth:`LiveDriver.acknowledge`, which write the change and
-its audit entry in one transaction.
+One asyncio task. It takes accepted reports from ``reports.*`` into a reorder buffer; every emit interval it
+feeds the engine every buffered report up to ``clock() - engine_lag_s`` in time order, advances the engine
+there, writes the step's deltas to the store's picture tables (one transaction per step), and publishes each
+delta on ``picture.delta`` (numbered: ``epoch`` + ``seq``, so a client can resume) followed by the whole
+picture on ``picture.snapshot``. Operator decisions and acknowledgements go through :meth:`LiveDriver.decide`
+/ :meth:`LiveDriver.acknowledge`, which write the change and its audit entry in one transaction.
 
 On start it rebuilds the engine from the store: every report ingested in the last ``rebuild_window_s`` is
-re-fed in id (reception) order with the engine advanced along the way, without re-writing or re-publishing
-those deltas; bus messages whose reports were already re-fed are skipped by id. An exception while handling
-one message or one step is logged and counted (``borderwatch_engine_errors{stage}``) and the loop goes on.
+re-fed (through the same reorder buffer) with the engine advanced along the way, without re-writing or
+re-publishing those deltas; bus messages whose reports were already re-fed are skipped by id. An exception
+while handling one message or one step is logged and counted (``borderwatch_engine_errors{stage}``) and the
+loop goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
+import math
 import secrets
 import time
 from collections.abc import Sequence
@@ -52,6 +55,33 @@ class EngineLike(Protocol):
     def acknowledge(self, alert_id: str, *, who: str, t: float) -> Any: ...
 
     def picture(self) -> dict[str, Any]: ...
+
+
+class ReorderBuffer:
+    """Reports waiting to be fed in time order (a heap on report time; ties keep arrival order).
+
+    Reports from many sensors arrive interleaved; the engine wants them in reception-time order (as a batch
+    run reads them). Each step feeds everything up to ``clock() - engine_lag_s``; the buffer holds at most
+    ``engine_lag_s`` of reports (ingest rejects reports from the future beyond ``max_skew_s``).
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Any]] = []
+        self._n = 0
+
+    def push(self, t: float, rep: Any) -> None:
+        self._n += 1
+        heapq.heappush(self._heap, (t, self._n, rep))
+
+    def pop_until(self, t: float) -> list[Any]:
+        out = []
+        h = self._heap
+        while h and h[0][0] <= t:
+            out.append(heapq.heappop(h)[2])
+        return out
+
+    def __len__(self) -> int:
+        return len(self._heap)
 
 
 class Refused(Exception):
@@ -93,7 +123,8 @@ class LiveDriver:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._sub: Any = None
-        self._pending_wall: list[float] = []
+        self._pending_wall: list[tuple[float, float]] = []  # (newest report t, wall time of ingest) per message
+        self._buf = ReorderBuffer()
         self._stop = asyncio.Event()
         speed = getattr(settings.clock, "speed", 1.0)
         self.tick_wall_s = settings.tick_s or settings.emit_interval_s / (
@@ -124,30 +155,33 @@ class LiveDriver:
         now = self.settings.clock()
         t0 = now - self.settings.rebuild_window_s
         rows = await asyncio.to_thread(storeio.reports_in_window, self.store, t0, float("inf"))
-        batch: list[Any] = []
-        for rid, row in rows:
+        buf = ReorderBuffer()
+        for i, (rid, row) in enumerate(rows):
             self.rebuilt_max_id = max(self.rebuilt_max_id, rid)
             try:
                 rep, _ = self.engine.check(json.loads(row.body))
             except Exception:
                 rep = None
-            if rep is None:
-                continue
-            batch.append((row.t_ingest, rep))
-            if len(batch) >= REBUILD_CHUNK:
-                self._refeed(batch)
-                batch = []
-        self._refeed(batch)
+            if rep is not None:
+                buf.push(rep.t, rep)
+            if (i + 1) % REBUILD_CHUNK == 0:
+                self._refeed(buf.pop_until(row.t_ingest - self.settings.engine_lag_s))
+        self._refeed(buf.pop_until(now - self.settings.engine_lag_s))
+        self._buf = buf  # reports not yet due stay buffered
         self._advance_quietly(now - self.settings.engine_lag_s)
         if rows:
             log.info("rebuilt the engine from %d stored reports (ids <= %d)", self.rebuilt_reports, self.rebuilt_max_id)
 
-    def _refeed(self, batch: list[tuple[float, Any]]) -> None:
-        if not batch:
+    def _refeed(self, reps: list[Any]) -> None:
+        if not reps:
             return
-        self.engine.feed([r for _, r in batch])
-        self.rebuilt_reports += len(batch)
-        self._advance_quietly(batch[-1][0] - self.settings.engine_lag_s)
+        try:
+            self.engine.feed(reps)
+        except Exception:
+            self.metrics.engine_errors.labels("rebuild").inc()
+            log.exception("engine.feed failed during rebuild")
+        self.rebuilt_reports += len(reps)
+        self._advance_quietly(reps[-1].t)
 
     def _advance_quietly(self, t: float) -> None:
         try:
@@ -186,14 +220,13 @@ class LiveDriver:
             ids = payload.get("ids") or []
             if ids and max(ids) <= self.rebuilt_max_id:
                 return  # already re-fed from the store
-            reps = []
+            t_max = -math.inf
             for d in payload["reports"]:
                 rep, _ = self.engine.check(d)
                 if rep is not None:
-                    reps.append(rep)
-            if reps:
-                self.engine.feed(reps)
-            self._pending_wall.append(float(payload.get("wall_ingest", time.time())))
+                    self._buf.push(rep.t, rep)
+                    t_max = max(t_max, rep.t)
+            self._pending_wall.append((t_max, float(payload.get("wall_ingest", time.time()))))
         except Exception:
             self.metrics.engine_errors.labels("message").inc()
             log.exception("bad message on %s", getattr(msg, "subject", "?"))
@@ -202,6 +235,13 @@ class LiveDriver:
         """Advance the engine to the clock, persist and publish the deltas."""
         async with self._lock:
             t = self.settings.clock() - self.settings.engine_lag_s
+            try:
+                due = self._buf.pop_until(t)
+                if due:
+                    self.engine.feed(due)
+            except Exception:
+                self.metrics.engine_errors.labels("feed").inc()
+                log.exception("engine.feed failed")
             try:
                 raw = self.engine.advance(t)
             except Exception:
@@ -217,7 +257,8 @@ class LiveDriver:
             self.steps += 1
             await self._persist(deltas)
             await self._publish_deltas(deltas)
-            walls, self._pending_wall = self._pending_wall, []
+            walls = [w for tm, w in self._pending_wall if tm <= t]
+            self._pending_wall = [(tm, w) for tm, w in self._pending_wall if tm > t]
             await self._publish_snapshot()
             done = time.time()
             for w in walls:

@@ -39,8 +39,8 @@ class Settings:
     run_engine: bool = True
     emit_interval_s: float = 1.0
     tick_s: float | None = None  # wall seconds between engine steps; default emit_interval_s / clock speed
-    engine_lag_s: float = 0.0  # the engine advances to clock() - lag (room for reports in transit)
-    rebuild_window_s: float = 600.0  # on start, re-feed the store's reports of this window
+    engine_lag_s: float = 0.0  # reports wait this long in the reorder buffer (room for reports in transit)
+    rebuild_window_s: float = 120.0  # on start, re-feed the store's reports of this window
     bus_maxsize: int = 4096
     delta_buffer: int = 20_000  # deltas kept for WebSocket resume
     client_queue: int = 5000  # deltas queued per WebSocket client before it is resynced with a snapshot
