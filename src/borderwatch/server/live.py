@@ -196,8 +196,14 @@ class LiveDriver:
         next_tick = time.monotonic() + self.tick_wall_s
         while not self._stop.is_set():
             try:
-                m = await sub.next(timeout=max(0.0, next_tick - time.monotonic()))
-                batch = ([m] if m is not None else []) + sub.drain(10_000)
+                wait = max(0.0, next_tick - time.monotonic())
+                if len(self._buf) >= self.settings.max_buffered_reports:
+                    # the engine is behind: leave messages on the bus so that ingest feels the back-pressure
+                    await asyncio.sleep(wait)
+                    batch = []
+                else:
+                    m = await sub.next(timeout=wait)
+                    batch = ([m] if m is not None else []) + sub.drain(1000)
                 if batch:
                     async with self._lock:
                         for msg in batch:
@@ -235,19 +241,9 @@ class LiveDriver:
         """Advance the engine to the clock, persist and publish the deltas."""
         async with self._lock:
             t = self.settings.clock() - self.settings.engine_lag_s
-            try:
-                due = self._buf.pop_until(t)
-                if due:
-                    self.engine.feed(due)
-            except Exception:
-                self.metrics.engine_errors.labels("feed").inc()
-                log.exception("engine.feed failed")
-            try:
-                raw = self.engine.advance(t)
-            except Exception:
-                self.metrics.engine_errors.labels("advance").inc()
-                log.exception("engine.advance(%s) failed", t)
-                raw = []
+            # the engine works in a thread so that ingest and the API keep being served meanwhile; the lock
+            # keeps decisions and acknowledgements out of the engine until the step is done
+            raw = await asyncio.to_thread(self._engine_step, self._buf.pop_until(t), t)
             deltas = []
             for d in raw:
                 try:
@@ -265,6 +261,24 @@ class LiveDriver:
                 self.metrics.latency.observe(max(0.0, done - w))
             return deltas
 
+    def _engine_step(self, due: list[Any], t: float) -> list[Any]:
+        with self.metrics.step_seconds.time():
+            return self._engine_step_inner(due, t)
+
+    def _engine_step_inner(self, due: list[Any], t: float) -> list[Any]:
+        try:
+            if due:
+                self.engine.feed(due)
+        except Exception:
+            self.metrics.engine_errors.labels("feed").inc()
+            log.exception("engine.feed failed")
+        try:
+            return self.engine.advance(t)
+        except Exception:
+            self.metrics.engine_errors.labels("advance").inc()
+            log.exception("engine.advance(%s) failed", t)
+            return []
+
     async def _persist(self, deltas: list[dict[str, Any]]) -> None:
         if not deltas:
             return
@@ -280,12 +294,13 @@ class LiveDriver:
             msg = {"type": "delta", "epoch": self.epoch, "seq": self.seq, **d}
             await self.bus.publish(SUBJECT_DELTA, dumps(msg))
 
+    def _snapshot_body(self) -> bytes:
+        pic = self.engine.picture()
+        return dumps({"type": "snapshot", "epoch": self.epoch, "seq": self.seq, "t": self.engine.now, "picture": pic})
+
     async def _publish_snapshot(self) -> None:
         try:
-            pic = self.engine.picture()
-            body = dumps(
-                {"type": "snapshot", "epoch": self.epoch, "seq": self.seq, "t": self.engine.now, "picture": pic}
-            )
+            body = await asyncio.to_thread(self._snapshot_body)
         except Exception:
             self.metrics.engine_errors.labels("snapshot").inc()
             log.exception("engine.picture() failed")

@@ -46,6 +46,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.step_seconds = Histogram(
+            "borderwatch_engine_step_seconds",
+            "Wall time of one engine step (feed + advance)",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.engine_errors = Counter(
             "borderwatch_engine_errors", "Errors in the live driver, by stage", ["stage"], registry=r
         )

@@ -42,6 +42,7 @@ class Settings:
     engine_lag_s: float = 0.0  # reports wait this long in the reorder buffer (room for reports in transit)
     rebuild_window_s: float = 120.0  # on start, re-feed the store's reports of this window
     bus_maxsize: int = 4096
+    max_buffered_reports: int = 200_000  # reorder buffer bound; beyond it the bus (and so ingest) waits
     delta_buffer: int = 20_000  # deltas kept for WebSocket resume
     client_queue: int = 5000  # deltas queued per WebSocket client before it is resynced with a snapshot
     # sensor health
