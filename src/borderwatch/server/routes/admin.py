@@ -5,9 +5,9 @@ Every change and its audit entry (who, when, what, why) commit in one transactio
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from borderwatch.server.deps import Admin, State
@@ -181,8 +181,13 @@ class AuditOut(BaseModel):
 
 
 @router.get("/audit")
-def audit(_: Admin, st: State, after: int = 0, limit: int = 1000) -> list[AuditOut]:
-    rows = _audit.audit_rows(st.store, after_seq=max(0, after), limit=max(1, min(limit, 10_000)))
+def audit(
+    _: Admin,
+    st: State,
+    after: Annotated[int, Query(ge=0, le=2**62, description="rows after this seq")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[AuditOut]:
+    rows = _audit.audit_rows(st.store, after_seq=after, limit=limit)
     return [
         AuditOut(seq=r.seq, t=r.t, actor=r.actor, action=r.action, subject=r.subject, details=r.details, hash=r.hash)
         for r in rows
