@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from borderwatch.errors import InputError
 from borderwatch.store.canonical import canonical_json
 
 ENVELOPE_KEYS = ("sensor", "seq", "t_sent", "reports")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def sign(key: bytes, body: bytes) -> str:
@@ -33,12 +35,9 @@ def sign(key: bytes, body: bytes) -> str:
 
 def verify(keys: Iterable[bytes], body: bytes, sig_hex: str) -> bool:
     """True if ``sig_hex`` is the HMAC of ``body`` under any of ``keys`` (constant-time compare)."""
-    if not isinstance(sig_hex, str):
+    if not isinstance(sig_hex, str) or not _HEX64.fullmatch(sig_hex):
         return False
-    try:
-        sig = bytes.fromhex(sig_hex)
-    except ValueError:
-        return False
+    sig = bytes.fromhex(sig_hex)
     ok = False
     for key in keys:
         ok |= hmac.compare_digest(hmac.new(key, body, hashlib.sha256).digest(), sig)

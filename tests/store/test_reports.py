@@ -1,0 +1,94 @@
+"""Raw report append: ids, replay, last sequence number, window, durability across SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from borderwatch.store import Store, open_store
+from borderwatch.store.reports import (
+    ReportRow,
+    append_reports,
+    last_report_id,
+    last_seq,
+    reports_in_window,
+    reports_since,
+)
+
+
+def _rows(sensor: str, seq: int, n: int, t: float = 1000.0) -> list[ReportRow]:
+    return [ReportRow(sensor, seq, t, t + 0.5 + i, f'{{"i": {i}, "s": "{sensor}"}}') for i in range(n)]
+
+
+def test_append_returns_increasing_ids_and_round_trips(store: Store) -> None:
+    rows = _rows("ac-01", 1, 5)
+    ids = append_reports(store, rows)
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    got = reports_since(store, 0, 100)
+    assert [i for i, _ in got] == ids
+    assert [r for _, r in got] == rows
+    assert append_reports(store, []) == []
+
+
+def test_reports_since_pages(store: Store) -> None:
+    ids = append_reports(store, _rows("a", 1, 7))
+    page1 = reports_since(store, 0, 3)
+    page2 = reports_since(store, page1[-1][0], 3)
+    page3 = reports_since(store, page2[-1][0], 3)
+    assert [i for i, _ in page1 + page2 + page3] == ids
+    assert reports_since(store, ids[-1], 3) == []
+    assert last_report_id(store) == ids[-1]
+
+
+def test_last_seq_per_sensor(store: Store) -> None:
+    assert last_seq(store, "a") is None
+    append_reports(store, _rows("a", 3, 2) + _rows("b", 9, 1))
+    append_reports(store, _rows("a", 4, 1))
+    assert last_seq(store, "a") == 4
+    assert last_seq(store, "b") == 9
+
+
+def test_reports_in_window_is_half_open(store: Store) -> None:
+    append_reports(store, _rows("a", 1, 4, t=100.0))  # t_ingest 100.5, 101.5, 102.5, 103.5
+    got = reports_in_window(store, 101.5, 103.5)
+    assert [r.t_ingest for _, r in got] == [101.5, 102.5]
+
+
+def test_failed_batch_stores_nothing(store: Store) -> None:
+    bad = [*_rows("a", 1, 2), ReportRow("a", 1, 1.0, 1.0, None)]  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="NOT NULL"):
+        append_reports(store, bad)
+    assert reports_since(store, 0, 10) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_rows_survive_sigkill_right_after_append_returns(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    open_store(db).close()
+    rounds = 5
+    expected: list[list[int]] = []
+    for k in range(rounds):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: append, tell the parent the ids, then wait to be killed
+            os.close(r)
+            st = open_store(db)
+            ids = append_reports(st, _rows(f"s{k}", k, 100))
+            os.write(w, (",".join(map(str, ids)) + "\n").encode())
+            signal.pause()
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r) as fh:
+            line = fh.readline()
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        expected.append([int(x) for x in line.split(",")])
+    st = open_store(db)
+    stored = {i for i, _ in reports_since(st, 0, 10_000)}
+    st.close()
+    for ids in expected:
+        assert len(ids) == 100
+        assert set(ids) <= stored
