@@ -298,6 +298,9 @@ _register_sensors(app)
 from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
 
 _register_tracking(app)
+from borderwatch.cli_admin import register as _register_admin  # noqa: E402
+
+_register_admin(app)
 
 
 def main() -> None:
