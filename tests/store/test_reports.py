@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,34 @@ def test_reports_in_window_is_half_open(store: Store) -> None:
     append_reports(store, _rows("a", 1, 4, t=100.0))  # t_ingest 100.5, 101.5, 102.5, 103.5
     got = reports_in_window(store, 101.5, 103.5)
     assert [r.t_ingest for _, r in got] == [101.5, 102.5]
+
+
+def test_ids_belong_to_their_rows_under_concurrent_writers(store: Store) -> None:
+    got: dict[int, list[tuple[list[int], list[str]]]] = {0: [], 1: [], 2: []}
+
+    def writer(k: int) -> None:
+        for b in range(20):
+            rows = [ReportRow(f"w{k}", b, 1.0, 2.0, f"w{k}-b{b}-{i}") for i in range(25)]
+            got[k].append((append_reports(store, rows), [r.body for r in rows]))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in got]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = {i: r.body for i, r in reports_since(store, 0, 10_000)}
+    assert len(stored) == 3 * 20 * 25
+    for batches in got.values():
+        for ids, bodies in batches:
+            assert [stored[i] for i in ids] == bodies
+
+
+def test_portable_returning_path_agrees(store: Store) -> None:
+    from borderwatch.store.reports import _append_returning
+
+    with store.session() as s:
+        ids = _append_returning(s.connection(), _rows("a", 1, 3))
+    assert [i for i, _ in reports_since(store, 0, 10)] == ids
 
 
 def test_failed_batch_stores_nothing(store: Store) -> None:
