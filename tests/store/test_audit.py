@@ -176,3 +176,19 @@ def test_non_json_details_refused(store: Store) -> None:
     with pytest.raises(InputError, match="details"):
         append_audit(store, "a", "b", "c", {"x": float("nan")})
     assert audit_rows(store) == []
+
+
+def test_concurrent_appends_keep_one_chain(store: Store) -> None:
+    import threading
+
+    def writer(k: int) -> None:
+        for i in range(15):
+            append_audit(store, f"w{k}", "test", f"{k}-{i}", {})
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rep = verify_audit(store)
+    assert rep.ok and rep.rows == 45 and rep.last_seq == 45

@@ -99,11 +99,44 @@ def test_signed_bytes_are_documented_form() -> None:
         ({"sensor": "", "seq": 1, "t_sent": 1.0, "reports": []}, "sensor"),
         ({"sensor": "a", "seq": -1, "t_sent": 1.0, "reports": []}, "seq"),
         ({"sensor": "a", "seq": True, "t_sent": 1.0, "reports": []}, "seq"),
+        ({"sensor": "a", "seq": 2**63, "t_sent": 1.0, "reports": []}, "seq"),
         ({"sensor": "a", "seq": 1, "t_sent": float("nan"), "reports": []}, "t_sent"),
         ({"sensor": "a", "seq": 1, "t_sent": 1.0, "reports": [{"x": float("inf")}]}, "reports"),
         ({"sensor": "a", "seq": 1, "t_sent": 1.0, "reports": [1]}, "reports"),
+        ({"sensor": "a", "seq": 1, "t_sent": 1.0, "reports": [], "key_version": 2}, "key_version"),
     ],
 )
 def test_malformed_envelopes_name_the_field(env: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError, match=field):
         verify_envelope([b"k"], {**env, "sig": "00"})
+
+
+def test_signed_envelopes_match_the_published_schema() -> None:
+    import jsonschema
+
+    from borderwatch.store.signing import ENVELOPE_SCHEMA
+
+    env = signed_envelope("ac-01", 3, 1000.0, [{"t": 999.9, "sensor": "ac-01", "type": "bearing"}], b"k" * 32)
+    jsonschema.validate(env, ENVELOPE_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**env, "sig": "xyz"}, ENVELOPE_SCHEMA)
+
+
+json_anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.just(1e308),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["sensor", "seq", "t_sent", "reports", "sig", "x"]), json_anything, max_size=6)
+    | json_anything
+)
+def test_fuzzed_envelopes_are_rejected_with_a_reason_never_a_crash(env: Any) -> None:
+    try:
+        ok = verify_envelope([b"k" * 32], env)
+    except InputError as exc:
+        assert str(exc)
+    else:
+        assert ok is False
