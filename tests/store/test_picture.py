@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from borderwatch.errors import InputError, NotFoundError
 from borderwatch.response.decisions import Decision, Engagement
@@ -95,3 +97,28 @@ def test_bad_records_name_the_field_and_store_nothing(store: Store, rec: dict[st
 def test_unstorable_type_refused(store: Store) -> None:
     with pytest.raises(InputError, match="cannot store"):
         write_assessments(store, [42])
+
+
+def test_non_finite_values_inside_records_are_stored_as_null(store: Store) -> None:
+    p = {**_point("T1", 1.0), "alt_m": float("nan"), "cov": [[float("inf"), 1.0]]}
+    write_track_points(store, [p])
+    got = history(store, 0.0, 2.0)["track_points"][0]
+    assert got["alt_m"] is None and got["cov"] == [[None, 1.0]]
+
+
+json_leaf = st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.floats() | st.text(max_size=10)
+records = st.dictionaries(
+    st.sampled_from(["t", "track", "lat", "lon", "alt_m", "id", "x"]),
+    st.recursive(json_leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3)),
+    max_size=7,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records)
+def test_fuzzed_records_are_stored_or_refused_with_a_reason(store: Store, rec: dict[str, object]) -> None:
+    for write in (lambda r: write_track_points(store, [r]), lambda r: upsert_alert(store, r)):
+        try:
+            write(rec)
+        except InputError as exc:
+            assert str(exc)

@@ -86,13 +86,6 @@ def test_portable_returning_path_agrees(store: Store) -> None:
     assert [i for i, _ in reports_since(store, 0, 10)] == ids
 
 
-def test_failed_batch_stores_nothing(store: Store) -> None:
-    bad = [*_rows("a", 1, 2), ReportRow("a", 1, 1.0, 1.0, None)]  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="NOT NULL"):
-        append_reports(store, bad)
-    assert reports_since(store, 0, 10) == []
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_rows_survive_sigkill_right_after_append_returns(tmp_path: Path) -> None:
     db = tmp_path / "b.db"
@@ -121,3 +114,53 @@ def test_rows_survive_sigkill_right_after_append_returns(tmp_path: Path) -> None
     for ids in expected:
         assert len(ids) == 100
         assert set(ids) <= stored
+
+
+def test_last_seqs(store: Store) -> None:
+    from borderwatch.store.reports import last_seqs
+
+    assert last_seqs(store) == {}
+    append_reports(store, _rows("a", 3, 2) + _rows("b", 9, 1) + _rows("a", 5, 1))
+    assert last_seqs(store) == {"a": 5, "b": 9}
+
+
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        (ReportRow("", 1, 1.0, 1.0, "{}"), "rows[1].sensor"),
+        (ReportRow("a", -1, 1.0, 1.0, "{}"), "rows[1].seq"),
+        (ReportRow("a", 2**63, 1.0, 1.0, "{}"), "rows[1].seq"),
+        (ReportRow("a", 1, float("nan"), 1.0, "{}"), "rows[1].t_sent"),
+        (ReportRow("a", 1, 1.0, float("inf"), "{}"), "rows[1].t_ingest"),
+        (ReportRow("a", 1, 1.0, 1.0, b"{}"), "rows[1].body"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_rows_name_the_row_and_field(store: Store, row: ReportRow, field: str) -> None:
+    from borderwatch.errors import InputError
+
+    with pytest.raises(InputError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        append_reports(store, [*_rows("a", 1, 1), row])
+    assert reports_since(store, 0, 10) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_processes_opening_a_new_store_at_once_agree(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    pids = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                st = open_store(db)
+                append_reports(st, _rows("x", 1, 1))
+                st.close()
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    codes = [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids]
+    assert codes == [0, 0, 0]
+    st = open_store(db)
+    assert len(reports_since(st, 0, 10)) == 3
+    st.close()

@@ -9,6 +9,7 @@ dataclass) and stores the record's id, time and track beside its full JSON. Writ
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -26,18 +27,43 @@ _TIME_KEYS = ("t", "t_launch")
 
 
 def as_dict(rec: Record) -> dict[str, Any]:
-    """A plain dict of an engine record: a mapping, ``to_dict()``, ``to_json()`` or a dataclass."""
+    """A plain JSON-safe dict of an engine record: a mapping, ``to_dict()``, ``to_json()`` or a dataclass.
+
+    Non-finite floats (NaN, ±inf) become ``None`` (JSON has no such numbers and PostgreSQL refuses them);
+    anything JSON cannot hold is an InputError.
+    """
+    d: Any = None
     if isinstance(rec, Mapping):
-        return dict(rec)
-    for name in ("to_dict", "to_json"):
-        fn = getattr(rec, name, None)
-        if callable(fn):
-            d = fn()
-            if isinstance(d, Mapping):
-                return dict(d)
-    if dataclasses.is_dataclass(rec) and not isinstance(rec, type):
-        return dataclasses.asdict(rec)
-    raise InputError(f"cannot store a {type(rec).__name__}: expected a dict or a record with to_dict()/to_json()")
+        d = dict(rec)
+    else:
+        for name in ("to_dict", "to_json"):
+            fn = getattr(rec, name, None)
+            if callable(fn):
+                d = fn()
+                break
+        else:
+            if dataclasses.is_dataclass(rec) and not isinstance(rec, type):
+                d = dataclasses.asdict(rec)
+    if not isinstance(d, Mapping):
+        raise InputError(f"cannot store a {type(rec).__name__}: expected a dict or a record with to_dict()/to_json()")
+    try:
+        json.dumps(d, allow_nan=False)
+    except ValueError:
+        d = _finite(d)
+    except TypeError as exc:
+        raise InputError(f"record is not JSON: {exc}") from None
+    return dict(d)
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def write_track_points(store: Store, rows: Iterable[Record], *, session: Session | None = None) -> int:
@@ -52,7 +78,7 @@ def write_track_points(store: Store, rows: Iterable[Record], *, session: Session
                 t=_time(d),
                 lat=_num(d, "lat"),
                 lon=_num(d, "lon"),
-                alt_m=None if alt is None else _num(d, "alt_m"),
+                alt_m=None if alt is None else _num(d, "alt_m"),  # a NaN altitude was made None above
                 data=d,
             )
         )

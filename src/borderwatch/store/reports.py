@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
+from borderwatch.errors import InputError
 from borderwatch.store._tx import transaction
 from borderwatch.store.db import Store
 from borderwatch.store.models import Report
+
+MAX_SEQ = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ def append_reports(store: Store, rows: Sequence[ReportRow], *, session: Session 
     """
     if not rows:
         return []
+    _check(rows)
     with transaction(store, session) as s:
         conn = s.connection()
         return _append_sqlite(conn, rows) if conn.dialect.name == "sqlite" else _append_returning(conn, rows)
@@ -85,10 +90,31 @@ def last_seq(store: Store, sensor: str) -> int | None:
         return s.scalar(select(func.max(Report.seq)).where(Report.sensor == sensor))
 
 
+def last_seqs(store: Store) -> dict[str, int]:
+    """The highest stored message sequence number of every sensor (to refuse replays after a restart)."""
+    stmt = select(Report.sensor, func.max(Report.seq)).group_by(Report.sensor)
+    with store.session(readonly=True) as s:
+        return {sensor: int(seq) for sensor, seq in s.execute(stmt)}
+
+
 def last_report_id(store: Store) -> int:
     """The highest report id (0 for an empty store)."""
     with store.session(readonly=True) as s:
         return s.scalar(select(func.max(Report.id))) or 0
+
+
+def _check(rows: Sequence[ReportRow]) -> None:
+    """InputError naming the row and field for a value of the wrong type (SQLite would store it anyway)."""
+    for i, r in enumerate(rows):
+        for name, ok in (
+            ("sensor", isinstance(r.sensor, str) and bool(r.sensor)),
+            ("seq", isinstance(r.seq, int) and not isinstance(r.seq, bool) and 0 <= r.seq <= MAX_SEQ),
+            ("t_sent", isinstance(r.t_sent, int | float) and math.isfinite(r.t_sent)),
+            ("t_ingest", isinstance(r.t_ingest, int | float) and math.isfinite(r.t_ingest)),
+            ("body", isinstance(r.body, str)),
+        ):
+            if not ok:
+                raise InputError(f"bad value {str(getattr(r, name))[:40]!r}", field=f"rows[{i}].{name}")
 
 
 def _row(r: Report) -> ReportRow:
