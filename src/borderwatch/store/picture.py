@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from borderwatch.errors import InputError, NotFoundError
@@ -67,35 +67,44 @@ def _finite(obj: Any) -> Any:
 
 
 def write_track_points(store: Store, rows: Iterable[Record], *, session: Session | None = None) -> int:
-    """Append track states (``track``, ``t``, ``lat``, ``lon``, optional ``alt_m``); returns how many."""
-    objs = []
+    """Append track states (``track``, ``t``, ``lat``, ``lon``, optional ``alt_m``); returns how many.
+
+    All or nothing: a record with a missing or non-finite key field is an InputError naming it, and no row of
+    the call is written.
+    """
+    params = []
     for rec in rows:
         d = as_dict(rec)
-        alt = d.get("alt_m")
-        objs.append(
-            TrackPoint(
-                track=_str(d, "track"),
-                t=_time(d),
-                lat=_num(d, "lat"),
-                lon=_num(d, "lon"),
-                alt_m=None if alt is None else _num(d, "alt_m"),  # a NaN altitude was made None above
-                data=d,
-            )
+        alt = d.get("alt_m")  # a NaN altitude was made None by as_dict
+        params.append(
+            {
+                "track": _str(d, "track"),
+                "t": _time(d),
+                "lat": _num(d, "lat"),
+                "lon": _num(d, "lon"),
+                "alt_m": None if alt is None else _num(d, "alt_m"),
+                "data": d,
+            }
         )
-    with transaction(store, session) as s:
-        s.add_all(objs)
-    return len(objs)
+    _insert(store, session, TrackPoint, params)
+    return len(params)
 
 
 def write_assessments(store: Store, rows: Iterable[Record], *, session: Session | None = None) -> int:
-    """Append threat assessments (``track``, ``t``); returns how many."""
-    objs = []
+    """Append threat assessments (``track``, ``t``); returns how many (all or nothing, as above)."""
+    params = []
     for rec in rows:
         d = as_dict(rec)
-        objs.append(Assessment(track=_str(d, "track"), t=_time(d), data=d))
-    with transaction(store, session) as s:
-        s.add_all(objs)
-    return len(objs)
+        params.append({"track": _str(d, "track"), "t": _time(d), "data": d})
+    _insert(store, session, Assessment, params)
+    return len(params)
+
+
+def _insert(store: Store, session: Session | None, model: type[Any], params: list[dict[str, Any]]) -> None:
+    """One executemany INSERT (much cheaper than ORM objects for a scan's worth of rows)."""
+    if params:
+        with transaction(store, session) as s:
+            s.connection().execute(insert(model), params)
 
 
 def upsert_alert(store: Store, alert: Record, *, session: Session | None = None) -> str:
