@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -192,3 +195,40 @@ def test_concurrent_appends_keep_one_chain(store: Store) -> None:
         t.join()
     rep = verify_audit(store)
     assert rep.ok and rep.rows == 45 and rep.last_seq == 45
+
+
+def test_non_string_fields_refused(store: Store) -> None:
+    from borderwatch.errors import InputError
+
+    with pytest.raises(InputError, match="actor"):
+        append_audit(store, 5, "b", "c", {})  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="subject"):
+        append_audit(store, "a", "b", None, {})  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.text(min_size=1, max_size=20),
+    st.text(max_size=20),
+    st.dictionaries(
+        st.text(max_size=6),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+            lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+            max_leaves=8,
+        ),
+        max_size=4,
+    ),
+    st.floats(min_value=0, max_value=4e9),
+)
+def test_any_json_details_verify_after_storage(
+    store: Store, actor: str, subject: str, details: dict[str, Any], t: float
+) -> None:
+    append_audit(store, actor, "fuzz", subject, details, t=t)
+    assert verify_audit(store).ok
+
+
+def test_details_that_change_in_a_json_round_trip_still_verify(store: Store) -> None:
+    append_audit(store, "a", "b", "c", {"m": {10: "x", 9: "y"}, "tuple": (1, 2)})
+    assert verify_audit(store).ok
+    assert audit_rows(store)[0].details == {"m": {"10": "x", "9": "y"}, "tuple": [1, 2]}

@@ -14,14 +14,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
+import secrets
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from borderwatch.errors import InputError
@@ -32,6 +34,8 @@ from borderwatch.store.models import AuditRow
 
 GENESIS = "0" * 64
 _HEAD_KEY = "borderwatch_audit_head"
+_HEAD_LOCK = threading.Lock()
+_PG_LOCK = 0x62770A0D  # advisory lock id serialising audit appends on PostgreSQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +98,31 @@ def append_audit(
     With ``session`` the row commits with the caller's transaction (a decision and its audit row together);
     the caller's transaction then holds the write lock, so the chain's head cannot move under it.
     """
+    for name, v in (("actor", actor), ("action", action), ("subject", subject)):
+        if not isinstance(v, str):
+            raise InputError(f"must be a string, got {type(v).__name__}", field=name)
     if not actor or not action:
         raise InputError("an audit row needs an actor and an action")
-    d = dict(details or {})
     try:
-        text = canonical_json(d).decode("utf-8")
+        details_text = canonical_json(dict(details or {})).decode("utf-8")
     except (ValueError, TypeError) as exc:
         raise InputError(f"audit details are not JSON: {exc}", field="details") from None
+    d = json.loads(details_text)  # hash what verification will read back (e.g. int keys become strings)
     tt = time.time() if t is None else float(t)
+    if not math.isfinite(tt):
+        raise InputError(f"must be a finite time, got {tt}", field="t")
     with transaction(store, session) as s:
+        if s.get_bind().dialect.name == "postgresql":  # FOR UPDATE alone would let two writers read one head
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
         head = s.execute(
             select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1).with_for_update()
         ).first()
         seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
         h = row_hash(store.audit_key, seq, tt, actor, action, subject, d, prev)
         s.add(
-            AuditRow(seq=seq, t=tt, actor=actor, action=action, subject=subject, details=text, prev_hash=prev, hash=h)
+            AuditRow(
+                seq=seq, t=tt, actor=actor, action=action, subject=subject, details=details_text, prev_hash=prev, hash=h
+            )
         )
         s.flush()
         s.info[_HEAD_KEY] = (seq, h)
@@ -197,17 +210,27 @@ def _read_head(store: Store) -> tuple[int, str] | None:
 
 
 def _write_head(store: Store, seq: int, h: str) -> None:
-    """Record the newest (seq, hash); never moves the recorded head backwards."""
+    """Record the newest (seq, hash); never moves the recorded head backwards within a process.
+
+    Called after the commit: a failure here (disk full, permissions) must not turn a committed append into an
+    error, so it is swallowed; the head then lags, which verification accepts (only a head *ahead* of the log
+    is a problem).
+    """
     p = store.audit_head_path
     if p is None:
         return
-    old = _read_head(store)
-    if old is not None and old[0] >= seq:
-        return
-    tmp = p.with_name(f"{p.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"seq": seq, "hash": h}) + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    Path(tmp).replace(p)
+    with _HEAD_LOCK:
+        old = _read_head(store)
+        if old is not None and old[0] >= seq:
+            return
+        tmp = p.with_name(f"{p.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps({"seq": seq, "hash": h}) + "\n")
+            tmp.replace(p)
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
 
 def on_commit(store: Store, session: Session) -> None:
