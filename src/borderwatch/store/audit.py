@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -143,59 +143,87 @@ def verify_audit(store: Store) -> AuditReport:
 
     A row whose hash does not match its contents was edited (or forged: ``inserted`` when the next row links
     past it); a gap in ``seq`` means rows were deleted; a ``prev_hash`` that is not the previous row's hash
-    is a broken link; a head file ahead of the last row means rows were cut from the end.
+    is a broken link; a head file ahead of the last row means rows were cut from the end. Rows are streamed
+    (1,000 at a time), so the log may be larger than memory.
     """
-    with store.session(readonly=True) as s:
-        rows = list(s.scalars(select(AuditRow).order_by(AuditRow.seq)))
-    problems: list[AuditProblem] = []
-    valid = [_valid(store.audit_key, r) for r in rows]
     head = _read_head(store)
     head_seq = head[0] if head else None
+    problems: list[AuditProblem] = []
+    n, last, head_hash = 0, 0, None
     prev_seq, prev_hash = 0, GENESIS
-    for i, r in enumerate(rows):
-        nxt = rows[i + 1] if i + 1 < len(rows) else None
-        if not valid[i] and nxt is not None and nxt.prev_hash == prev_hash and nxt.prev_hash != r.hash:
-            problems.append(AuditProblem(r.seq, "inserted", f"not part of the chain: seq {nxt.seq} links past it"))
-            prev_seq = r.seq  # the chain goes on from the hash of the row before it
-            continue
-        if r.seq != prev_seq + 1:
-            gap = f"seq {prev_seq + 1}" if r.seq == prev_seq + 2 else f"seq {prev_seq + 1}..{r.seq - 1}"
-            problems.append(AuditProblem(r.seq, "deleted", f"{gap} missing before this row"))
-        elif r.prev_hash != prev_hash:
-            what = f"seq {prev_seq}" if prev_seq else "the start of the log"
-            problems.append(AuditProblem(r.seq, "broken-link", f"prev_hash does not match the hash of {what}"))
-        if not valid[i] and head_seq is not None and r.seq > head_seq:
-            msg = f"after the last row recorded as written (seq {head_seq}) and its hash does not match"
-            problems.append(AuditProblem(r.seq, "inserted", msg))
-        elif not valid[i]:
-            problems.append(
-                AuditProblem(r.seq, "edited", "hash does not match the row's contents (edited or renumbered)")
-            )
-        prev_seq, prev_hash = r.seq, r.hash
-    problems.extend(_check_head(head, rows))
-    return AuditReport(len(rows), rows[-1].seq if rows else 0, problems)
+    stmt = select(*_COLUMNS).order_by(AuditRow.seq).execution_options(yield_per=1000)
+    with store.session(readonly=True) as s:
+        rows = (_Row(*row) for row in s.execute(stmt))  # plain tuples: sqlalchemy's Row has its own ``.t``
+        r = next(rows, None)
+        r_ok = r is not None and _valid(store.audit_key, r)
+        while r is not None:
+            nxt = next(rows, None)
+            nxt_ok = nxt is not None and _valid(store.audit_key, nxt)
+            n, last = n + 1, r.seq
+            if r.seq == head_seq:
+                head_hash = r.hash
+            if not r_ok and nxt is not None and nxt.prev_hash == prev_hash and nxt.prev_hash != r.hash:
+                problems.append(AuditProblem(r.seq, "inserted", f"not part of the chain: seq {nxt.seq} links past it"))
+                prev_seq = r.seq  # the chain goes on from the hash of the row before it
+            else:
+                problems.extend(_row_problems(r, r_ok, prev_seq, prev_hash, head_seq))
+                prev_seq, prev_hash = r.seq, r.hash
+            r, r_ok = nxt, nxt_ok
+    if head is not None and head[0] > last:
+        problems.append(AuditProblem(head[0], "truncated", f"the log ends at seq {last} but seq {head[0]} was written"))
+    elif head is not None and head_hash is not None and not hmac.compare_digest(head_hash, head[1]):
+        problems.append(AuditProblem(head[0], "edited", "hash differs from the one recorded when it was written"))
+    return AuditReport(n, last, problems)
 
 
-def _valid(key: bytes, r: AuditRow) -> bool:
+class _Row(NamedTuple):
+    seq: int
+    t: float
+    actor: str
+    action: str
+    subject: str
+    details: str
+    prev_hash: str
+    hash: str
+
+
+_COLUMNS = (
+    AuditRow.seq,
+    AuditRow.t,
+    AuditRow.actor,
+    AuditRow.action,
+    AuditRow.subject,
+    AuditRow.details,
+    AuditRow.prev_hash,
+    AuditRow.hash,
+)
+
+
+def _row_problems(r: _Row, ok: bool, prev_seq: int, prev_hash: str, head_seq: int | None) -> list[AuditProblem]:
+    """What is wrong with row ``r`` given the chain so far (the last good row's seq and hash)."""
+    out = []
+    if r.seq != prev_seq + 1:
+        gap = f"seq {prev_seq + 1}" if r.seq == prev_seq + 2 else f"seq {prev_seq + 1}..{r.seq - 1}"
+        out.append(AuditProblem(r.seq, "deleted", f"{gap} missing before this row"))
+    elif r.prev_hash != prev_hash:
+        what = f"seq {prev_seq}" if prev_seq else "the start of the log"
+        out.append(AuditProblem(r.seq, "broken-link", f"prev_hash does not match the hash of {what}"))
+    if not ok and head_seq is not None and r.seq > head_seq:
+        msg = f"after the last row recorded as written (seq {head_seq}) and its hash does not match"
+        out.append(AuditProblem(r.seq, "inserted", msg))
+    elif not ok:
+        out.append(AuditProblem(r.seq, "edited", "hash does not match the row's contents (edited or renumbered)"))
+    return out
+
+
+def _valid(key: bytes, r: _Row) -> bool:
+    """True if the row's stored hash is the HMAC of its contents."""
     try:
         details = json.loads(r.details)
         expect = row_hash(key, r.seq, r.t, r.actor, r.action, r.subject, details, r.prev_hash)
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(expect, str(r.hash))
-
-
-def _check_head(head: tuple[int, str] | None, rows: list[AuditRow]) -> list[AuditProblem]:
-    if head is None:
-        return []
-    seq, h = head
-    by_seq = {r.seq: r for r in rows}
-    last = rows[-1].seq if rows else 0
-    if seq > last:
-        return [AuditProblem(seq, "truncated", f"the log ends at seq {last} but seq {seq} was written")]
-    if seq in by_seq and not hmac.compare_digest(by_seq[seq].hash, h):
-        return [AuditProblem(seq, "edited", "hash differs from the one recorded when the row was written")]
-    return []
 
 
 def _read_head(store: Store) -> tuple[int, str] | None:
