@@ -213,7 +213,11 @@ def test_non_string_fields_refused(store: Store) -> None:
     st.dictionaries(
         st.text(max_size=6),
         st.recursive(
-            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.text(max_size=10),
             lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
             max_leaves=8,
         ),

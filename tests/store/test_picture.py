@@ -122,3 +122,14 @@ def test_fuzzed_records_are_stored_or_refused_with_a_reason(store: Store, rec: d
             write(rec)
         except InputError as exc:
             assert str(exc)
+
+
+def test_history_limit_and_kinds(store: Store) -> None:
+    write_track_points(store, [_point("T1", float(t)) for t in range(10)])
+    upsert_alert(store, {"id": "A1", "t": 1.0, "track": "T1"})
+    h = history(store, 0.0, 100.0, limit=3, kinds=["track_points"])
+    assert list(h) == ["track_points"]
+    assert [p["t"] for p in h["track_points"]] == [0.0, 1.0, 2.0]
+    assert history(store, 0.0, 100.0, kinds=["alerts"])["alerts"][0]["acks"] == []
+    with pytest.raises(InputError, match="unknown kind"):
+        history(store, 0.0, 1.0, kinds=["tracks"])

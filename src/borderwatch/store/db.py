@@ -49,7 +49,9 @@ class Store:
         """A session in one transaction: committed when the block ends, rolled back on an exception.
 
         ``readonly=True`` starts a deferred transaction that never takes SQLite's write lock (use it for
-        queries); the default takes the write lock at the first statement.
+        queries); the default takes the write lock at the first statement. Do not open a second write
+        session while one is open in the same thread: it waits for the first until the busy timeout (10 s)
+        and fails; pass ``session=`` to the store functions instead.
         """
         maker = self._reader if readonly else self._writer
         with maker() as s, s.begin():

@@ -24,6 +24,7 @@ from borderwatch.store.models import Alert, AlertAck, Assessment, Decision, Enga
 
 Record = Mapping[str, Any] | Any
 _TIME_KEYS = ("t", "t_launch")
+HISTORY_KINDS = ("track_points", "assessments", "alerts", "recommendations", "decisions", "engagements")
 
 
 def as_dict(rec: Record) -> dict[str, Any]:
@@ -176,12 +177,19 @@ def upsert_engagement(store: Store, eng: Record, *, session: Session | None = No
     return str(d["id"])
 
 
-def history(store: Store, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
+def history(
+    store: Store, t0: float, t1: float, *, limit: int | None = None, kinds: Iterable[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Everything in ``t0 <= t < t1`` for after-action review, each list in time order.
 
     Keys: ``track_points``, ``assessments``, ``alerts`` (each with an ``acks`` list of ``{who, t}``),
-    ``recommendations``, ``decisions``, ``engagements``; the values are the records as stored.
+    ``recommendations``, ``decisions``, ``engagements``; the values are the records as stored. ``limit`` caps
+    each list (the earliest records are kept); ``kinds`` restricts the keys (InputError for an unknown one).
     """
+    wanted = set(HISTORY_KINDS if kinds is None else kinds)
+    unknown = wanted - set(HISTORY_KINDS)
+    if unknown:
+        raise InputError(f"unknown kind {sorted(unknown)[0]!r}; choose from {', '.join(HISTORY_KINDS)}", field="kinds")
     out: dict[str, list[dict[str, Any]]] = {}
     with store.session(readonly=True) as s:
         tables: list[tuple[str, Any, Any]] = [
@@ -193,13 +201,15 @@ def history(store: Store, t0: float, t1: float) -> dict[str, list[dict[str, Any]
             ("engagements", Engagement.data, Engagement.t),
         ]
         for key, data, t in tables:
-            out[key] = [dict(d) for d in s.scalars(select(data).where(t >= t0, t < t1).order_by(t))]
-        ids = [a["id"] for a in out["alerts"]]
+            if key in wanted:
+                stmt = select(data).where(t >= t0, t < t1).order_by(t).limit(limit)
+                out[key] = [dict(d) for d in s.scalars(stmt)]
+        ids = [a["id"] for a in out.get("alerts", [])]
         acks: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
         if ids:
             for ack in s.scalars(select(AlertAck).where(AlertAck.alert_id.in_(ids)).order_by(AlertAck.id)):
                 acks[ack.alert_id].append({"who": ack.who, "t": ack.t})
-        for alert in out["alerts"]:
+        for alert in out.get("alerts", []):
             alert["acks"] = acks[alert["id"]]
     return out
 

@@ -77,9 +77,9 @@ def reports_since(store: Store, after_id: int, limit: int) -> list[tuple[int, Re
         return [(r.id, _row(r)) for r in s.scalars(stmt)]
 
 
-def reports_in_window(store: Store, t0: float, t1: float) -> list[tuple[int, ReportRow]]:
-    """Reports ingested in ``t0 <= t_ingest < t1`` (UTC epoch s), in id order."""
-    stmt = select(Report).where(Report.t_ingest >= t0, Report.t_ingest < t1).order_by(Report.id)
+def reports_in_window(store: Store, t0: float, t1: float, *, limit: int | None = None) -> list[tuple[int, ReportRow]]:
+    """Reports ingested in ``t0 <= t_ingest < t1`` (UTC epoch s), in id order (at most ``limit``)."""
+    stmt = select(Report).where(Report.t_ingest >= t0, Report.t_ingest < t1).order_by(Report.id).limit(limit)
     with store.session(readonly=True) as s:
         return [(r.id, _row(r)) for r in s.scalars(stmt)]
 
