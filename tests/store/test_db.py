@@ -124,3 +124,20 @@ def test_reader_is_not_blocked_by_an_open_write_transaction(store: Store) -> Non
         with store.session(readonly=True) as r:
             n = r.scalar(select(func.count()).select_from(SensorHealth))
     assert n == 0
+
+
+def test_unknown_schema_version_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    st = open_store(db)
+    with st.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    st.close()
+    with pytest.raises(StoreError, match="newer borderwatch"):
+        open_store(db)
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    db.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(StoreError, match="not a usable database"):
+        open_store(db)

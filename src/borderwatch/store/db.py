@@ -134,15 +134,26 @@ def _engine(url: str, *, is_sqlite: bool) -> Engine:
 
 
 def _migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest migration shipped in ``store/migrations``."""
+    """Upgrade the database to the newest migration shipped in ``store/migrations``.
+
+    StoreError for a file that is not a database, or a schema newer than this version of borderwatch knows.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DatabaseError
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except CommandError as exc:
+        raise StoreError(f"{where}: cannot migrate the schema ({exc}); is it from a newer borderwatch?") from None
+    except DatabaseError as exc:
+        raise StoreError(f"{where}: not a usable database ({exc.orig})") from None
 
 
 def _audit_key(engine: Engine, key_path: Path) -> bytes:
