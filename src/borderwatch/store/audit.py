@@ -21,9 +21,9 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from borderwatch.errors import InputError
@@ -78,6 +78,10 @@ class AuditReport:
         return not self.problems
 
 
+_HEAD = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1).with_for_update()
+_INSERT = insert(cast(Table, AuditRow.__table__))  # Core with bound parameters: compiled once, cached
+
+
 def row_hash(key: bytes, seq: int, t: float, actor: str, action: str, subject: str, details: Any, prev: str) -> str:
     """The HMAC-SHA256 (hex) that chains one audit row."""
     body = canonical_json([seq, t, actor, action, subject, details, prev])
@@ -114,17 +118,12 @@ def append_audit(
     with transaction(store, session) as s:
         if s.get_bind().dialect.name == "postgresql":  # FOR UPDATE alone would let two writers read one head
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
-        head = s.execute(
-            select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1).with_for_update()
-        ).first()
+        conn = s.connection()
+        head = conn.execute(_HEAD).first()
         seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
         h = row_hash(store.audit_key, seq, tt, actor, action, subject, d, prev)
-        s.add(
-            AuditRow(
-                seq=seq, t=tt, actor=actor, action=action, subject=subject, details=details_text, prev_hash=prev, hash=h
-            )
-        )
-        s.flush()
+        values = {"seq": seq, "t": tt, "actor": actor, "action": action, "subject": subject, "details": details_text}
+        conn.execute(_INSERT, {**values, "prev_hash": prev, "hash": h})
         s.info[_HEAD_KEY] = (seq, h)
     if session is None:
         _write_head(store, seq, h)
