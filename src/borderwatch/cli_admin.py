@@ -8,10 +8,8 @@ the store (SQLAlchemy, Alembic, argon2) only when they run, so ``borderwatch --h
 from __future__ import annotations
 
 import functools
-import getpass
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -75,10 +73,14 @@ def _open(store: str, *, create: bool = False) -> Store:
 
 
 def _actor(as_: str | None) -> str:
+    import getpass
+
     return as_ or getpass.getuser()
 
 
 def _when(t: float | None) -> str:
+    from datetime import UTC, datetime
+
     return "" if t is None else datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
