@@ -164,3 +164,41 @@ def test_processes_opening_a_new_store_at_once_agree(tmp_path: Path) -> None:
     st = open_store(db)
     assert len(reports_since(st, 0, 10)) == 3
     st.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_kill_mid_stream_loses_no_acknowledged_batch_and_no_batch_is_partial(tmp_path: Path) -> None:
+    import time
+    from collections import Counter
+
+    import numpy as np
+
+    db = tmp_path / "b.db"
+    open_store(db).close()
+    rng = np.random.default_rng(7)
+    acked: set[int] = set()
+    for k in range(4):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: append batches as fast as it can, acknowledging each after it returns
+            os.close(r)
+            st = open_store(db)
+            b = 0
+            while True:
+                ids = append_reports(st, [ReportRow("k", k, 1.0, 2.0, f"r{k}-b{b}") for _ in range(50)])
+                os.write(w, f"{k}-{b} {ids[0]} {ids[-1]}\n".encode())
+                b += 1
+        os.close(w)
+        time.sleep(float(rng.uniform(0.3, 0.8)))
+        os.kill(pid, signal.SIGKILL)  # wherever it is: inside a commit, between batches, ...
+        os.waitpid(pid, 0)
+        with os.fdopen(r) as fh:
+            for line in fh:
+                _, first, last = line.split()
+                acked.update(range(int(first), int(last) + 1))
+    st = open_store(db)
+    rows = reports_since(st, 0, 1_000_000)
+    st.close()
+    assert acked and acked <= {i for i, _ in rows}
+    sizes = Counter(r.body for _, r in rows)
+    assert set(sizes.values()) == {50}  # every batch whole or absent
