@@ -133,3 +133,9 @@ def test_history_limit_and_kinds(store: Store) -> None:
     assert history(store, 0.0, 100.0, kinds=["alerts"])["alerts"][0]["acks"] == []
     with pytest.raises(InputError, match="unknown kind"):
         history(store, 0.0, 1.0, kinds=["tracks"])
+
+
+def test_non_json_value_after_a_nan_is_still_refused(store: Store) -> None:
+    with pytest.raises(InputError, match="not JSON"):
+        write_track_points(store, [{**_point("T1", 1.0), "a": float("nan"), "z": {1, 2}}])
+    assert history(store, 0.0, 2.0)["track_points"] == []

@@ -8,6 +8,7 @@ statement; read sessions start with a plain ``BEGIN`` and never block writers (W
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import stat
@@ -26,6 +27,14 @@ from borderwatch.errors import BorderwatchError, InputError
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 _BEGIN = "borderwatch_begin"
+
+
+class JsonText(str):
+    """JSON text already serialised (and checked); a JSON column stores it as is instead of encoding it again."""
+
+
+def _json_serializer(value: Any) -> str:
+    return value if isinstance(value, JsonText) else json.dumps(value, ensure_ascii=False)
 
 
 class StoreError(BorderwatchError):
@@ -112,8 +121,12 @@ def open_store(url_or_path: str | Path, *, audit_key_path: Path | None = None) -
 
 def _engine(url: str, *, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        json_serializer=_json_serializer,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

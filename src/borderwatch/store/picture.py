@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from borderwatch.errors import InputError, NotFoundError
 from borderwatch.store._tx import transaction
-from borderwatch.store.db import Store
+from borderwatch.store.db import JsonText, Store
 from borderwatch.store.models import Alert, AlertAck, Assessment, Decision, Engagement, Recommendation, TrackPoint
 
 Record = Mapping[str, Any] | Any
 _TIME_KEYS = ("t", "t_launch")
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)  # built once (json.dumps with options is not)
 HISTORY_KINDS = ("track_points", "assessments", "alerts", "recommendations", "decisions", "engagements")
 
 
@@ -33,6 +34,11 @@ def as_dict(rec: Record) -> dict[str, Any]:
     Non-finite floats (NaN, ±inf) become ``None`` (JSON has no such numbers and PostgreSQL refuses them);
     anything JSON cannot hold is an InputError.
     """
+    return _prepare(rec)[0]
+
+
+def _prepare(rec: Record) -> tuple[dict[str, Any], JsonText]:
+    """The record as a JSON-safe dict and as its JSON text (serialised once, stored as is)."""
     d: Any = None
     if isinstance(rec, Mapping):
         d = dict(rec)
@@ -48,12 +54,14 @@ def as_dict(rec: Record) -> dict[str, Any]:
     if not isinstance(d, Mapping):
         raise InputError(f"cannot store a {type(rec).__name__}: expected a dict or a record with to_dict()/to_json()")
     try:
-        json.dumps(d, allow_nan=False)
-    except ValueError:
-        d = _finite(d)
-    except TypeError as exc:
+        try:
+            text = _ENCODER.encode(d)
+        except ValueError:
+            d = _finite(d)
+            text = _ENCODER.encode(d)
+    except (TypeError, ValueError) as exc:
         raise InputError(f"record is not JSON: {exc}") from None
-    return dict(d)
+    return dict(d), JsonText(text)
 
 
 def _finite(obj: Any) -> Any:
@@ -75,8 +83,8 @@ def write_track_points(store: Store, rows: Iterable[Record], *, session: Session
     """
     params = []
     for rec in rows:
-        d = as_dict(rec)
-        alt = d.get("alt_m")  # a NaN altitude was made None by as_dict
+        d, text = _prepare(rec)
+        alt = d.get("alt_m")  # a NaN altitude was made None by _prepare
         params.append(
             {
                 "track": _str(d, "track"),
@@ -84,7 +92,7 @@ def write_track_points(store: Store, rows: Iterable[Record], *, session: Session
                 "lat": _num(d, "lat"),
                 "lon": _num(d, "lon"),
                 "alt_m": None if alt is None else _num(d, "alt_m"),
-                "data": d,
+                "data": text,
             }
         )
     _insert(store, session, TrackPoint, params)
@@ -95,8 +103,8 @@ def write_assessments(store: Store, rows: Iterable[Record], *, session: Session 
     """Append threat assessments (``track``, ``t``); returns how many (all or nothing, as above)."""
     params = []
     for rec in rows:
-        d = as_dict(rec)
-        params.append({"track": _str(d, "track"), "t": _time(d), "data": d})
+        d, text = _prepare(rec)
+        params.append({"track": _str(d, "track"), "t": _time(d), "data": text})
     _insert(store, session, Assessment, params)
     return len(params)
 
@@ -223,6 +231,8 @@ def _time(d: Mapping[str, Any]) -> float:
 
 def _num(d: Mapping[str, Any], key: str) -> float:
     v = d.get(key)
+    if type(v) is float and math.isfinite(v):  # the common case first
+        return v
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         raise InputError(f"must be a finite number, got {v!r}", field=key)
     return float(v)
