@@ -141,3 +141,8 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     db.write_text("these are my notes, not a database\n" * 100)
     with pytest.raises(StoreError, match="not a usable database"):
         open_store(db)
+
+
+def test_repr_does_not_show_the_audit_key(store: Store) -> None:
+    assert store.audit_key.hex() not in repr(store) and repr(store.audit_key) not in repr(store)
+    assert store.url in repr(store)

@@ -14,7 +14,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +46,12 @@ class Store:
     """An open operations store. Use :meth:`session` for transactions and :meth:`close` when done."""
 
     url: str
-    engine: Engine
-    audit_key: bytes
+    engine: Engine = field(repr=False)
+    audit_key: bytes = field(repr=False)  # never in logs or tracebacks
     path: Path | None  # the SQLite file, None for other databases
-    audit_head_path: Path | None
-    _writer: sessionmaker[Session]
-    _reader: sessionmaker[Session]
+    audit_head_path: Path | None = field(repr=False)
+    _writer: sessionmaker[Session] = field(repr=False)
+    _reader: sessionmaker[Session] = field(repr=False)
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
