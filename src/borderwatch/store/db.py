@@ -8,12 +8,13 @@ statement; read sessions start with a plain ``BEGIN`` and never block writers (W
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,14 @@ BUSY_TIMEOUT_MS = 10_000
 _BEGIN = "borderwatch_begin"
 
 
+class JsonText(str):
+    """JSON text already serialised (and checked); a JSON column stores it as is instead of encoding it again."""
+
+
+def _json_serializer(value: Any) -> str:
+    return value if isinstance(value, JsonText) else json.dumps(value, ensure_ascii=False)
+
+
 class StoreError(BorderwatchError):
     """The store cannot be opened or used as asked (missing audit key, bad URL, ...)."""
 
@@ -37,19 +46,21 @@ class Store:
     """An open operations store. Use :meth:`session` for transactions and :meth:`close` when done."""
 
     url: str
-    engine: Engine
-    audit_key: bytes
+    engine: Engine = field(repr=False)
+    audit_key: bytes = field(repr=False)  # never in logs or tracebacks
     path: Path | None  # the SQLite file, None for other databases
-    audit_head_path: Path | None
-    _writer: sessionmaker[Session]
-    _reader: sessionmaker[Session]
+    audit_head_path: Path | None = field(repr=False)
+    _writer: sessionmaker[Session] = field(repr=False)
+    _reader: sessionmaker[Session] = field(repr=False)
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back on an exception.
 
         ``readonly=True`` starts a deferred transaction that never takes SQLite's write lock (use it for
-        queries); the default takes the write lock at the first statement.
+        queries); the default takes the write lock at the first statement. Do not open a second write
+        session while one is open in the same thread: it waits for the first until the busy timeout (10 s)
+        and fails; pass ``session=`` to the store functions instead.
         """
         maker = self._reader if readonly else self._writer
         with maker() as s, s.begin():
@@ -110,8 +121,12 @@ def open_store(url_or_path: str | Path, *, audit_key_path: Path | None = None) -
 
 def _engine(url: str, *, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        json_serializer=_json_serializer,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -132,15 +147,26 @@ def _engine(url: str, *, is_sqlite: bool) -> Engine:
 
 
 def _migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest migration shipped in ``store/migrations``."""
+    """Upgrade the database to the newest migration shipped in ``store/migrations``.
+
+    StoreError for a file that is not a database, or a schema newer than this version of borderwatch knows.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DatabaseError
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except CommandError as exc:
+        raise StoreError(f"{where}: cannot migrate the schema ({exc}); is it from a newer borderwatch?") from None
+    except DatabaseError as exc:
+        raise StoreError(f"{where}: not a usable database ({exc.orig})") from None
 
 
 def _audit_key(engine: Engine, key_path: Path) -> bytes:

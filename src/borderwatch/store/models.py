@@ -9,10 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAME = 128  # length of names and ids (sensor ids, track ids, user names)
+# 64-bit ids for the high-volume tables (2**31 reports is 5 days at 5,000/s); on SQLite an INTEGER PRIMARY KEY
+# (the rowid, 64-bit already) so that it autoincrements
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -25,9 +40,9 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (Index("ix_reports_sensor_seq", "sensor", "seq"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     sensor: Mapped[str] = mapped_column(String(NAME))
-    seq: Mapped[int] = mapped_column(Integer)  # the message's sequence number (several reports may share it)
+    seq: Mapped[int] = mapped_column(BigInteger)  # the message's sequence number (several reports may share it)
     t_sent: Mapped[float] = mapped_column(Float)
     t_ingest: Mapped[float] = mapped_column(Float, index=True)
     body: Mapped[str] = mapped_column(Text)
@@ -39,7 +54,7 @@ class TrackPoint(Base):
     __tablename__ = "track_points"
     __table_args__ = (Index("ix_track_points_track_t", "track", "t"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     track: Mapped[str] = mapped_column(String(NAME))
     t: Mapped[float] = mapped_column(Float, index=True)
     lat: Mapped[float] = mapped_column(Float)
@@ -53,7 +68,7 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     track: Mapped[str] = mapped_column(String(NAME), index=True)
     t: Mapped[float] = mapped_column(Float, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

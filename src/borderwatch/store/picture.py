@@ -9,67 +9,111 @@ dataclass) and stores the record's id, time and track beside its full JSON. Writ
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from borderwatch.errors import InputError, NotFoundError
 from borderwatch.store._tx import transaction
-from borderwatch.store.db import Store
+from borderwatch.store.db import JsonText, Store
 from borderwatch.store.models import Alert, AlertAck, Assessment, Decision, Engagement, Recommendation, TrackPoint
 
 Record = Mapping[str, Any] | Any
 _TIME_KEYS = ("t", "t_launch")
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)  # built once (json.dumps with options is not)
+HISTORY_KINDS = ("track_points", "assessments", "alerts", "recommendations", "decisions", "engagements")
 
 
 def as_dict(rec: Record) -> dict[str, Any]:
-    """A plain dict of an engine record: a mapping, ``to_dict()``, ``to_json()`` or a dataclass."""
+    """A plain JSON-safe dict of an engine record: a mapping, ``to_dict()``, ``to_json()`` or a dataclass.
+
+    Non-finite floats (NaN, ±inf) become ``None`` (JSON has no such numbers and PostgreSQL refuses them);
+    anything JSON cannot hold is an InputError.
+    """
+    return _prepare(rec)[0]
+
+
+def _prepare(rec: Record) -> tuple[dict[str, Any], JsonText]:
+    """The record as a JSON-safe dict and as its JSON text (serialised once, stored as is)."""
+    d: Any = None
     if isinstance(rec, Mapping):
-        return dict(rec)
-    for name in ("to_dict", "to_json"):
-        fn = getattr(rec, name, None)
-        if callable(fn):
-            d = fn()
-            if isinstance(d, Mapping):
-                return dict(d)
-    if dataclasses.is_dataclass(rec) and not isinstance(rec, type):
-        return dataclasses.asdict(rec)
-    raise InputError(f"cannot store a {type(rec).__name__}: expected a dict or a record with to_dict()/to_json()")
+        d = dict(rec)
+    else:
+        for name in ("to_dict", "to_json"):
+            fn = getattr(rec, name, None)
+            if callable(fn):
+                d = fn()
+                break
+        else:
+            if dataclasses.is_dataclass(rec) and not isinstance(rec, type):
+                d = dataclasses.asdict(rec)
+    if not isinstance(d, Mapping):
+        raise InputError(f"cannot store a {type(rec).__name__}: expected a dict or a record with to_dict()/to_json()")
+    try:
+        try:
+            text = _ENCODER.encode(d)
+        except ValueError:
+            d = _finite(d)
+            text = _ENCODER.encode(d)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"record is not JSON: {exc}") from None
+    return dict(d), JsonText(text)
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def write_track_points(store: Store, rows: Iterable[Record], *, session: Session | None = None) -> int:
-    """Append track states (``track``, ``t``, ``lat``, ``lon``, optional ``alt_m``); returns how many."""
-    objs = []
+    """Append track states (``track``, ``t``, ``lat``, ``lon``, optional ``alt_m``); returns how many.
+
+    All or nothing: a record with a missing or non-finite key field is an InputError naming it, and no row of
+    the call is written.
+    """
+    params = []
     for rec in rows:
-        d = as_dict(rec)
-        alt = d.get("alt_m")
-        objs.append(
-            TrackPoint(
-                track=_str(d, "track"),
-                t=_time(d),
-                lat=_num(d, "lat"),
-                lon=_num(d, "lon"),
-                alt_m=None if alt is None else _num(d, "alt_m"),
-                data=d,
-            )
+        d, text = _prepare(rec)
+        alt = d.get("alt_m")  # a NaN altitude was made None by _prepare
+        params.append(
+            {
+                "track": _str(d, "track"),
+                "t": _time(d),
+                "lat": _num(d, "lat"),
+                "lon": _num(d, "lon"),
+                "alt_m": None if alt is None else _num(d, "alt_m"),
+                "data": text,
+            }
         )
-    with transaction(store, session) as s:
-        s.add_all(objs)
-    return len(objs)
+    _insert(store, session, TrackPoint, params)
+    return len(params)
 
 
 def write_assessments(store: Store, rows: Iterable[Record], *, session: Session | None = None) -> int:
-    """Append threat assessments (``track``, ``t``); returns how many."""
-    objs = []
+    """Append threat assessments (``track``, ``t``); returns how many (all or nothing, as above)."""
+    params = []
     for rec in rows:
-        d = as_dict(rec)
-        objs.append(Assessment(track=_str(d, "track"), t=_time(d), data=d))
-    with transaction(store, session) as s:
-        s.add_all(objs)
-    return len(objs)
+        d, text = _prepare(rec)
+        params.append({"track": _str(d, "track"), "t": _time(d), "data": text})
+    _insert(store, session, Assessment, params)
+    return len(params)
+
+
+def _insert(store: Store, session: Session | None, model: type[Any], params: list[dict[str, Any]]) -> None:
+    """One executemany INSERT (much cheaper than ORM objects for a scan's worth of rows)."""
+    if params:
+        with transaction(store, session) as s:
+            s.connection().execute(insert(model), params)
 
 
 def upsert_alert(store: Store, alert: Record, *, session: Session | None = None) -> str:
@@ -141,12 +185,19 @@ def upsert_engagement(store: Store, eng: Record, *, session: Session | None = No
     return str(d["id"])
 
 
-def history(store: Store, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
+def history(
+    store: Store, t0: float, t1: float, *, limit: int | None = None, kinds: Iterable[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Everything in ``t0 <= t < t1`` for after-action review, each list in time order.
 
     Keys: ``track_points``, ``assessments``, ``alerts`` (each with an ``acks`` list of ``{who, t}``),
-    ``recommendations``, ``decisions``, ``engagements``; the values are the records as stored.
+    ``recommendations``, ``decisions``, ``engagements``; the values are the records as stored. ``limit`` caps
+    each list (the earliest records are kept); ``kinds`` restricts the keys (InputError for an unknown one).
     """
+    wanted = set(HISTORY_KINDS if kinds is None else kinds)
+    unknown = wanted - set(HISTORY_KINDS)
+    if unknown:
+        raise InputError(f"unknown kind {sorted(unknown)[0]!r}; choose from {', '.join(HISTORY_KINDS)}", field="kinds")
     out: dict[str, list[dict[str, Any]]] = {}
     with store.session(readonly=True) as s:
         tables: list[tuple[str, Any, Any]] = [
@@ -158,13 +209,15 @@ def history(store: Store, t0: float, t1: float) -> dict[str, list[dict[str, Any]
             ("engagements", Engagement.data, Engagement.t),
         ]
         for key, data, t in tables:
-            out[key] = [dict(d) for d in s.scalars(select(data).where(t >= t0, t < t1).order_by(t))]
-        ids = [a["id"] for a in out["alerts"]]
+            if key in wanted:
+                stmt = select(data).where(t >= t0, t < t1).order_by(t).limit(limit)
+                out[key] = [dict(d) for d in s.scalars(stmt)]
+        ids = [a["id"] for a in out.get("alerts", [])]
         acks: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
         if ids:
             for ack in s.scalars(select(AlertAck).where(AlertAck.alert_id.in_(ids)).order_by(AlertAck.id)):
                 acks[ack.alert_id].append({"who": ack.who, "t": ack.t})
-        for alert in out["alerts"]:
+        for alert in out.get("alerts", []):
             alert["acks"] = acks[alert["id"]]
     return out
 
@@ -178,6 +231,8 @@ def _time(d: Mapping[str, Any]) -> float:
 
 def _num(d: Mapping[str, Any], key: str) -> float:
     v = d.get(key)
+    if type(v) is float and math.isfinite(v):  # the common case first
+        return v
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         raise InputError(f"must be a finite number, got {v!r}", field=key)
     return float(v)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +25,23 @@ from borderwatch.errors import InputError
 from borderwatch.store.canonical import canonical_json
 
 ENVELOPE_KEYS = ("sensor", "seq", "t_sent", "reports")
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "signed sensor message",
+    "description": "sig = lowercase hex HMAC-SHA256(sensor key, canonical JSON of {sensor, seq, t_sent, reports})",
+    "type": "object",
+    "required": ["sensor", "seq", "t_sent", "reports", "sig"],
+    "additionalProperties": False,
+    "properties": {
+        "sensor": {"type": "string", "minLength": 1, "maxLength": 128},
+        "seq": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+        "t_sent": {"type": "number", "description": "UTC epoch s when sent"},
+        "reports": {"type": "array", "items": {"type": "object"}, "description": "reports.jsonl objects"},
+        "sig": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+    },
+}
+MAX_SEQ = 2**63 - 1  # fits a 64-bit signed integer column
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def sign(key: bytes, body: bytes) -> str:
@@ -33,12 +51,9 @@ def sign(key: bytes, body: bytes) -> str:
 
 def verify(keys: Iterable[bytes], body: bytes, sig_hex: str) -> bool:
     """True if ``sig_hex`` is the HMAC of ``body`` under any of ``keys`` (constant-time compare)."""
-    if not isinstance(sig_hex, str):
+    if not isinstance(sig_hex, str) or not _HEX64.fullmatch(sig_hex):
         return False
-    try:
-        sig = bytes.fromhex(sig_hex)
-    except ValueError:
-        return False
+    sig = bytes.fromhex(sig_hex)
     ok = False
     for key in keys:
         ok |= hmac.compare_digest(hmac.new(key, body, hashlib.sha256).digest(), sig)
@@ -49,8 +64,8 @@ def envelope_bytes(sensor: str, seq: int, t_sent: float, reports: list[dict[str,
     """The exact bytes a sensor signs; InputError for a wrong type or a non-finite number anywhere."""
     if not isinstance(sensor, str) or not sensor:
         raise InputError("must be a non-empty string", field="sensor")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise InputError(f"must be a non-negative integer, got {seq!r}", field="seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        raise InputError(f"must be an integer in [0, 2**63 - 1], got {str(seq)[:40]}", field="seq")
     if isinstance(t_sent, bool) or not isinstance(t_sent, int | float) or not math.isfinite(t_sent):
         raise InputError(f"must be a finite number, got {t_sent!r}", field="t_sent")
     if not isinstance(reports, list) or not all(isinstance(r, dict) for r in reports):
@@ -71,13 +86,16 @@ def verify_envelope(keys: Iterable[bytes], env: Mapping[str, Any]) -> bool:
     """True if the envelope's ``sig`` matches under one of ``keys``.
 
     InputError (naming the field) for an envelope that is not an object with the four fields of the right
-    types; False for a bad or missing signature.
+    types (and no other key but ``sig``); False for a bad or missing signature.
     """
     if not isinstance(env, Mapping):
         raise InputError("the message must be a JSON object")
     missing = [k for k in ENVELOPE_KEYS if k not in env]
     if missing:
         raise InputError("missing", field=missing[0])
+    extra = sorted(str(k) for k in env if k not in ENVELOPE_KEYS and k != "sig")
+    if extra:
+        raise InputError("unknown key (it would not be signed)", field=extra[0])
     body = envelope_bytes(env["sensor"], env["seq"], env["t_sent"], env["reports"])
     sig = env.get("sig")
     return isinstance(sig, str) and verify(keys, body, sig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -20,8 +21,6 @@ from borderwatch.store.models import NAME, Token
 from borderwatch.store.models import User as UserRow
 
 _HASHER = PasswordHasher()
-# verified against when the user is unknown or disabled, so that the answer takes about as long either way
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
 MIN_PASSWORD = 8
 
 
@@ -109,7 +108,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     with store.session(readonly=True) as s:
         row = s.scalar(select(UserRow).where(UserRow.name == name))
         user = None if row is None else _user(row)
-        pw_hash = _DUMMY_HASH if row is None else row.pw_hash
+        pw_hash = _dummy_hash() if row is None else row.pw_hash
     ok: bool
     try:
         ok = _HASHER.verify(pw_hash, password)
@@ -176,6 +175,12 @@ def disable_user(store: Store, name: str, *, session: Session | None = None) -> 
         row.disabled = True
         s.execute(delete(Token).where(Token.user_id == row.id))
         return _user(row)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against for an unknown user, so that the answer takes about as long as for a known one."""
+    return _HASHER.hash(secrets.token_hex(16))
 
 
 def _row(s: Session, name: str) -> UserRow:

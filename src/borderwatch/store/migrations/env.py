@@ -1,17 +1,20 @@
-"""Alembic environment of the store; run programmatically by ``open_store`` (a connection is passed in)."""
+"""Alembic environment of the store; run programmatically by ``open_store`` (a connection is passed in).
+
+Importing this module outside an Alembic run (pytest's doctest collection does) does nothing.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from alembic.config import Config
 from sqlalchemy import create_engine
 
 from borderwatch.store.models import Base
 
-config = context.config
-target_metadata = Base.metadata
 
-
-def run() -> None:
+def run(config: Config) -> None:
     """Run the migrations on the connection given by ``open_store`` (or on ``sqlalchemy.url``)."""
     connection = config.attributes.get("connection")
     if connection is None:
@@ -23,10 +26,15 @@ def run() -> None:
         _run_on(connection)
 
 
-def _run_on(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)  # type: ignore[arg-type]
+def _run_on(connection: Any) -> None:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
-run()
+try:
+    _config: Config | None = context.config
+except AttributeError:  # imported outside an Alembic run
+    _config = None
+if _config is not None:
+    run(_config)

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-12-01 20:22:29.252614
+Revises: (none)
+Create Date: 2026-12-01 20:36:17.105569
 
 All tables of the operations store; on SQLite, triggers that refuse UPDATE and DELETE on ``audit``.
 """
@@ -41,7 +41,7 @@ def upgrade() -> None:
 
     op.create_table(
         "assessments",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("track", sa.String(length=128), nullable=False),
         sa.Column("t", sa.Float(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
@@ -106,9 +106,9 @@ def upgrade() -> None:
 
     op.create_table(
         "reports",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("sensor", sa.String(length=128), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("t_sent", sa.Float(), nullable=False),
         sa.Column("t_ingest", sa.Float(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -143,7 +143,7 @@ def upgrade() -> None:
 
     op.create_table(
         "track_points",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("track", sa.String(length=128), nullable=False),
         sa.Column("t", sa.Float(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
