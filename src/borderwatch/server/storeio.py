@@ -153,5 +153,7 @@ def persist_deltas(
     return stored
 
 
-def history(store: Store, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
-    return _picture.history(store, t0, t1)
+def history(
+    store: Store, t0: float, t1: float, *, limit: int | None = None, kinds: list[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    return _picture.history(store, t0, t1, limit=limit, kinds=kinds)

@@ -19,6 +19,10 @@ def history(
     st: State,
     t0: Annotated[float, Query(description="window start, UTC epoch s")],
     t1: Annotated[float, Query(description="window end (exclusive), UTC epoch s")],
+    limit: Annotated[int, Query(ge=1, le=100_000, description="at most this many records of each kind")] = 10_000,
+    kinds: Annotated[
+        str | None, Query(max_length=200, description="comma-separated subset, e.g. decisions,alerts")
+    ] = None,
 ) -> dict[str, Any]:
     """Track points, assessments, alerts (with acknowledgements), recommendations, decisions, engagements."""
     if not (math.isfinite(t0) and math.isfinite(t1)):
@@ -27,4 +31,5 @@ def history(
         raise HTTPException(422, "t1 must be after t0")
     if t1 - t0 > st.settings.max_history_s:
         raise HTTPException(422, f"window longer than {st.settings.max_history_s:g} s; ask for a shorter one")
-    return {"t0": t0, "t1": t1, **storeio.history(st.store, t0, t1)}
+    wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    return {"t0": t0, "t1": t1, **storeio.history(st.store, t0, t1, limit=limit, kinds=wanted)}
