@@ -149,7 +149,7 @@ def test_operator_approval_is_audited_with_author(live: Live) -> None:
     assert any(e["recommendation"] == rec for e in _items(live, "/api/v1/engagements"))
     audit = live.client.get("/api/v1/admin/audit", headers=live.env.auth("ada")).json()
     row = [a for a in audit if a["subject"] == f"recommendation:{rec}"]
-    assert len(row) == 1 and row[0]["actor"] == "otto" and row[0]["action"] == "approve"
+    assert len(row) == 1 and row[0]["actor"] == "otto" and row[0]["action"] == "decision.approve"
     assert row[0]["details"]["reason"] == "hostile, closing"
     assert row[0]["details"]["decisions"][0]["id"] == dec["id"]
     again = live.client.post(f"/api/v1/recommendations/{rec}/approve", json={}, headers=live.env.auth("otto"))
@@ -172,7 +172,7 @@ def test_reject_needs_reason_then_audited(live: Live) -> None:
     assert r.status_code == 200 and r.json()["decision"]["approved"] is False
     audit = live.client.get("/api/v1/admin/audit", headers=live.env.auth("ada")).json()
     assert [(a["actor"], a["action"], a["details"]["reason"]) for a in audit if a["subject"].endswith(rec)] == [
-        ("otto", "reject", "friendly helicopter")
+        ("otto", "decision.reject", "friendly helicopter")
     ]
 
 

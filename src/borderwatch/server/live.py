@@ -315,7 +315,7 @@ class LiveDriver:
         """
         if not approve and not (reason and reason.strip()):
             raise Refused("a rejection needs a reason", status=422)
-        action = "approve" if approve else "reject"
+        action = "decision.approve" if approve else "decision.reject"
         async with self._lock:
             t = self.settings.clock()
             try:
@@ -345,7 +345,7 @@ class LiveDriver:
             except _refusals() as e:
                 raise Refused(str(e)) from None
             deltas = self._flush()
-            note = storeio.AuditNote(who, "acknowledge", f"alert:{alert_id}", {}, t)
+            note = storeio.AuditNote(who, "alert.acknowledge", f"alert:{alert_id}", {}, t)
             alert = plain(al)
             await asyncio.to_thread(
                 storeio.persist_deltas,
@@ -359,7 +359,7 @@ class LiveDriver:
             await self._publish_snapshot()
             seq = self.seq
         await self.bus.publish(
-            SUBJECT_AUDIT, dumps({"actor": who, "action": "acknowledge", "subject": alert_id, "t": t})
+            SUBJECT_AUDIT, dumps({"actor": who, "action": "alert.acknowledge", "subject": alert_id, "t": t})
         )
         return {"alert": alert_id, "who": who, "t": t}, seq
 

@@ -141,7 +141,7 @@ def persist_deltas(
             stored[did] = _picture.write_decision(store, dec, session=s)
             if audit is None:  # a decision taken by a policy (simulation), not through the API
                 who = str(dec.get("who") or "engine")
-                action = "approve" if dec.get("approved") else "reject"
+                action = "decision.approve" if dec.get("approved") else "decision.reject"
                 _audit.append_audit(
                     store, who, action, f"recommendation:{dec.get('recommendation')}", {"decision": dec}, session=s
                 )
