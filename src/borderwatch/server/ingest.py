@@ -188,7 +188,8 @@ class Ingest:
         if hit is not None and mono - hit[0] < self.settings.key_cache_s:
             return hit[1]
         look = storeio.lookup_keys(self.store, sensor, now)
-        self._keys[sensor] = (mono, look)
+        if look.status != "unknown":  # unknown ids are not cached: a flood of invented ids must not grow memory
+            self._keys[sensor] = (mono, look)
         return look
 
     def _last_seq(self, sensor: str) -> int:
