@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -76,7 +77,8 @@ class Gen:
             return {"t": t, "sensor": sensor, "type": "radar", "range_m": float(r.uniform(1000, 60000)),
                     "az_deg": float(r.uniform(0, 360)), "el_deg": float(r.uniform(0, 10)), "sigma_range_m": 10.0,
                     "sigma_az_deg": 0.3, "sigma_el_deg": 0.3, "rr_mps": float(r.uniform(-50, 50))}  # fmt: skip
-        return {"t": t, "sensor": sensor, "type": "adsb", "icao": f"{int(r.integers(0, 2**24)):06x}",
+        # a fixed fleet of 20 aircraft: a new ICAO address in every report would open a track per report
+        return {"t": t, "sensor": sensor, "type": "adsb", "icao": f"50{int(r.integers(0, 20)):04x}",
                 "lat": float(r.uniform(56, 57.5)), "lon": float(r.uniform(26.5, 28.2)),
                 "alt_m": float(r.uniform(300, 3000)), "callsign": "YL123"}  # fmt: skip
 
@@ -298,6 +300,8 @@ def main() -> None:
                     n5xx += 1
                     continue
                 results = r.json()["results"]
+                if i // 10_000 != (i - len(ks)) // 10_000:
+                    print(f"{i} messages, {time.perf_counter() - t_start:.0f} s", file=sys.stderr, flush=True)
                 # blank lines are skipped by the server: realign by line number
                 by_line = {res["line"]: res for res in results}
                 for n, (k, line, note) in enumerate(zip(ks, lines, notes, strict=True), 1):
