@@ -167,6 +167,8 @@ class Recommender:
                 f"({o.margin_s:.0f} s before the deadline), Pk {o.pk:.2f}; expected cost+damage "
                 f"{exp:,.0f} EUR vs {dmg:,.0f} EUR if not engaged; beat {len(alts)} alternative(s)"
             )
+            if o.note:
+                why += f"; {o.note}"
             rec = Recommendation(
                 id=f"R{self.counter:05d}",
                 t=t,
