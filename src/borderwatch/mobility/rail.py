@@ -95,6 +95,11 @@ def assess_rail_links(
         pts = shapely.points(txy[:, 0], txy[:, 1])
         near = np.flatnonzero(shapely.distance(line, pts) < 3000.0)
         via = [towns[int(i)].name for i in sorted(near, key=lambda i: float(line.project(pts[int(i)])))]
+        # where the line crosses the watched border: the crossing of the path nearest its entry node
+        border_xy = th.project(th.watched_border)
+        cross = [q for q in shapely.get_parts(shapely.intersection(line, border_xy)) if q.geom_type == "Point"]
+        bp = min(cross, key=lambda q: float(line.project(q))) if cross else shapely.Point(line.coords[0])
+        bpl = th.unproject(bp)
         first = g.edges[edges[0]]
         length = sum(g.edges[a]["length_m"] for a in edges)
         alternatives = [
@@ -150,6 +155,7 @@ def assess_rail_links(
                 "segment": e.segment,
                 "connected": True,
                 "entry": {"lon": round(e.lon, 5), "lat": round(e.lat, 5)},
+                "border_point": {"lon": round(float(bpl.x), 5), "lat": round(float(bpl.y), 5)},
                 "goes_to": dest,
                 "via": via,
                 "length_to_destination_km": round(length / 1000.0, 1),
