@@ -136,8 +136,33 @@ def route_features(plan: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``mobility`` sub-app to the main typer app."""
-    from borderwatch.cli import console, handle_errors, progress_bar
+    """Add the ``mobility`` sub-app to the main typer app, and ``theatre import-osm`` to the theatre sub-app."""
+    from borderwatch.cli import console, handle_errors, progress_bar, theatre_app
+
+    @theatre_app.command("import-osm")
+    @handle_errors
+    def import_osm_cmd(
+        extract: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm.pbf), e.g. Geofabrik's.")],
+        out: OutOpt,
+        base: Annotated[
+            str, typer.Option("--base", help="Theatre whose borders, places and crossings are copied.")
+        ] = "latvia-east",
+        name: Annotated[str | None, typer.Option("--name", help="Name of the new theatre.")] = None,
+    ) -> None:
+        """Build a theatre folder whose roads and railways come from your OSM extract (use it with --theatre)."""
+        from borderwatch.theatre.osm import import_osm
+
+        with progress_bar("importing") as cb:
+            rep = import_osm(extract, out, base=base, name=name, progress=cb)
+        console.print(
+            f"{rep.roads} road, {rep.railways} railway and {rep.rivers} waterway ways ({rep.bridges} bridges) "
+            f"from {extract.name}; extent {rep.extent} → {out}"
+        )
+        for reason, n in sorted(rep.rejected.items()):
+            console.print(f"[yellow]rejected {n}:[/] {reason}")
+        for reason, n in sorted(rep.dropped_tags.items()):
+            console.print(f"[yellow]tag dropped {n}:[/] {reason}")
+        console.print(f"next: borderwatch mobility corridors --theatre {out} -o OUT")
 
     mob = typer.Typer(help="Defence line: corridors, chokepoints, rail links, deployment plans.", no_args_is_help=True)
     app.add_typer(mob, name="mobility")
