@@ -263,7 +263,7 @@ def _write_theatre(base_dir: Path, out: Path, report: ImportReport, *, name: str
     if with_rivers:
         spec["rivers"] = {"file": RIVERS_FILE, "class_property": "waterway", "name_property": "name"}
     used = {ROADS_FILE, RAILWAYS_FILE, RIVERS_FILE, "theatre.yaml", "ATTRIBUTION.md", "import_report.json"}
-    for key, val in spec.items():
+    for val in spec.values():
         if isinstance(val, dict) and isinstance(val.get("file"), str) and val["file"] not in used:
             shutil.copy2(base_dir / val["file"], out / val["file"])
     header = (
