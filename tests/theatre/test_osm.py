@@ -15,6 +15,8 @@ from pathlib import Path
 import networkx as nx
 import osmium
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
@@ -182,3 +184,34 @@ def test_cli_import_and_corridors(tmp_path: Path) -> None:
     assert {f["properties"]["kind"] for f in feats} >= {"road"}
     r = runner.invoke(app, ["theatre", "import-osm", str(tmp_path / "nope.pbf"), "-o", str(tmp_path / "z")])
     assert r.exit_code == 2 and "file not found" in r.output
+
+
+_TAG_VALUES = ["2", "two", "", "1;2", "-3", "90 mph", "50", "0", "yes", "no", "viaduct", "12.5", "x" * 30]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tags=st.dictionaries(
+        st.sampled_from(["lanes", "maxspeed", "bridge", "layer", "tracks", "ref", "name"]),
+        st.sampled_from(_TAG_VALUES),
+        max_size=6,
+    ),
+    highway=st.sampled_from(["trunk", "residential", "footway", "motorway_link"]),
+)
+def test_import_never_crashes_on_tag_values(tmp_path: Path, tags: dict[str, str], highway: str) -> None:
+    """Any tag values: the way is kept (drivable class) or skipped, bad values dropped and counted, no crash."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(dir=tmp_path))  # one folder per example (the writer will not overwrite)
+    p = work / "fuzz.osm.pbf"
+    w = osmium.SimpleWriter(str(p))
+    for nid, loc in ((1, (27.5, 56.5)), (2, (27.6, 56.5))):
+        w.add_node(osmium.osm.mutable.Node(id=nid, location=loc, tags={}))
+    w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2], tags={"highway": highway, **tags}))
+    w.add_way(osmium.osm.mutable.Way(id=2, nodes=[1, 2], tags={"railway": "rail", **tags}))
+    w.close()
+    rep = import_osm(p, work / "out")
+    assert rep.railways == 1 and rep.roads == (0 if highway == "footway" else 1)
+    props = json.loads((work / "out" / "roads_osm.geojson").read_text())["features"]
+    for f in props:
+        assert f["properties"].get("lanes", 1) >= 1 and f["properties"].get("maxspeed_kmh", 1) > 0
