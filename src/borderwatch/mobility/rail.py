@@ -107,31 +107,42 @@ def assess_rail_links(
             for o in ents
             if o.name != e.name and not math.isinf(base[o.name][dest])
         ]
+        # distances along the line are measured from the border point (the entry node of an OSM line lies
+        # beyond the border); a removed stretch starts at least `setback_m` inside and may run over several
+        # (short, OSM) edges: removing any part of the candidate edge cuts it
+        off = float(line.project(bp))
+        start_at = off + setback_m
         cands: list[_Cand] = []
         walked = 0.0
         for u, v in edges:
             ln = g.edges[u, v]["length_m"]
-            if walked > search_depth_m:
+            if walked - off > search_depth_m:
                 break
-            cands.append(_Cand(u, v, walked, walked + ln))
+            if walked + ln > start_at:
+                cands.append(_Cand(u, v, walked, walked + ln))
             walked += ln
 
         def effect(
-            c: _Cand, e: EntryPoint = e, dest: str = dest, times: dict[str, float] = times, line: Any = line
+            c: _Cand,
+            e: EntryPoint = e,
+            dest: str = dest,
+            times: dict[str, float] = times,
+            line: Any = line,
+            off: float = off,
+            start_at: float = start_at,
         ) -> dict[str, Any]:
             h = g.copy()
             h.remove_edge(c.u, c.v)
             after = _times(h, e.node, objs)
             d = g.edges[c.u, c.v]
-            s0 = max(c.start_m, min(setback_m, c.end_m - removal_length_m))
-            s0 = max(s0, c.start_m)
-            removed = min(removal_length_m, c.end_m - s0)
+            s0 = max(c.start_m, start_at)
+            removed = max(0.0, min(removal_length_m, float(line.length) - s0))
             mid = th.unproject(line.interpolate(s0 + removed / 2.0))
             return {
-                "from_border_km": round(s0 / 1000.0, 2),
-                "to_border_km": round((s0 + removed) / 1000.0, 2),
-                "edge_from_km": round(c.start_m / 1000.0, 2),
-                "edge_to_km": round(c.end_m / 1000.0, 2),
+                "from_border_km": round((s0 - off) / 1000.0, 2),
+                "to_border_km": round((s0 + removed - off) / 1000.0, 2),
+                "edge_from_km": round((c.start_m - off) / 1000.0, 2),
+                "edge_to_km": round((c.end_m - off) / 1000.0, 2),
                 "edge_id": d["id"],
                 "tracks": int(d["lanes"]),
                 "edge_has_bridge": bool(d["bridge"]),
@@ -166,7 +177,7 @@ def assess_rail_links(
                 "alternatives": alternatives,
                 "removal": {
                     "length_m": removal_length_m,
-                    "at_border": effects[0],
+                    "at_border": effects[0] if effects else None,
                     "cheapest": cheapest,
                     "candidates": len(effects),
                     "after_cut": (
