@@ -215,9 +215,11 @@ def _swaps(
     others = [e for e in cut if {e[0], e[1]} != {u, v}]
     h = g.copy()
     h.remove_edges_from(others)
+    # a single edge that replaces (u, v) must be a bridge of h (its removal alone separates something)
     out: list[tuple[int, int]] = []
-    for a, b, d in g.edges(data=True):
-        if a not in near or b not in near or d["effort_m"] != effort or h.has_edge(a, b) is False:
+    for a, b in list(nx.bridges(h)):
+        d = h.edges[a, b]
+        if a not in near or b not in near or d["effort_m"] != effort:
             continue
         h.remove_edge(a, b)
         side = set().union(*(nx.node_connected_component(h, s) for s in sources if s in h))
