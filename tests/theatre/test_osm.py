@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import networkx as nx
 import osmium
 import pytest
@@ -25,7 +26,7 @@ from borderwatch.mobility.chokepoints import find_chokepoints
 from borderwatch.mobility.corridors import entry_points, objective_nodes, objectives
 from borderwatch.mobility.network import build_network
 from borderwatch.theatre import load_theatre
-from borderwatch.theatre.osm import import_osm
+from borderwatch.theatre.osm import IMPORT_REPORT_SCHEMA, import_osm
 
 NODES = {
     # A12 from Russia to Rēzekne
@@ -105,6 +106,7 @@ def test_import_writes_a_theatre_with_osm_tags(imported) -> None:  # type: ignor
     assert not rep.rejected
     assert rep.dropped_tags == {"lanes: not a number ('two')": 1}
     report = json.loads((out / "import_report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, IMPORT_REPORT_SCHEMA)
     assert report["rejected_total"] == 0 and report["roads"] == 8
     assert "OpenStreetMap" in (out / "ATTRIBUTION.md").read_text(encoding="utf-8")
     th = load_theatre(out)

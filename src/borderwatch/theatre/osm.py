@@ -50,6 +50,34 @@ ROADS_FILE, RAILWAYS_FILE, RIVERS_FILE = "roads_osm.geojson", "railways_osm.geoj
 _ODBL = "ODbL 1.0, © OpenStreetMap contributors (https://www.openstreetmap.org/copyright)"
 
 
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
+#: JSON Schema of import_report.json (quoted in docs/formats.md)
+IMPORT_REPORT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "import_report.json — what `borderwatch theatre import-osm` kept and rejected",
+    "type": "object",
+    "required": ["source", "roads", "railways", "rivers", "bridges", "extent", "rejected", "rejected_total"],
+    "properties": {
+        "source": {"type": "string"},
+        "out_dir": {"type": "string"},
+        "roads": {"type": "integer", "minimum": 0, "description": "highway ways kept"},
+        "railways": {"type": "integer", "minimum": 0},
+        "rivers": {"type": "integer", "minimum": 0},
+        "bridges": {"type": "integer", "minimum": 0, "description": "kept ways tagged bridge"},
+        "extent": {
+            "type": ["array", "null"],
+            "items": {"type": "number"},
+            "minItems": 4,
+            "maxItems": 4,
+            "description": "lon_min, lat_min, lon_max, lat_max of the kept ways",
+        },
+        "rejected": {**_COUNTS, "description": "reason -> ways rejected"},
+        "rejected_total": {"type": "integer", "minimum": 0},
+        "dropped_tags": {**_COUNTS, "description": "reason -> tag values dropped (the way kept)"},
+    },
+}
+
+
 @dataclass(slots=True)
 class ImportReport:
     """What an import kept and rejected."""
