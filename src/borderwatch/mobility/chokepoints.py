@@ -256,10 +256,10 @@ def _place_on_chain(
     ok = th.in_home(lat, lon) & (border >= cat.site_setback_m.value)
     if not ok.any():
         return None
-    roads = [d["geometry"] for *_, d in network.road.edges(data=True)]
+    roads = network.road_lines()
     off = (
-        np.asarray(shapely.distance(shapely.union_all(roads), shapely.points(xy[:, 0], xy[:, 1])))
-        if roads
+        np.asarray(shapely.distance(roads, shapely.points(xy[:, 0], xy[:, 1])))
+        if roads is not None
         else np.full(len(rows), np.inf)
     )
     near = ok & (off <= cat.rail_site_max_off_road_m.value)

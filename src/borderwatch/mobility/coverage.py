@@ -48,10 +48,9 @@ def thin_data_areas(*, network: Network) -> list[ThinArea]:
     spec = network.catalogue.thin_data
     cell = spec.cell_m.value
     gap = spec.road_gap_m.value
-    geoms = [d["geometry"] for *_, d in network.road.edges(data=True)]
-    if not geoms:
+    roads = network.road_lines()
+    if roads is None:
         return []
-    roads = shapely.union_all(geoms)
     key = f"thin_zone_{spec.within_border_m.value:g}"
     if key not in th._cache:
         border = th.project(th.watched_border)

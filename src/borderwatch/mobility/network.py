@@ -121,6 +121,14 @@ class Network:
     catalogue: NetworkCatalogue
     source: str
     notes: list[str] = field(default_factory=list)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def road_lines(self) -> BaseGeometry | None:
+        """Every road edge as one (Multi)LineString in metres (cached; None without roads): for distances."""
+        if "road_lines" not in self._cache:
+            geoms = [d["geometry"] for *_, d in self.road.edges(data=True)]
+            self._cache["road_lines"] = shapely.union_all(geoms) if geoms else None
+        return self._cache["road_lines"]
 
     def graph(self, kind: str) -> nx.Graph:
         """The ``"road"`` or ``"rail"`` graph."""

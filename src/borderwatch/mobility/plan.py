@@ -423,8 +423,7 @@ def build_problem(
     for (pi, j), r in routes.items():
         park_time[pi, j] = r.time_s
     off = []
-    geoms = [d["geometry"] for *_, d in network.road.edges(data=True)]
-    road_lines = shapely.union_all(geoms) if geoms else None
+    road_lines = network.road_lines()
     for c in sites:
         sx, sy = network.theatre.xy(c.lat, c.lon)
         dist = shapely.distance(shapely.Point(float(sx), float(sy)), road_lines) if road_lines is not None else np.inf
