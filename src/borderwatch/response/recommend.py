@@ -114,7 +114,9 @@ class Recommender:
         cheap = [o for o in options if o.kind != "fighter" and free.get(o.unit, 0) > 0]
         chosen = [cheap[k] for k in self._solve(cheap, damage, free)]
         covered = {o.track for o in chosen}
-        reachable_cheap = {o.track for o in cheap}
+        # a threat that a cheaper effector can reach in time gets no fighter, even while that unit is busy (its
+        # queue entry stays open until a unit is free)
+        reachable_cheap = {o.track for o in options if o.kind != "fighter"}
         # fighters only for threats that no cheaper effector can reach in time
         fighter_opts = [
             o
