@@ -20,6 +20,7 @@ def schemas() -> dict[str, dict[str, Any]]:
     from borderwatch.sim.catalogue import TargetCatalogue
     from borderwatch.sim.scenario import Scenario
     from borderwatch.sim.truth import TRUTH_LINE_SCHEMA
+    from borderwatch.store.signing import ENVELOPE_SCHEMA
     from borderwatch.theatre.schema import AssetsFile, CrossingFacts, TheatreSpec
     from borderwatch.threat.config import ThreatConfig
     from borderwatch.tracking.io import EVALUATION_SCHEMA, TRACK_LINE_SCHEMA
@@ -41,6 +42,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         "recommendations-line.schema.json": RECOMMENDATION_LINE,
         "decisions-line.schema.json": DECISION_LINE,
         "engagements-line.schema.json": ENGAGEMENT_LINE,
+        "sensor-message.schema.json": ENVELOPE_SCHEMA,
     }
 
 

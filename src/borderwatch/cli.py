@@ -300,6 +300,9 @@ def demo_cmd(
 from borderwatch.cli_mobility import register as _register_mobility  # noqa: E402
 
 _register_mobility(app)
+from borderwatch.cli_admin import register as _register_admin  # noqa: E402
+
+_register_admin(app)
 from borderwatch.cli_sensors import register as _register_sensors  # noqa: E402
 
 _register_sensors(app)
@@ -307,6 +310,9 @@ _register_sensors(app)
 from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
 
 _register_tracking(app)
+from borderwatch.cli_serve import register as _register_serve  # noqa: E402
+
+_register_serve(app)
 
 
 def main() -> None:

@@ -1,0 +1,88 @@
+"""``borderwatch serve``: the live operations service (signed ingest, picture, decisions) on an SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Protocol
+
+import typer
+
+if TYPE_CHECKING:
+    from borderwatch.server.run import Background
+    from borderwatch.server.settings import Settings
+
+
+class ServeHook(Protocol):
+    """Extends ``serve`` (e.g. ``--replay``): given the settings and the command's options, return the settings
+    to use (a replay clock, the scenario's sensors.json) and background tasks to run once the server listens
+    (a client that signs and POSTs the scenario's reports like a real sensor)."""
+
+    def __call__(self, settings: Settings, opts: dict[str, object]) -> tuple[Settings, list[Background]]: ...
+
+
+HOOKS: list[ServeHook] = []
+
+
+def build_settings(
+    *, store: Path, theatre: str | None, sensors: Path | None, max_skew_s: float, emit_interval_s: float
+) -> Settings:
+    from borderwatch.errors import InputError
+    from borderwatch.server.settings import Settings
+
+    if sensors is not None and not sensors.is_file():
+        raise InputError("file not found", source=str(sensors), field="--sensors")
+    if not max_skew_s > 0:
+        raise InputError(f"must be > 0, got {max_skew_s}", field="--max-skew")
+    if not emit_interval_s > 0:
+        raise InputError(f"must be > 0, got {emit_interval_s}", field="--emit-interval")
+    return Settings(
+        store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew_s, emit_interval_s=emit_interval_s
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the main app."""
+    from borderwatch.cli import console, handle_errors
+
+    @app.command("serve")
+    @handle_errors
+    def serve_cmd(
+        store: Annotated[Path, typer.Option("--store", help="SQLite store file (created if missing).")] = Path(
+            "borderwatch.db"
+        ),
+        host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+        theatre: Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")] = None,
+        sensors: Annotated[
+            Path | None, typer.Option("--sensors", help="sensors.json of the sensors that will report.")
+        ] = None,
+        max_skew: Annotated[
+            float, typer.Option("--max-skew", help="Allowed |send time - receiver clock| in seconds.")
+        ] = 30.0,
+        emit_interval: Annotated[float, typer.Option("--emit-interval", help="Engine emit interval, s.")] = 1.0,
+        log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    ) -> None:
+        """Run the live service: sensors POST signed reports, operators watch and decide over HTTP/WebSocket."""
+        from borderwatch.server.run import serve
+
+        settings = build_settings(
+            store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew, emit_interval_s=emit_interval
+        )
+        background: list[Background] = []
+        opts: dict[str, object] = {"host": host, "port": port}
+        for hook in HOOKS:
+            settings, extra = hook(settings, opts)
+            background += extra
+        if settings.sensors is None:
+            from borderwatch.errors import InputError
+
+            raise InputError("the engine needs the sensors that will report: give --sensors sensors.json")
+
+        def listening(url: str) -> None:
+            console.print(f"borderwatch serving on [bold]{url}[/] (API docs {url}/docs, metrics {url}/metrics)")
+            console.print(
+                "log in: POST /api/v1/login {name, password} → bearer token; "
+                "create users with `borderwatch users add`, sensors with `borderwatch sensors add`"
+            )
+
+        serve(settings, host=host, port=port, background=background, on_listening=listening, log_level=log_level)

@@ -1,0 +1,55 @@
+"""Settings of the live service (SI units; times in seconds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from borderwatch.server.clock import Clock, wall_clock
+
+if TYPE_CHECKING:
+    from borderwatch.server.live import EngineLike
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything ``create_app`` needs.
+
+    ``engine_factory`` builds the engine (default: :func:`borderwatch.server.engine_factory.default_engine`
+    from ``theatre`` and ``sensors``); ``clock`` is the time ingest checks send times against and the engine
+    advances on (wall clock live, a :class:`~borderwatch.server.clock.ReplayClock` in replay).
+    """
+
+    store: str | Path
+    theatre: str | None = None
+    sensors: Path | None = None
+    clock: Clock = wall_clock
+    engine_factory: Callable[[Settings], EngineLike] | None = None
+    # ingest
+    max_skew_s: float = 30.0  # |t_sent - now| allowed
+    max_report_age_s: float = 300.0  # a report's t may be this old (and at most max_skew_s in the future)
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_line_bytes: int = 1024 * 1024
+    max_reports_per_message: int = 5000
+    max_report_bytes: int = 4096  # one report's JSON (the contract's reports are a few hundred bytes)
+    key_cache_s: float = 5.0  # sensor keys are re-read at least this often (revocation delay across processes)
+    # engine driver
+    run_engine: bool = True
+    emit_interval_s: float = 1.0
+    tick_s: float | None = None  # wall seconds between engine steps; default emit_interval_s / clock speed
+    engine_lag_s: float = 0.0  # reports wait this long in the reorder buffer (room for reports in transit)
+    rebuild_window_s: float = 120.0  # on start, re-feed the store's reports of this window
+    bus_maxsize: int = 4096
+    max_buffered_reports: int = 200_000  # reorder buffer bound; beyond it the bus (and so ingest) waits
+    delta_buffer: int = 20_000  # deltas kept for WebSocket resume
+    client_queue: int = 5000  # deltas queued per WebSocket client before it is resynced with a snapshot
+    # sensor health
+    late_after_s: float = 10.0
+    down_after_s: float = 60.0
+    rate_window_s: float = 60.0
+    # auth
+    token_ttl_s: float = 8 * 3600.0
+    max_history_s: float = 24 * 3600.0
+    extra: dict[str, Any] = field(default_factory=dict)
