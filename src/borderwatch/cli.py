@@ -298,6 +298,9 @@ _register_sensors(app)
 from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
 
 _register_tracking(app)
+from borderwatch.cli_events import register as _register_events  # noqa: E402
+
+_register_events(app)
 
 
 def main() -> None:

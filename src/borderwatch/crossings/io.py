@@ -33,11 +33,13 @@ from borderwatch.errors import InputError
 
 #: column order of the CSV format (import and export)
 COLUMNS: tuple[str, ...] = (
-    "external_ref", "category", "time", "aware_time", "section", "lat", "lon", "crossing_point", "attempt",
+    "external_ref", "category", "time", "aware_time", "reported_time", "section", "lat", "lon", "crossing_point", "attempt",
     "manner", "direction", "detection", "alert_id", "persons", "nationalities", "age_groups", "sex", "transport",
     "evasion", "violence", "outcome", "facilitation_ref", "trafficking_ref", "life_at_risk_ref",
     "refusal_reasons", "credibility", "reliability", "validation", "impact", "reaction", "description",
 )  # fmt: skip
+#: columns of the export that an import ignores (the register assigns its own ids)
+IGNORED = ("event_id", "version")
 REQUIRED = ("time", "attempt", "direction", "detection", "persons", "outcome")
 _COUNTS = ("nationalities", "age_groups", "sex")
 _BOOLS = ("evasion", "violence")
@@ -142,7 +144,10 @@ def parse_row(row: Mapping[str, Any], *, sections: Sections, row_number: int) ->
 
 
 def _parse(row: Mapping[str, Any], sections: Sections) -> EventData:
-    vals = {k: v for k, v in row.items() if v is not None and not (isinstance(v, str) and not v.strip())}
+    vals = {
+        k: v for k, v in row.items()
+        if k not in IGNORED and v is not None and not (isinstance(v, str) and not v.strip())
+    }  # fmt: skip
     for req in REQUIRED:
         if req not in vals:
             raise _Bad(req, "missing field")
@@ -150,6 +155,8 @@ def _parse(row: Mapping[str, Any], sections: Sections) -> EventData:
     d["time_s"] = parse_time(vals.pop("time"), "time")
     if "aware_time" in vals:
         d["aware_s"] = parse_time(vals.pop("aware_time"), "aware_time")
+    if "reported_time" in vals:
+        d["reported_s"] = parse_time(vals.pop("reported_time"), "reported_time")
     for k in ("lat", "lon"):
         if k in vals:
             d[k] = _float(vals.pop(k), k)
@@ -191,7 +198,7 @@ def _parse(row: Mapping[str, Any], sections: Sections) -> EventData:
 
 
 def _check_columns(cols: Iterable[str], source: str) -> None:
-    unknown = [c for c in cols if c not in COLUMNS]
+    unknown = [c for c in cols if c not in COLUMNS and c not in IGNORED]
     if unknown:
         raise InputError(f"unknown column(s) {', '.join(map(repr, unknown))}; see docs/formats.md", source=source)
 
@@ -251,6 +258,8 @@ def to_row(d: EventData) -> dict[str, str]:
             out[c] = iso(d.time_s)
         elif c == "aware_time":
             out[c] = iso(d.aware_s)
+        elif c == "reported_time":
+            out[c] = iso(d.reported_s)
         elif c in _COUNTS:
             out[c] = ";".join(f"{k}:{v}" for k, v in raw[c].items())
         elif c in _BOOLS:

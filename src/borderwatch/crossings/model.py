@@ -48,6 +48,9 @@ class EventData(Strict):
     manner: Manner = Field("unknown", description="1.1(b) open or clandestine")
     time_s: float = Field(description="1.2(a) time of the event, UTC epoch s")
     aware_s: float | None = Field(None, description="when the authority became aware (default: time_s)")
+    reported_s: float | None = Field(
+        None, description="when the first report was submitted, if outside this register (imports); UTC epoch s"
+    )
     section: str = Field(min_length=1, description="1.2(a) place: border section id")
     lat: float | None = Field(None, ge=-90.0, le=90.0, description="1.2(a) place: point, degrees")
     lon: float | None = Field(None, ge=-180.0, le=180.0)

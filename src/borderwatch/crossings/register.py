@@ -116,16 +116,42 @@ class JsonlRepository(MemoryRepository):
                 self._last_sha = _sha(line.rstrip("\n"))
 
     def append(self, version: EventVersion) -> None:
-        self._check(version)
-        version = version.model_copy(update={"prev_sha256": self._last_sha})
-        text = version.model_dump_json()
+        self.append_many([version])
+
+    def append_many(self, versions: list[EventVersion]) -> None:
+        """Append several versions with one write and one fsync (imports)."""
+        lines = []
+        added: list[EventVersion] = []
+        try:
+            for version in versions:
+                self._check(version)
+                version = version.model_copy(update={"prev_sha256": self._last_sha})
+                text = version.model_dump_json()
+                super().append(version)
+                added.append(version)
+                self._last_sha = _sha(text)
+                lines.append(text + "\n")
+        except Exception:
+            for v in reversed(added):  # keep memory in step with the file: nothing was written
+                self._by_id[v.event_id].pop()
+                if not self._by_id[v.event_id]:
+                    del self._by_id[v.event_id]
+            self._last_sha = self._reload_sha()
+            raise
         self.directory.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+            fh.write("".join(lines))
             fh.flush()
             os.fsync(fh.fileno())
-        super().append(version)
-        self._last_sha = _sha(text)
+
+    def _reload_sha(self) -> str:
+        last = ""
+        if self.path.is_file():
+            with self.path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        last = _sha(line.rstrip("\n"))
+        return last
 
     def verify(self) -> list[str]:
         """Problems of the hash chain (empty when every line follows its predecessor)."""
@@ -250,7 +276,7 @@ def view(history: list[EventVersion], *, now: float) -> EventView:
     first = _first_report(history)
     aware = history[0].data.aware_at
     due = aware + FIRST_REPORT_DUE_S
-    first_s = first.recorded_s if first is not None else None
+    first_s = (first.data.reported_s or first.recorded_s) if first is not None else None
     return EventView(
         event_id=last.event_id,
         data=last.data,

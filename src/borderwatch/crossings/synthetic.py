@@ -185,13 +185,17 @@ def generate(
                 minors = int(rng.binomial(n, cal.minor_share.value))
                 fem = int(rng.binomial(n, cal.female_share.value))
                 frac = rng.random()
+                aware = float(t[q]) + float(rng.exponential(600.0))
+                # first report a few hours after awareness; one in fifty later than the 24 h deadline
+                delay = float(rng.exponential(3 * 3600.0)) + (30 * 3600.0 if rng.random() < 0.02 else 0.0)
                 pt = s.geometry.interpolate(frac, normalized=True)
                 events.append(
                     EventData(
                         attempt="actual" if outcome[q] in ("crossed", "apprehended") else "attempted",
                         manner="clandestine",
                         time_s=float(t[q]),
-                        aware_s=float(t[q]) + float(rng.exponential(600.0)),
+                        aware_s=aware,
+                        reported_s=aware + delay,
                         section=s.id,
                         lat=round(float(pt.y), 5),
                         lon=round(float(pt.x), 5),
@@ -239,6 +243,7 @@ def _refusals(
                     attempt="attempted",
                     manner="open",
                     time_s=float(t[q]),
+                    reported_s=float(t[q]) + 1800.0,
                     section=sec,
                     crossing_point=c.name,
                     direction="entry",
