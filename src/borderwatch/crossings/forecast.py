@@ -70,13 +70,14 @@ class Forecast:
 def interval(mu: np.ndarray, alpha: float, coverage: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer interval ``[lo, hi]`` of a negative binomial whose probability is nearest ``coverage``.
 
-    ``lo`` is the lower ``(1 - coverage)/2`` quantile; ``hi`` is the upper quantile or one less, whichever
-    gives a probability nearer ``coverage``. For small counts no integer interval has exactly 80 %
-    (at mean 0.3 the choice is 74 % or 96 %), so the plain quantile interval would over-cover.
+    ``lo`` is the lower ``(1 - coverage)/2`` quantile; ``hi`` is the smallest upper end whose interval reaches
+    ``coverage``, or one less if that gives a probability nearer ``coverage``. For small counts no integer
+    interval has exactly 80 % (at mean 0.3 the choice is 75 % or 97 %), so the plain quantile interval would
+    over-cover.
 
     >>> lo, hi, p = interval(np.array([0.3, 10.0]), 0.25)
     >>> lo.tolist(), hi.tolist()
-    ([0.0, 5.0], [0.0, 14.0])
+    ([0.0, 3.0], [0.0, 16.0])
     """
     from scipy.stats import nbinom
 
@@ -84,8 +85,9 @@ def interval(mu: np.ndarray, alpha: float, coverage: float = 0.8) -> tuple[np.nd
     p = r / (r + mu)
     q = (1.0 - coverage) / 2.0
     lo = nbinom.ppf(q, r, p)
-    hi = nbinom.ppf(1.0 - q, r, p)
-    below = nbinom.cdf(lo - 1, r, p)
+    below = np.where(lo > 0, nbinom.cdf(lo - 1, r, p), 0.0)
+    # smallest upper end reaching the coverage, or the one below it if that is nearer
+    hi = np.maximum(nbinom.ppf(np.minimum(below + coverage, 1.0 - 1e-12), r, p), lo)
     p_hi = nbinom.cdf(hi, r, p) - below
     alt = np.maximum(hi - 1, lo)
     p_alt = nbinom.cdf(alt, r, p) - below
