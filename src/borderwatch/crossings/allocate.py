@@ -286,7 +286,8 @@ def solve_milp(p: Problem, *, time_limit_s: float = 8.0, mip_rel_gap: float = 1e
     The LP relaxation is solved first: its value is a lower bound on the expected unhandled attempts of any
     assignment obeying the rules, and its rounding (on-duty counts floored, which keeps every rest and weekly
     limit; officers per section by largest remainder; minimum staffing repaired) is a feasible fallback. The
-    MILP then gets the rest of the time; the better of the two plans is returned, with the gap to the bound.
+    MILP then gets the rest of the time; the best of the two and the proportional baseline is returned (so a
+    plan is never worse than the baseline), with the gap to the bound.
     """
     t0 = time.perf_counter()
     lp = _solve(p, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, relax=True)
@@ -300,12 +301,21 @@ def solve_milp(p: Problem, *, time_limit_s: float = 8.0, mip_rel_gap: float = 1e
                 best = mip
         except InfeasibleError:
             pass
+    base = proportional_baseline(p)
+    if base.total_unhandled < best.total_unhandled and _meets_minimum(p, base.x):
+        best = base
+        best.notes.append("the proportional baseline was better than the solver's plan within the time limit")
     total = best.total_unhandled
     best.gap = max(0.0, (total - bound) / total) if total > 0 else 0.0
     best.solve_s = time.perf_counter() - t0
     best.notes.append(f"lower bound (LP relaxation) {bound:.3f} expected unhandled attempts")
     best.bound = bound
     return best
+
+
+def _meets_minimum(p: Problem, x: np.ndarray) -> bool:
+    patrol = np.array([g.type == "patrol" for g in p.forces.groups])
+    return bool(x[patrol].sum(axis=0).min() >= p.forces.rules.min_patrol_per_section_shift.value)
 
 
 def _solve(p: Problem, *, time_limit_s: float, mip_rel_gap: float, relax: bool) -> Plan:

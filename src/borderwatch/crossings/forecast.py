@@ -72,7 +72,7 @@ def interval(mu: np.ndarray, alpha: float, coverage: float = 0.8) -> tuple[np.nd
 
     ``lo`` is the lower ``(1 - coverage)/2`` quantile; ``hi`` is the smallest upper end whose interval reaches
     ``coverage``, or one less if that gives a probability nearer ``coverage``. For small counts no integer
-    interval has exactly 80 % (at mean 0.3 the choice is 75 % or 97 %), so the plain quantile interval would
+    interval has exactly 80 % (at mean 0.3, alpha 0.25 the choice is 75 % or 96 %), so the plain quantile interval would
     over-cover.
 
     >>> lo, hi, p = interval(np.array([0.3, 10.0]), 0.25)
