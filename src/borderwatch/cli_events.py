@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from borderwatch.crossings.model import EventData
+    from borderwatch.crossings.model import EventData, EventVersion
     from borderwatch.crossings.register import JsonlRepository
     from borderwatch.crossings.sections import Sections
 
@@ -74,7 +74,9 @@ def register(app: typer.Typer) -> None:
     """Add the ``events``, ``sections`` and ``reinforce`` sub-apps to the main typer app."""
     from borderwatch.cli import console, handle_errors, progress_bar
 
-    ev = typer.Typer(help="Border events register (EUROSUR, Implementing Regulation (EU) 2021/581).", no_args_is_help=True)
+    ev = typer.Typer(
+        help="Border events register (EUROSUR, Implementing Regulation (EU) 2021/581).", no_args_is_help=True
+    )
     sec = typer.Typer(help="Border sections and their impact levels.", no_args_is_help=True)
     rf = typer.Typer(help="Reinforcement allocation of officers to sections and shifts.", no_args_is_help=True)
     app.add_typer(ev, name="events")
@@ -91,7 +93,9 @@ def register(app: typer.Typer) -> None:
         at: AtOpt = None,
         reason: Annotated[str, typer.Option(help="Why this version is recorded.")] = "report",
         follows: Annotated[str | None, typer.Option("--follows", help="Follow-up report to this event id.")] = None,
-        corrects: Annotated[str | None, typer.Option("--corrects", help="Correct the latest version of this event.")] = None,
+        corrects: Annotated[
+            str | None, typer.Option("--corrects", help="Correct the latest version of this event.")
+        ] = None,
         notice: Annotated[bool, typer.Option("--notice", help="Log awareness only; the first report follows.")] = False,
         owner: Annotated[str | None, typer.Option(help="Owner of a new event (default: the author).")] = None,
         field: Annotated[
@@ -100,7 +104,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Record a new event, a follow-up (--follows ID) or a correction (--corrects ID)."""
-        from borderwatch.crossings.io import COLUMNS, parse_row, to_row
+        from borderwatch.crossings.io import COLUMNS, RowError, parse_row, to_row
         from borderwatch.crossings.register import correct, follow_up, new_report, next_event_id
         from borderwatch.errors import InputError
 
@@ -112,25 +116,26 @@ def register(app: typer.Typer) -> None:
         if base_id:
             row = to_row(repo.get(base_id).data)
         for item in field or []:
-            k, eq, v = item.partition("=")
-            if not eq or k.strip() not in COLUMNS:
-                raise InputError(f"{item!r}: expected FIELD=VALUE with FIELD one of {', '.join(COLUMNS)}", field="--set")
-            row[k.strip()] = v
+            key, eq, value = item.partition("=")
+            if not eq or key.strip() not in COLUMNS:
+                raise InputError(
+                    f"{item!r}: expected FIELD=VALUE with FIELD one of {', '.join(COLUMNS)}", field="--set"
+                )
+            row[key.strip()] = value
         parsed = parse_row(row, sections=secs, row_number=0)
-        if not hasattr(parsed, "model_dump"):
-            raise InputError(parsed.reason, field=parsed.field)  # type: ignore[union-attr]
+        if isinstance(parsed, RowError):
+            raise InputError(parsed.reason, field=parsed.field)
         data = parsed
         now = _t(at, "--at")
         who = _author(author)
         if follows:
-            v = follow_up(repo.history(follows), data, author=who, at=now, reason=reason)  # type: ignore[arg-type]
+            v = follow_up(repo.history(follows), data, author=who, at=now, reason=reason)
         elif corrects:
-            v = correct(repo.history(corrects), data, author=who, at=now, reason=reason)  # type: ignore[arg-type]
+            v = correct(repo.history(corrects), data, author=who, at=now, reason=reason)
         else:
             v = new_report(
-                data,  # type: ignore[arg-type]
-                event_id=next_event_id(repo, data.time_s),  # type: ignore[union-attr]
-                author=who, at=now, reason=reason, owner=owner, notice=notice,
+                data, event_id=next_event_id(repo, data.time_s), author=who, at=now, reason=reason, owner=owner,
+                notice=notice,
             )  # fmt: skip
         repo.append(v)
         console.print(f"{v.event_id} version {v.version} ({v.action}) recorded by {v.author}")
@@ -156,7 +161,7 @@ def register(app: typer.Typer) -> None:
         known = {v.data.external_ref for v in repo.list() if v.data.external_ref}
         who = _author(author)
         now = _t(at, "--at")
-        batch = []
+        batch: list[EventVersion] = []
         with progress_bar("import") as cb:
             for i, (n, d) in enumerate(res.good):
                 if d.external_ref and d.external_ref in known:
@@ -166,7 +171,9 @@ def register(app: typer.Typer) -> None:
                     continue
                 day = datetime.fromtimestamp(d.time_s, UTC).strftime("%Y%m%d")
                 eid = f"EV-{day}-{len(repo.list()) + len(batch) + 1:04d}"
-                batch.append(new_report(d, event_id=eid, author=who, at=now, reason=f"imported from {file.name} row {n}"))
+                batch.append(
+                    new_report(d, event_id=eid, author=who, at=now, reason=f"imported from {file.name} row {n}")
+                )
                 if d.external_ref:
                     known.add(d.external_ref)
                 cb(i + 1, len(res.good))
@@ -186,7 +193,9 @@ def register(app: typer.Typer) -> None:
         sections: SectionsOpt = None,
         now: NowOpt = None,
         open_only: Annotated[bool, typer.Option("--open", help="Only open events.")] = False,
-        overdue_only: Annotated[bool, typer.Option("--overdue", help="Only events with an overdue or late first report.")] = False,
+        overdue_only: Annotated[
+            bool, typer.Option("--overdue", help="Only events with an overdue or late first report.")
+        ] = False,
         section: Annotated[str | None, typer.Option(help="Only this section.")] = None,
         limit: Annotated[int, typer.Option(help="Show at most this many (newest first).")] = 50,
     ) -> None:
@@ -209,7 +218,11 @@ def register(app: typer.Typer) -> None:
         for c in ("event", "v", "time", "section", "category", "persons", "outcome", "status", "first report"):
             tab.add_column(c)
         for v in views[:limit]:
-            flag = "OVERDUE" if v.overdue else ("late" if v.late else ("pending" if v.first_report_s is None else "on time"))
+            flag = (
+                "OVERDUE"
+                if v.overdue
+                else ("late" if v.late else ("pending" if v.first_report_s is None else "on time"))
+            )
             tab.add_row(v.event_id, str(v.version), iso(v.data.time_s), v.data.section, v.data.category,
                         str(v.data.persons), v.data.outcome, v.status, f"{flag} (due {iso(v.due_s)})")  # fmt: skip
         console.print(tab)
@@ -242,13 +255,17 @@ def register(app: typer.Typer) -> None:
         console.print("[bold]history[/]")
         prev = None
         for v in hist:
-            diff = "" if prev is None else "; ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changes(prev, v.data).items())
-            console.print(
-                markup=False, *[f"  v{v.version} {v.action} by {v.author} at {iso(v.recorded_s)}: {v.reason}"
-                + (f" (closure: {v.closure})" if v.closure else "") + (f" (corrects v{v.corrects})" if v.corrects else "")
-                + (f" (links to the first report {v.follows})" if v.follows else "") + (f" — {diff}" if diff else "")],
-                highlight=False,
+            diff = (
+                "" if prev is None else "; ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changes(prev, v.data).items())
             )
+            line = (
+                f"  v{v.version} {v.action} by {v.author} at {iso(v.recorded_s)}: {v.reason}"
+                + (f" (closure: {v.closure})" if v.closure else "")
+                + (f" (corrects v{v.corrects})" if v.corrects else "")
+                + (f" (links to the first report {v.follows})" if v.follows else "")
+                + (f" — {diff}" if diff else "")
+            )
+            console.print(line, markup=False, highlight=False)
             prev = v.data
 
     @ev.command("close")
@@ -358,7 +375,9 @@ def register(app: typer.Typer) -> None:
         theatre: TheatreOpt = None,
         sections: SectionsOpt = None,
         month: Annotated[str | None, typer.Option(help="indicators: YYYY-MM (default: last month).")] = None,
-        week_start: Annotated[str | None, typer.Option(help="sitrep: first day YYYY-MM-DD (default: the last 7 days).")] = None,
+        week_start: Annotated[
+            str | None, typer.Option(help="sitrep: first day YYYY-MM-DD (default: the last 7 days).")
+        ] = None,
         rules: Annotated[Path | None, typer.Option(help="Impact-level rules YAML.")] = None,
         now: NowOpt = None,
     ) -> None:
@@ -390,7 +409,9 @@ def register(app: typer.Typer) -> None:
                     for b in ("by_nationality", "by_age_group", "by_sex", "by_reason"):
                         for k, v in p[b].items():
                             w.writerow([month, p["crossing_point"], b.removeprefix("by_"), k, v])
-            console.print(f"{doc['total_refusals']} refusal(s) of entry in {month} (due {doc['due']}): {out}/refusals.json")
+            console.print(
+                f"{doc['total_refusals']} refusal(s) of entry in {month} (due {doc['due']}): {out}/refusals.json"
+            )
         elif kind == "sitrep":
             import numpy as np
 
@@ -404,7 +425,9 @@ def register(app: typer.Typer) -> None:
             with progress_bar("sitrep") as cb:
                 cb(0, 3)
                 m = daily_metrics(crossing, section_ids=secs.ids, day0=w0, n_days=7)
-                lv = section_levels(crossing, section_ids=secs.ids, days=list(range(w0, w0 + 7)), rules=load_rules(rules))
+                lv = section_levels(
+                    crossing, section_ids=secs.ids, days=list(range(w0, w0 + 7)), rules=load_rules(rules)
+                )
                 cb(1, 3)
                 upto = min(w0 + 7, last_day + 1) - d_hist0
                 model = fit(counts_all[:, :upto], day0=d_hist0)
@@ -424,7 +447,9 @@ def register(app: typer.Typer) -> None:
                 cb(3, 3)
             path = out / "sitrep.html"
             path.write_text(page, encoding="utf-8")
-            console.print(f"weekly situation report {_day(w0)}..{_day(w0 + 6)}: {path} ({int(np.sum(m['attempts']))} attempts)")
+            console.print(
+                f"weekly situation report {_day(w0)}..{_day(w0 + 6)}: {path} ({int(np.sum(m['attempts']))} attempts)"
+            )
         else:
             raise InputError(f"unknown report {kind!r}: indicators or sitrep", field="KIND")
 
@@ -472,8 +497,12 @@ def register(app: typer.Typer) -> None:
         day = int(_t(date, "--date") // 86400)
         lv = section_levels(current_events(repo), section_ids=secs.ids, days=[day], rules=load_rules(rules))
         if as_json:
-            typer.echo(json.dumps([{"section": x.section, "day": _day(x.day), "level": x.level, "temporary": x.temporary,
-                                    "reason": x.reason, "reaction": x.reaction, "metrics": x.metrics} for x in lv], indent=1))  # fmt: skip
+            rows = [
+                {"section": x.section, "day": _day(x.day), "level": x.level, "temporary": x.temporary,
+                 "reason": x.reason, "reaction": x.reaction, "metrics": x.metrics}
+                for x in lv
+            ]  # fmt: skip
+            typer.echo(json.dumps(rows, indent=1))
             return
         tab = Table(title=f"section impact levels on {_day(day)}")
         for c in ("section", "name", "unit", "level", "reason", "reaction"):
@@ -521,6 +550,7 @@ def register(app: typer.Typer) -> None:
             out.mkdir(parents=True, exist_ok=True)
             slots = prob.shift_slots()
             ex = explain(plan, prob)
+            notes = [*plan.notes, *secs.notes, "forces and rates are notional assumptions (forces.yaml)"]
             doc = {
                 "start_day": _day(start),
                 "days": days,
@@ -533,7 +563,7 @@ def register(app: typer.Typer) -> None:
                 "method": plan.method,
                 "solver_status": plan.status,
                 "solve_s": plan.solve_s,
-                "notes": [*plan.notes, *secs.notes, "forces and rates are notional assumptions (forces.yaml)"],
+                "notes": notes,
                 "assignments": ex,
             }
             (out / "plan.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -544,12 +574,14 @@ def register(app: typer.Typer) -> None:
                 lam = prob.shift_demand()
                 for t, (d, k) in enumerate(slots):
                     for s, sid in enumerate(secs.ids):
-                        per = [int(sum(plan.x[g, s, t] for g, gr in enumerate(fo.groups) if gr.type == ty)) for ty in types]
+                        per = [
+                            int(sum(plan.x[g, s, t] for g, gr in enumerate(fo.groups) if gr.type == ty)) for ty in types
+                        ]
                         w.writerow([_day(start + d), fo.shifts[k].name, sid, *per, round(float(lam[s, t]), 3),
                                     round(float(plan.unhandled[s, t]), 3)])  # fmt: skip
             mean_off = {sid: float(plan.x[:, s, :].sum() / len(slots)) for s, sid in enumerate(secs.ids)}
             unh = {sid: float(plan.unhandled[s].sum()) for s, sid in enumerate(secs.ids)}
-            plan_map(sections=secs, officers=mean_off, unhandled=unh, path=out / "map.png", notes=doc["notes"])
+            plan_map(sections=secs, officers=mean_off, unhandled=unh, path=out / "map.png", notes=notes)
             cb(3, 3)
         console.print(
             f"expected unhandled attempts over {days} d: plan {plan.total_unhandled:.2f} ({plan.method}), "

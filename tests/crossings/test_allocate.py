@@ -108,7 +108,7 @@ def test_loans_only_within_their_days_and_minimum_staffing(secs: Sections) -> No
     for plan in (solve_milp(prob, time_limit_s=20), proportional_baseline(prob)):
         assert plan.x[1, :, 0].sum() == 0 and plan.x[1, :, 3].sum() == 0
         assert plan.x[0].sum(axis=0).min() >= 2  # every section-shift has two patrol officers
-        cap, un = evaluate(prob, plan.x)
+        _cap, un = evaluate(prob, plan.x)
         assert np.allclose(un, plan.unhandled)
     f_short = _forces(groups=[{"id": "p", "type": "patrol", "count": 3, "base": "LV-BY-03", "source": "test"}],
                       min_patrol=2)  # fmt: skip

@@ -15,9 +15,19 @@ DAY = 20_500
 def _ev(day: int, n: int, *, persons: int = 1, violence: bool = False, evasion: bool = False,
         outcome: str = "prevented", section: str = "S") -> list[EventData]:  # fmt: skip
     return [
-        EventData.model_validate(dict(attempt="attempted", time_s=(day + (i + 0.5) / (n + 1)) * DAY_S,
-                                      section=section, direction="entry", detection="patrol", persons=persons,
-                                      violence=violence, evasion=evasion, outcome=outcome))  # fmt: skip
+        EventData.model_validate(
+            dict(
+                attempt="attempted",
+                time_s=(day + (i + 0.5) / (n + 1)) * DAY_S,
+                section=section,
+                direction="entry",
+                detection="patrol",
+                persons=persons,
+                violence=violence,
+                evasion=evasion,
+                outcome=outcome,
+            )
+        )
         for i in range(n)
     ]
 

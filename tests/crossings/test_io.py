@@ -41,7 +41,9 @@ def test_jsonl_lines_and_broken_lines(secs: Sections, tmp_path: Path) -> None:
     good = {"time": 1780000000, "section": "LV-BY-03", "attempt": "attempted", "direction": "entry",
             "detection": "sensor", "persons": 2, "outcome": "prevented", "nationalities": {"IQ": 2}}  # fmt: skip
     p = tmp_path / "ev.jsonl"
-    p.write_text(json.dumps(good) + "\nnot json\n[1]\n" + json.dumps({**good, "persons": True}) + "\n", encoding="utf-8")
+    p.write_text(
+        json.dumps(good) + "\nnot json\n[1]\n" + json.dumps({**good, "persons": True}) + "\n", encoding="utf-8"
+    )
     res = read_events(p, sections=secs)
     assert len(res.good) == 1 and res.good[0][1].nationalities == {"IQ": 2}
     assert [(r.row, r.reason) for r in res.rejected] == [

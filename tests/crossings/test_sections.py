@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ def test_shipped_sections_split_each_watched_line_into_15_to_25_km(secs: Section
         assert own, seg.id
         assert own[0].from_km == 0.0
         assert own[-1].to_km == pytest.approx(chained_line_xy(th, seg.id).length / 1000.0, abs=0.05)
-        for a, b in zip(own, own[1:], strict=False):
+        for a, b in itertools.pairwise(own):
             assert a.to_km == pytest.approx(b.from_km)  # no gap, no overlap
     for s in secs.sections:
         assert 15.0 <= s.length_km <= 25.0

@@ -180,9 +180,7 @@ class Problem:
     def shift_demand(self) -> np.ndarray:
         """(sections, slots) expected attempts per shift."""
         sh = self.forces.attempt_shares.value
-        return np.stack(
-            [self.demand[:, d] * sh[self.forces.shifts[k].name] for d, k in self.shift_slots()], axis=1
-        )
+        return np.stack([self.demand[:, d] * sh[self.forces.shifts[k].name] for d, k in self.shift_slots()], axis=1)
 
     def travel_h(self) -> np.ndarray:
         """(groups, sections) one-way travel hours from each group's base."""
@@ -271,7 +269,9 @@ def check_staffing(p: Problem) -> None:
     for s, sec in enumerate(p.sections.sections):
         avail = sum(f.groups[g].count for g in patrol if ok[g, s].any())
         if m > 0 and avail == 0:
-            raise InfeasibleError(f"section {sec.id} is out of reach of every patrol group (max travel {f.rules.max_travel_h.value} h)")
+            raise InfeasibleError(
+                f"section {sec.id} is out of reach of every patrol group (max travel {f.rules.max_travel_h.value} h)"
+            )
     need = m * len(p.sections.sections) * len(f.shifts)
     have = sum(f.groups[g].count for g in patrol) * min(1.0, f.rules.max_shifts_per_week.value / 7.0)
     if have < need:
@@ -290,6 +290,7 @@ def solve_milp(p: Problem, *, time_limit_s: float = 8.0, mip_rel_gap: float = 1e
     plan is never worse than the baseline), with the gap to the bound.
     """
     t0 = time.perf_counter()
+    base = proportional_baseline(p)
     lp = _solve(p, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, relax=True)
     bound = lp.gap if lp.gap is not None else 0.0
     left = time_limit_s - (time.perf_counter() - t0)
@@ -301,7 +302,6 @@ def solve_milp(p: Problem, *, time_limit_s: float = 8.0, mip_rel_gap: float = 1e
                 best = mip
         except InfeasibleError:
             pass
-    base = proportional_baseline(p)
     if base.total_unhandled < best.total_unhandled and _meets_minimum(p, base.x):
         best = base
         best.notes.append("the proportional baseline was better than the solver's plan within the time limit")
@@ -319,7 +319,6 @@ def _meets_minimum(p: Problem, x: np.ndarray) -> bool:
 
 
 def _solve(p: Problem, *, time_limit_s: float, mip_rel_gap: float, relax: bool) -> Plan:
-    integer_sections = not relax
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_array
 
@@ -349,7 +348,7 @@ def _solve(p: Problem, *, time_limit_s: float, mip_rel_gap: float, relax: bool) 
         r += len(lo)
 
     # u variables: one per section-slot, index nx + s*T + t
-    u_of = nx + si * T + ti
+    nx + si * T + ti
     # secant rows: u_st + Σ b h f x >= a
     cell = si * T + ti
     for s in range(S):
@@ -390,9 +389,7 @@ def _solve(p: Problem, *, time_limit_s: float, mip_rel_gap: float, relax: bool) 
     nvar = nx + S * T + G * T
     on_duty = np.zeros((G, T), dtype=bool)
     on_duty[gi, ti] = True
-    a_mat = coo_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar)
-    ).tocsr()
+    a_mat = coo_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar)).tocsr()
     c = np.concatenate([1e-4 * tr[gi, si], np.ones(S * T), np.zeros(G * T)])
     integrality = np.concatenate([np.full(nx, 0 if relax else 1), np.zeros(S * T), np.full(G * T, 0 if relax else 1)])
     upper = np.concatenate([counts[gi], np.full(S * T, np.inf), (counts[:, None] * on_duty).ravel()])
@@ -429,7 +426,7 @@ def greedy_fill(p: Problem, x: np.ndarray, ok: np.ndarray, frac_y: np.ndarray | 
     """Add officers wherever every rest and weekly window still has room, each to the reachable section where
     it removes the most expected unhandled attempts, until no addition helps."""
     f = p.forces
-    G, S, T = x.shape
+    G, _S, T = x.shape
     x = x.copy()
     _, frac = _eligibility(p)
     h = np.array([f.officer_types[g.type].handling_per_shift.value for g in f.groups])
@@ -465,7 +462,7 @@ def greedy_fill(p: Problem, x: np.ndarray, ok: np.ndarray, frac_y: np.ndarray | 
                 continue
             while all(load[g, i] + 1 <= counts[g] * limit[i] + 1e-9 for i in member[t]):
                 cand = np.nonzero(ok[g, :, t])[0]
-                gains = [e(s, t, cap[s, t]) - e(s, t, cap[s, t] + h[g] * frac[g, s]) for s in cand]
+                gains = [e(int(s), t, cap[s, t]) - e(int(s), t, cap[s, t] + h[g] * frac[g, s]) for s in cand]
                 j = int(np.argmax(gains))
                 if gains[j] <= 1e-6:
                     break
@@ -504,7 +501,8 @@ def _round_sections(p: Problem, x: np.ndarray, y: np.ndarray, ok: np.ndarray) ->
                 break
             s = int(short[0])
             moved = False
-            for g in np.nonzero(patrol & ok[:, s, t])[0]:
+            for gg in np.nonzero(patrol & ok[:, s, t])[0]:
+                g = int(gg)
                 donors = np.nonzero((out[g, :, t] > 0) & (staff > mp))[0]
                 if len(donors):
                     d = donors[np.argmax(staff[donors])]
@@ -528,7 +526,7 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     rem = total - base.sum()
     order = np.argsort(-(q - base), kind="stable")
     base[order[:rem]] += 1
-    return base
+    return np.asarray(base, dtype=int)
 
 
 def proportional_baseline(p: Problem) -> Plan:
@@ -588,7 +586,9 @@ def explain(p: Plan, prob: Problem) -> list[dict[str, Any]]:
         n = int(p.x[g, s, t])
         grp = f.groups[g]
         contrib = n * h[g] * frac[g, s]
-        without = float(expected_unhandled(float(lam[s, t]), prob.alpha, np.array([max(p.capacity[s, t] - contrib, 0)]))[0])
+        without = float(
+            expected_unhandled(float(lam[s, t]), prob.alpha, np.array([max(p.capacity[s, t] - contrib, 0)]))[0]
+        )
         d, k = slots[t]
         sec = prob.sections.sections[s]
         mins = grp.type == "patrol" and f.rules.min_patrol_per_section_shift.value > 0

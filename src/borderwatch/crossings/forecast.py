@@ -121,9 +121,7 @@ def fit(counts: np.ndarray, *, day0: int, weather: Weather | None = None) -> Cou
         for _ in range(3):
             mu = np.asarray(res.fittedvalues, dtype=float)
             alpha = float(np.clip(np.sum((yk - mu) ** 2 - yk) / np.sum(mu**2), 1e-4, 20.0))
-            res = sm.GLM(yk, xk[:, used], family=sm.families.NegativeBinomial(alpha=alpha)).fit(
-                start_params=res.params
-            )
+            res = sm.GLM(yk, xk[:, used], family=sm.families.NegativeBinomial(alpha=alpha)).fit(start_params=res.params)
     params = np.full(x.shape[1], -30.0)  # sections without events: mean ~0
     params[used] = np.asarray(res.params, dtype=float)
     params[n_sec:][~used[n_sec:]] = 0.0
@@ -143,7 +141,6 @@ def predict(
     coverage: float = 0.8,
 ) -> Forecast:  # fmt: skip
     """Mean and central ``coverage`` interval for ``n_days`` from UTC day ``day0``."""
-    from scipy.stats import nbinom
 
     days = np.arange(day0, day0 + n_days)
     w = None
@@ -154,7 +151,7 @@ def predict(
     x = _design(model.n_sections, days, model.ref_day, w)
     mu = np.exp(x @ model.params).reshape(model.n_sections, n_days)
     r = 1.0 / model.alpha
-    p = r / (r + mu)
+    r / (r + mu)
     lo, hi, prob = interval(mu, model.alpha, coverage)
     return Forecast(list(section_ids), day0, mu, lo, hi, prob, model.alpha)
 
@@ -234,7 +231,9 @@ def backtest(
         wk_n.append(np.abs(naive.sum(axis=1) - wy))
         wk_in.append((wy >= wlo) & (wy <= whi))
         alpha = m.alpha
-    cat = lambda xs: np.concatenate([e.ravel() for e in xs])  # noqa: E731
+    def cat(xs: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate([e.ravel() for e in xs])
+
     mu_all, in_all = cat(means), cat(inside)
     bands = {"<0.3": (0.0, 0.3), "0.3-1": (0.3, 1.0), "1-3": (1.0, 3.0), ">=3": (3.0, np.inf)}
     by = {k: (mu_all >= a) & (mu_all < b) for k, (a, b) in bands.items()}

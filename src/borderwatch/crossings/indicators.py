@@ -53,7 +53,8 @@ def refusals_report(events: Iterable[EventData], *, month: str, crossing_points:
             row["age_group"][k2] += v
         for k3, v in e.sex.items():
             row["sex"][k3] += v
-        for r in e.refusal_reasons or ["unknown"]:
+        reasons: list[str] = list(e.refusal_reasons) or ["unknown"]
+        for r in reasons:
             row["reason"][r] += n
     points = [
         {

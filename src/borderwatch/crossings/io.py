@@ -33,9 +33,9 @@ from borderwatch.errors import InputError
 
 #: column order of the CSV format (import and export)
 COLUMNS: tuple[str, ...] = (
-    "external_ref", "category", "time", "aware_time", "reported_time", "section", "lat", "lon", "crossing_point", "attempt",
-    "manner", "direction", "detection", "alert_id", "persons", "nationalities", "age_groups", "sex", "transport",
-    "evasion", "violence", "outcome", "facilitation_ref", "trafficking_ref", "life_at_risk_ref",
+    "external_ref", "category", "time", "aware_time", "reported_time", "section", "lat", "lon", "crossing_point",
+    "attempt", "manner", "direction", "detection", "alert_id", "persons", "nationalities", "age_groups", "sex",
+    "transport", "evasion", "violence", "outcome", "facilitation_ref", "trafficking_ref", "life_at_risk_ref",
     "refusal_reasons", "credibility", "reliability", "validation", "impact", "reaction", "description",
 )  # fmt: skip
 #: columns of the export that an import ignores (the register assigns its own ids)
@@ -284,7 +284,9 @@ def write_csv(path: Path | str, rows: Iterable[tuple[str, int, EventData]]) -> i
     return n
 
 
-def geojson_features(rows: Iterable[tuple[str, int, str, EventData]], *, sections: Sections) -> list[tuple[Any, dict[str, Any]]]:
+def geojson_features(
+    rows: Iterable[tuple[str, int, str, EventData]], *, sections: Sections
+) -> list[tuple[Any, dict[str, Any]]]:
     """Point features of events (``event_id, version, status, data``); events without a point sit at their
     section's midpoint (``location: section_midpoint``)."""
     from shapely.geometry import Point

@@ -22,6 +22,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+import builtins
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,7 +51,7 @@ class EventRepository(Protocol):
         """The latest version of every event, in order of first appearance."""
         ...
 
-    def history(self, event_id: str) -> list[EventVersion]:
+    def history(self, event_id: str) -> builtins.list[EventVersion]:
         """Every version of an event, oldest first (NotFoundError if none)."""
         ...
 
@@ -65,7 +66,8 @@ class MemoryRepository:
         have = len(self._by_id.get(version.event_id, []))
         if version.version != have + 1:
             raise InputError(
-                f"{version.event_id}: version {version.version} cannot follow version {have} (versions are never rewritten)"
+                f"{version.event_id}: version {version.version} cannot follow version {have} "
+                "(versions are never rewritten)"
             )
 
     def append(self, version: EventVersion) -> None:
@@ -78,7 +80,7 @@ class MemoryRepository:
     def list(self) -> list[EventVersion]:
         return [h[-1] for h in self._by_id.values()]
 
-    def history(self, event_id: str) -> list[EventVersion]:
+    def history(self, event_id: str) -> builtins.list[EventVersion]:
         if event_id not in self._by_id:
             raise NotFoundError(f"no event {event_id!r} in the register")
         return list(self._by_id[event_id])
@@ -118,10 +120,10 @@ class JsonlRepository(MemoryRepository):
     def append(self, version: EventVersion) -> None:
         self.append_many([version])
 
-    def append_many(self, versions: list[EventVersion]) -> None:
+    def append_many(self, versions: builtins.list[EventVersion]) -> None:
         """Append several versions with one write and one fsync (imports)."""
-        lines = []
-        added: list[EventVersion] = []
+        lines: builtins.list[str] = []
+        added: builtins.list[EventVersion] = []
         try:
             for version in versions:
                 self._check(version)
@@ -238,9 +240,7 @@ def correct(history: list[EventVersion], data: EventData, *, author: str, at: fl
     )  # fmt: skip
 
 
-def close(
-    history: list[EventVersion], *, author: str, at: float, reason: str, closure: ClosureReason
-) -> EventVersion:
+def close(history: list[EventVersion], *, author: str, at: float, reason: str, closure: ClosureReason) -> EventVersion:
     """Close an event (Art. 9(7)); only its owner may."""
     owner = history[0].owner
     if author != owner:

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -129,7 +130,8 @@ def chained_line_xy(theatre: Theatre, segment_id: str) -> LineString:
     """
     key = f"chain:{segment_id}"
     if key in theatre._cache:
-        return theatre._cache[key]  # type: ignore[no-any-return]
+        cached: LineString = theatre._cache[key]
+        return cached
     import networkx as nx
 
     geom = shapely.line_merge(theatre.project(theatre.segment(segment_id).geometry))
@@ -155,7 +157,7 @@ def chained_line_xy(theatre: Theatre, segment_id: str) -> LineString:
     except nx.NetworkXNoPath:
         raise InputError(f"border segment {segment_id} has gaps wider than 5 km", field="borders") from None
     coords: list[tuple[float, ...]] = []
-    for u, v in zip(path, path[1:], strict=False):
+    for u, v in itertools.pairwise(path):
         i = g.edges[u, v]["piece"]
         if i >= 0:
             seq = pieces[i] if u < n else pieces[i][::-1]
@@ -206,13 +208,13 @@ def sections_from_spec(theatre: Theatre, spec: SectionsFile, *, source: str) -> 
         if s.id in seen:
             raise InputError(f"duplicate section id {s.id!r}", source=source, field="sections")
         seen.add(s.id)
-    built = [_build(theatre, s, source=source) for s in spec.sections]
+    built = [_build(theatre, sp, source=source) for sp in spec.sections]
     by_seg: dict[str, list[Section]] = {}
-    for s in built:
-        by_seg.setdefault(s.segment, []).append(s)
+    for b in built:
+        by_seg.setdefault(b.segment, []).append(b)
     for seg, lst in by_seg.items():
         lst.sort(key=lambda s: s.from_km)
-        for a, b in zip(lst, lst[1:], strict=False):
+        for a, b in itertools.pairwise(lst):
             if b.from_km < a.to_km - 1e-6:
                 raise InputError(
                     f"sections {a.id} and {b.id} overlap on {seg} ({a.to_km} > {b.from_km} km)",

@@ -200,7 +200,7 @@ def generate(
                         lat=round(float(pt.y), 5),
                         lon=round(float(pt.x), 5),
                         direction="entry",
-                        detection=detection[q],  # type: ignore[arg-type]
+                        detection=detection[q],
                         persons=n,
                         nationalities={c: nat.count(c) for c in sorted(set(nat))},
                         age_groups={"adult": n - minors, "minor": minors} if minors else {"adult": n},
@@ -208,7 +208,7 @@ def generate(
                         transport="on_foot",
                         evasion=bool(rng.random() < cal.evasion_prob.value),
                         violence=bool(rng.random() < cal.violence_prob.value),
-                        outcome=outcome[q],  # type: ignore[arg-type]
+                        outcome=outcome[q],
                         credibility="confirmed",
                         reliability="A",
                         validation="validated",
@@ -230,7 +230,7 @@ def _refusals(
             continue
         try:
             sec = sections.nearest(c.lat, c.lon)[0].id
-        except Exception:  # noqa: BLE001 - a crossing off every section is skipped
+        except Exception:
             continue
         k = rng.poisson(cal.refusals_per_open_crossing_per_day.value * n_days)
         t = (day0 + rng.random(k) * n_days) * DAY_S
@@ -254,7 +254,7 @@ def _refusals(
                     sex={"female": 1} if rng.random() < 0.3 else {"male": 1},
                     transport="vehicle" if c.kind == "road" else "train",
                     outcome="turned_back",
-                    refusal_reasons=[rs[q]],  # type: ignore[list-item]
+                    refusal_reasons=[rs[q]],
                     credibility="confirmed",
                     reliability="A",
                     validation="validated",

@@ -13,15 +13,15 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
 
-from borderwatch.crossings.forecast import Forecast, weekly_interval  # noqa: E402
-from borderwatch.crossings.impact import SectionDay  # noqa: E402
-from borderwatch.crossings.model import EventData  # noqa: E402
-from borderwatch.crossings.sections import Sections  # noqa: E402
-from borderwatch.plot.basemap import new_map  # noqa: E402
+from borderwatch.crossings.forecast import Forecast, weekly_interval
+from borderwatch.crossings.impact import SectionDay
+from borderwatch.crossings.model import EventData
+from borderwatch.crossings.sections import Sections
+from borderwatch.plot.basemap import new_map
 
 LEVEL_COLOUR = {"low": "#1a9850", "medium": "#fdae61", "high": "#d73027", "critical": "#67001f"}
 
@@ -97,7 +97,9 @@ def forecast_png(history_day0: int, history: np.ndarray, fc: Forecast, section_i
     return _png(fig)
 
 
-def plan_map(*, sections: Sections, officers: dict[str, float], unhandled: dict[str, float], path: Path, notes: list[str]) -> Path:
+def plan_map(
+    *, sections: Sections, officers: dict[str, float], unhandled: dict[str, float], path: Path, notes: list[str]
+) -> Path:
     """Map of the plan: sections coloured by mean officers on duty per shift, labelled with expected unhandled."""
     fig, ax = new_map(sections.theatre, title="Reinforcement plan: officers per shift (mean) by section", width_in=9.0)
     vmax = max(officers.values()) if officers else 1.0
@@ -133,7 +135,9 @@ def weekly_report_html(
     notes: list[str],
 ) -> str:
     """The weekly situation report: one HTML file, images embedded as base64 PNG, no external requests."""
-    day = lambda d: datetime.fromtimestamp(d * 86400.0, UTC).strftime("%Y-%m-%d")  # noqa: E731
+    def day(d: int) -> str:
+        return datetime.fromtimestamp(d * 86400.0, UTC).strftime("%Y-%m-%d")
+
     last = {lv.section: lv for lv in levels if lv.day == week_start_day + 6}
     map_png = section_map_png(
         sections=sections,
@@ -155,7 +159,10 @@ def weekly_report_html(
             f"<td>{forecast.mean[i].sum():.1f} [{wlo[i]:.0f}–{whi[i]:.0f}]</td>"
             "</tr>"
         )
-    reactions = sorted({(lv.level, lv.reaction) for lv in last.values()}, key=lambda x: -["low", "medium", "high", "critical"].index(x[0]))
+    reactions = sorted(
+        {(lv.level, lv.reaction) for lv in last.values()},
+        key=lambda x: -["low", "medium", "high", "critical"].index(x[0]),
+    )
     css = (
         "body{font-family:sans-serif;max-width:1100px;margin:1em auto;color:#222}"
         "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}"
@@ -167,7 +174,9 @@ def weekly_report_html(
         f"<h1>Weekly border situation report</h1><p>{day(week_start_day)} to {day(week_start_day + 6)} "
         f"(UTC) — {html.escape(sections.theatre.title)}</p>",
         f"<p><b>{int(counts.sum())}</b> attempts, <b>{int(persons.sum())}</b> persons this week; "
-        f"overdue first reports: <b>{len(overdue)}</b>{' (' + ', '.join(map(html.escape, overdue)) + ')' if overdue else ''}.</p>",
+        f"overdue first reports: <b>{len(overdue)}</b>"
+        + (" (" + ", ".join(map(html.escape, overdue)) + ")" if overdue else "")
+        + ".</p>",
         _img(map_png, "section map"),
         "<h2>Sections</h2><table><tr><th>section</th><th>name</th><th>unit</th><th>attempts</th><th>persons</th>"
         "<th>level (last day)</th><th>reason</th><th>next 7 days: attempts forecast [80 % interval]</th></tr>",
