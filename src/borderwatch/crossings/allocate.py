@@ -146,6 +146,48 @@ def _unhandled_table(lam: float, alpha: float, top: int) -> np.ndarray:
     return np.maximum(lam - np.concatenate([[0.0], np.cumsum(sf)[:-1]]), 0.0)
 
 
+def unhandled_tables(lam: np.ndarray, alpha: float) -> np.ndarray:
+    """``E[(N − k)⁺]`` for every cell of ``lam`` (any shape) and k = 0..K, one vectorised call: ``(..., K+1)``.
+
+    K covers the largest mean plus 8 standard deviations; beyond it the value is below 1e-6 of an attempt.
+    """
+    from scipy.stats import nbinom, poisson
+
+    lam = np.asarray(lam, dtype=float)
+    sd = np.sqrt(lam * (1 + alpha * lam))
+    top = int(np.ceil(float(np.max(lam + 8 * sd, initial=0.0)))) + 4
+    k = np.arange(top + 1)
+    flat = lam.reshape(-1, 1)
+    if alpha < 1e-6:
+        sf = poisson.sf(k[None, :], flat)
+    else:
+        r = 1.0 / alpha
+        sf = nbinom.sf(k[None, :], r, r / (r + flat))
+    cum = np.concatenate([np.zeros((flat.shape[0], 1)), np.cumsum(sf, axis=1)[:, :-1]], axis=1)
+    out = np.maximum(flat - cum, 0.0)
+    out[flat[:, 0] <= 0] = 0.0
+    return out.reshape((*lam.shape, top + 1))
+
+
+def _interp(tab: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Linear interpolation of tables ``(..., K+1)`` at capacities ``c`` (same leading shape); 0 beyond K."""
+    top = tab.shape[-1] - 1
+    c = np.clip(np.asarray(c, dtype=float), 0.0, float(top))
+    lo = np.minimum(np.floor(c).astype(int), top - 1)
+    w = c - lo
+    a = np.take_along_axis(tab, lo[..., None], axis=-1)[..., 0]
+    b = np.take_along_axis(tab, (lo + 1)[..., None], axis=-1)[..., 0]
+    return np.asarray(a * (1 - w) + b * w)
+
+
+def _secants_from(t: np.ndarray, tol: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    keep = int(np.argmax(t < tol)) if (t < tol).any() else len(t) - 1
+    t = t[: keep + 1]
+    b = t[:-1] - t[1:]
+    a = t[:-1] + b * np.arange(len(b))
+    return a, b
+
+
 def _secants(lam: float, alpha: float, tol: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """Intercepts a and slopes b with E(c) = max_k (a_k − b_k c) on c ≥ 0 (and ≥ 0 beyond the last)."""
     top = max(2, int(np.ceil(lam + 6 * np.sqrt(lam * (1 + alpha * lam)) + 3)))
@@ -247,11 +289,7 @@ def evaluate(p: Problem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     _, frac = _eligibility(p)
     h = np.array([f.officer_types[g.type].handling_per_shift.value for g in f.groups])
     cap = np.einsum("gst,g,gs->st", x, h, frac)
-    lam = p.shift_demand()
-    un = np.zeros_like(cap)
-    for s in range(cap.shape[0]):
-        for t in range(cap.shape[1]):
-            un[s, t] = float(expected_unhandled(float(lam[s, t]), _shift_alpha(p), np.array([cap[s, t]]))[0])
+    un = _interp(unhandled_tables(p.shift_demand(), _shift_alpha(p)), cap)
     return cap, un
 
 
@@ -351,9 +389,10 @@ def _solve(p: Problem, *, time_limit_s: float, mip_rel_gap: float, relax: bool) 
     nx + si * T + ti
     # secant rows: u_st + Σ b h f x >= a
     cell = si * T + ti
+    tabs = unhandled_tables(lam, _shift_alpha(p))
     for s in range(S):
         for t in range(T):
-            a, b = _secants(float(lam[s, t]), _shift_alpha(p))
+            a, b = _secants_from(tabs[s, t])
             if not len(a):
                 continue
             m = np.nonzero(cell == s * T + t)[0]
@@ -440,16 +479,14 @@ def greedy_fill(p: Problem, x: np.ndarray, ok: np.ndarray, frac_y: np.ndarray | 
     y = x.sum(axis=1)  # (G, T)
     load = np.array([[y[g, w].sum() for (w, _) in wins] for g in range(G)])
     limit = np.array([per for (_, per) in wins])
-    tables = {}
+    tabs = unhandled_tables(lam, p.alpha)
+    top = tabs.shape[-1] - 1
 
     def e(s: int, t: int, c: float) -> float:
-        key = (s, t)
-        if key not in tables:
-            tables[key] = _unhandled_table(float(lam[s, t]), p.alpha, int(np.ceil(lam[s, t] * 3 + 30)))
-        tab = tables[key]
-        k = min(int(c), len(tab) - 2)
-        w = min(c - k, 1.0)
-        return float(tab[k] * (1 - w) + tab[k + 1] * w)
+        c = min(max(c, 0.0), float(top))
+        k = min(int(c), top - 1)
+        w = c - k
+        return float(tabs[s, t, k] * (1 - w) + tabs[s, t, k + 1] * w)
 
     cap = np.einsum("gst,g,gs->st", x, h, frac)
     order = np.argsort(-(frac_y if frac_y is not None else np.zeros((G, T))).ravel(), kind="stable")
@@ -579,6 +616,7 @@ def explain(p: Plan, prob: Problem) -> list[dict[str, Any]]:
     _, frac = _eligibility(prob)
     tr = prob.travel_h()
     lam = prob.shift_demand()
+    tabs = unhandled_tables(lam, prob.alpha)
     h = np.array([f.officer_types[g.type].handling_per_shift.value for g in f.groups])
     slots = prob.shift_slots()
     out: list[dict[str, Any]] = []
@@ -586,9 +624,7 @@ def explain(p: Plan, prob: Problem) -> list[dict[str, Any]]:
         n = int(p.x[g, s, t])
         grp = f.groups[g]
         contrib = n * h[g] * frac[g, s]
-        without = float(
-            expected_unhandled(float(lam[s, t]), prob.alpha, np.array([max(p.capacity[s, t] - contrib, 0)]))[0]
-        )
+        without = float(_interp(tabs[s, t][None, :], np.array([max(p.capacity[s, t] - contrib, 0.0)]))[0])
         d, k = slots[t]
         sec = prob.sections.sections[s]
         mins = grp.type == "patrol" and f.rules.min_patrol_per_section_shift.value > 0

@@ -231,6 +231,7 @@ def backtest(
         wk_n.append(np.abs(naive.sum(axis=1) - wy))
         wk_in.append((wy >= wlo) & (wy <= whi))
         alpha = m.alpha
+
     def cat(xs: list[np.ndarray]) -> np.ndarray:
         return np.concatenate([e.ravel() for e in xs])
 

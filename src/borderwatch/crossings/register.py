@@ -17,12 +17,12 @@ same :class:`EventRepository` Protocol.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-import builtins
 from pathlib import Path
 from typing import Any, Protocol
 

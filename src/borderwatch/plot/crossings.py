@@ -135,6 +135,7 @@ def weekly_report_html(
     notes: list[str],
 ) -> str:
     """The weekly situation report: one HTML file, images embedded as base64 PNG, no external requests."""
+
     def day(d: int) -> str:
         return datetime.fromtimestamp(d * 86400.0, UTC).strftime("%Y-%m-%d")
 
