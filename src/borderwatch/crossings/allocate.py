@@ -166,7 +166,7 @@ def unhandled_tables(lam: np.ndarray, alpha: float) -> np.ndarray:
     cum = np.concatenate([np.zeros((flat.shape[0], 1)), np.cumsum(sf, axis=1)[:, :-1]], axis=1)
     out = np.maximum(flat - cum, 0.0)
     out[flat[:, 0] <= 0] = 0.0
-    return out.reshape((*lam.shape, top + 1))
+    return np.asarray(out.reshape((*lam.shape, top + 1)))
 
 
 def _interp(tab: np.ndarray, c: np.ndarray) -> np.ndarray:
