@@ -1,3 +1,5 @@
+"""Tests of src/borderwatch/crossings/io.py (named apart from tests/tracking/test_io.py: test basenames are unique)."""
+
 from __future__ import annotations
 
 import json
