@@ -313,6 +313,9 @@ _register_tracking(app)
 from borderwatch.cli_serve import register as _register_serve  # noqa: E402
 
 _register_serve(app)
+from borderwatch.cli_events import register as _register_events  # noqa: E402
+
+_register_events(app)
 
 
 def main() -> None:
