@@ -47,16 +47,13 @@ def schemas() -> dict[str, dict[str, Any]]:
         "recommendations-line.schema.json": RECOMMENDATION_LINE,
         "decisions-line.schema.json": DECISION_LINE,
         "engagements-line.schema.json": ENGAGEMENT_LINE,
-<<<<<<< HEAD
         "sensor-message.schema.json": ENVELOPE_SCHEMA,
-=======
         "sections.schema.json": SectionsFile.model_json_schema(),
         "event-data.schema.json": EventData.model_json_schema(),
         "register-line.schema.json": EventVersion.model_json_schema(),
         "impact-rules.schema.json": ImpactRules.model_json_schema(),
         "forces.schema.json": ForcesFile.model_json_schema(),
         "synthetic-calibration.schema.json": Calibration.model_json_schema(),
->>>>>>> events
     }
 
 
