@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from borderwatch.mobility.chokepoints import Chokepoint
-from borderwatch.mobility.corridors import EntryPoint, Objective
-from borderwatch.mobility.network import Network
+if TYPE_CHECKING:  # heavy (scipy, networkx, shapely): imported inside the commands, so --help stays fast
+    from borderwatch.mobility.chokepoints import Chokepoint
+    from borderwatch.mobility.corridors import EntryPoint, Objective
+    from borderwatch.mobility.network import Network
 
 NetworkOpt = Annotated[
     Path | None,
