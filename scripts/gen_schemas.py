@@ -17,6 +17,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         ENGAGEMENT_LINE,
         RECOMMENDATION_LINE,
     )
+    from borderwatch.sensors.acoustic.learned import DETECTOR_SCHEMA
     from borderwatch.sim.catalogue import TargetCatalogue
     from borderwatch.sim.scenario import Scenario
     from borderwatch.sim.truth import TRUTH_LINE_SCHEMA
@@ -41,6 +42,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         "recommendations-line.schema.json": RECOMMENDATION_LINE,
         "decisions-line.schema.json": DECISION_LINE,
         "engagements-line.schema.json": ENGAGEMENT_LINE,
+        "acoustic-detector.schema.json": DETECTOR_SCHEMA,
     }
 
 

@@ -11,10 +11,11 @@ from borderwatch.sensors.acoustic.features import (
 )
 
 
-
 def _rotor(rng: np.random.Generator, n: int) -> np.ndarray:
     t = np.arange(n) / FS_HZ
-    return sum(np.cos(2 * np.pi * 190.0 * h * t + rng.uniform(0, 6)) / h for h in range(1, 9)) + 0.05 * rng.standard_normal(n)
+    return sum(
+        np.cos(2 * np.pi * 190.0 * h * t + rng.uniform(0, 6)) / h for h in range(1, 9)
+    ) + 0.05 * rng.standard_normal(n)
 
 
 def test_shapes_and_finite_values_for_noise_silence_and_short_clips() -> None:

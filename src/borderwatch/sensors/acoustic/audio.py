@@ -107,7 +107,6 @@ def read_blocks(path: Path | str, stats: ReadStats | None = None) -> Iterator[Fl
     Raises :class:`InputError` (naming the file) for anything that cannot be scored; ``stats`` collects clipping.
     """
     import soundfile as sf
-    from scipy.signal import resample_poly
 
     info = open_info(path)
     fs = info.fs_hz
@@ -144,6 +143,8 @@ def read_blocks(path: Path | str, stats: ReadStats | None = None) -> Iterator[Fl
                 if cur.size:
                     yield cur
                 continue
+            from scipy.signal import resample_poly
+
             # resample the buffered input with context; emit the output samples that are now final
             buf = np.concatenate([prev, cur])
             if buf.size == 0:

@@ -31,10 +31,10 @@ True
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import uniform_filter1d
 
 FloatArray = NDArray[np.float64]
 
@@ -90,10 +90,11 @@ FEATURE_NAMES: tuple[str, ...] = (
 
 
 @functools.cache
-def _tables() -> dict[str, NDArray[np.float64] | NDArray[np.int64] | NDArray[np.bool_]]:
+def _tables() -> dict[str, Any]:
+    """Frequency grid, mel filter bank, DCT matrix, band masks and the Hann window (computed once)."""
     f = np.fft.rfftfreq(NFFT, 1.0 / FS_HZ)
-    mel = lambda hz: 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)  # noqa: E731
-    edges_mel = np.linspace(mel(MEL_RANGE_HZ[0]), mel(MEL_RANGE_HZ[1]), N_MEL + 2)
+    lo_mel, hi_mel = (2595.0 * np.log10(1.0 + hz / 700.0) for hz in MEL_RANGE_HZ)
+    edges_mel = np.linspace(lo_mel, hi_mel, N_MEL + 2)
     edges = 700.0 * (10.0 ** (edges_mel / 2595.0) - 1.0)
     fb = np.zeros((f.size, N_MEL))
     for b in range(N_MEL):
@@ -157,6 +158,15 @@ def _comb_batch(
     best = zz[np.arange(z.shape[0]), k]
     up = np.sum((best > 2.0) & inband[k], axis=1)
     return np.asarray(s[np.arange(z.shape[0]), k], dtype=float), np.asarray(up, dtype=float)
+
+
+def _moving_mean(a: NDArray[np.floating], size: int) -> NDArray[np.floating]:
+    """Mean over ``size`` neighbouring columns (edges repeated), like ``scipy.ndimage.uniform_filter1d`` with
+    ``mode="nearest"`` (scipy.ndimage is not imported: it alone would double the detector's import time)."""
+    half = size // 2
+    pad = np.concatenate([np.repeat(a[:, :1], half + 1, axis=1), a, np.repeat(a[:, -1:], half, axis=1)], axis=1)
+    c = np.cumsum(pad, axis=1, dtype=np.float64)
+    return np.asarray((c[:, size:] - c[:, :-size]) / size, dtype=a.dtype)
 
 
 def _median_floor(pw: FloatArray, step: int = 8) -> FloatArray:
@@ -263,7 +273,7 @@ def features_from_frames(
     lvl = lp[idx[:, :, None], top5[:, None, :]]  # (K, n, 5)
     line_std = lvl.std(axis=1).mean(axis=1)
     lpb = lp[:, t["band"]]
-    contrast = lpb - uniform_filter1d(lpb, size=21, axis=1, mode="nearest") > 6.0
+    contrast = lpb - _moving_mean(lpb, 21) > 6.0
     share = _wmean(contrast.astype(np.float32), starts, n)
     ss = np.sort(share, axis=1)
     pers10, pers3 = ss[:, -10:].mean(axis=1), ss[:, -3:].mean(axis=1)
@@ -303,4 +313,6 @@ def window_features(x: FloatArray) -> FloatArray:
     if x.size < WIN:
         return features_from_frames(p, bpeak, bsq, np.zeros(1, dtype=np.int64), p.shape[0], bpeak.size)
     k = n_windows(x.size)
-    return features_from_frames(p, bpeak, bsq, np.arange(k, dtype=np.int64) * FRAMES_PER_HOP, FRAMES_PER_WIN, WIN // HOP)
+    return features_from_frames(
+        p, bpeak, bsq, np.arange(k, dtype=np.int64) * FRAMES_PER_HOP, FRAMES_PER_WIN, WIN // HOP
+    )

@@ -61,10 +61,45 @@ MERGE_GAP_S = 0.5
 BATCH_WINDOWS = 64
 
 
-def model_path() -> Path:
-    from borderwatch.sensors.catalogue import data_dir
+_NUMS = {"type": "array", "items": {"type": "number"}}
+_INTS = {"type": "array", "items": {"type": "integer"}}
+#: JSON Schema of the model file (docs/schemas/acoustic-detector.schema.json)
+DETECTOR_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "borderwatch learned acoustic drone detector",
+    "type": "object",
+    "required": ["format", "classes", "feature_names", "calibration", "threshold", "trees"],
+    "properties": {
+        "format": {"const": MODEL_FORMAT},
+        "classes": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+        "feature_names": {"type": "array", "items": {"type": "string"}},
+        "calibration": {
+            "type": "object",
+            "required": ["kind", "a", "b"],
+            "properties": {"kind": {"const": "platt"}, "a": {"type": "number"}, "b": {"type": "number"}},
+        },
+        "threshold": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "pd_at_threshold": {"type": "number", "minimum": 0, "maximum": 1},
+        "trees": {
+            "type": "object",
+            "required": ["baseline", "roots", "tree_class", "feature", "threshold", "left", "right",
+                         "missing_left", "is_leaf", "value"],
+            "properties": {
+                "baseline": _NUMS, "roots": _INTS, "tree_class": _INTS, "feature": _INTS, "threshold": _NUMS,
+                "left": _INTS, "right": _INTS, "missing_left": _INTS, "is_leaf": _INTS, "value": _NUMS,
+            },
+        },
+        "training": {"type": "object"},
+        "cross_validation": {"type": "object"},
+        "snr_sweep": {"type": ["object", "null"]},
+    },
+}  # fmt: skip
 
-    return data_dir() / "acoustic_detector.json"
+
+def model_path() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("borderwatch.sensors") / "data" / "acoustic_detector.json"))
 
 
 # ----------------------------------------------------------------------------------------------- trees
@@ -73,8 +108,15 @@ def model_path() -> Path:
 def export_hgb(model: Any) -> dict[str, Any]:
     """A fitted ``HistGradientBoostingClassifier`` as plain lists: one node table for all trees, the root of each
     tree, the class each tree adds to, and the baseline (numerical features only)."""
-    feat, thr, left, right, miss, leaf, value = [], [], [], [], [], [], []
-    roots, tree_class = [], []
+    feat: list[int] = []
+    thr: list[float] = []
+    left: list[int] = []
+    right: list[int] = []
+    miss: list[int] = []
+    leaf: list[int] = []
+    value: list[float] = []
+    roots: list[int] = []
+    tree_class: list[int] = []
     for it in model._predictors:
         for c, pred in enumerate(it):
             nodes = pred.nodes
@@ -338,7 +380,13 @@ def parse_detector(d: Any, *, source: str) -> Detector:
             raise ValueError(f"classes must be {list(CLASSES)}")
         trees = Trees.from_dict(d["trees"], len(FEATURE_NAMES), len(CLASSES))
         cal = d["calibration"]
-        det = Detector(trees, float(cal["a"]), float(cal["b"]), float(d["threshold"]), {"pd_at_threshold": d.get("pd_at_threshold")})
+        det = Detector(
+            trees,
+            float(cal["a"]),
+            float(cal["b"]),
+            float(d["threshold"]),
+            {"pd_at_threshold": d.get("pd_at_threshold")},
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"bad detector model ({exc})", source=source) from None
     if not (np.isfinite(det.a) and np.isfinite(det.b) and 0.0 < det.threshold < 1.0):
@@ -389,4 +437,3 @@ def detect_stream(
 
     evs = list(events_from_windows(counted(), det.threshold if threshold is None else threshold))
     return evs, n, st
-

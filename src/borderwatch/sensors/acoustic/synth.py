@@ -16,8 +16,6 @@ Every function takes an explicit ``numpy.random.Generator``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -43,7 +41,7 @@ def _wander(rng: np.random.Generator, n: int, depth: float) -> FloatArray:
     """A slow random relative frequency deviation (smooth, ``depth`` ≈ its spread)."""
     k = max(2, n // 2000)
     pts = np.cumsum(rng.standard_normal(k + 1)) * depth / np.sqrt(k)
-    return np.interp(np.arange(n), np.linspace(0, n - 1, k + 1), pts - pts.mean())
+    return np.asarray(np.interp(np.arange(n), np.linspace(0, n - 1, k + 1), pts - pts.mean()), dtype=float)
 
 
 def _tones(
@@ -74,9 +72,9 @@ def multirotor(rng: np.random.Generator, duration_s: float = 1.0) -> FloatArray:
     x = np.zeros(n)
     spread = rng.uniform(0.005, 0.05)
     for _ in range(n_rot):
-        f = f_base * (1.0 + rng.normal(0.0, spread))
+        f_rot = f_base * (1.0 + rng.normal(0.0, spread))
         lv = base_lv + rng.normal(0.0, 2.0, n_h)
-        x += _tones(rng, n, f, lv - lv.max(), wander=rng.uniform(0.002, 0.03), jitter=0.0)
+        x += _tones(rng, n, f_rot, lv - lv.max(), wander=rng.uniform(0.002, 0.03), jitter=0.0)
     f = np.fft.rfftfreq(n, 1.0 / FS_HZ)
     tilt = rng.uniform(-12.0, -3.0)  # dB/octave above the knee
     knee = rng.uniform(300.0, 2000.0)
@@ -141,7 +139,7 @@ def noise(rng: np.random.Generator, kind: str, duration_s: float = 1.0) -> Float
     if kind == "traffic":
         x = _shaped_noise(rng, n, 1.0 / np.sqrt(1.0 + (f / rng.uniform(100.0, 500.0)) ** 3))
         swell = 1.0 + rng.uniform(0.1, 0.6) * np.sin(2 * np.pi * rng.uniform(0.1, 1.0) * t)
-        hum = _tones(rng, n, rng.uniform(20.0, 60.0), -4.0 * np.arange(6), wander=0.03, jitter=0.02)
+        hum = _tones(rng, n, rng.uniform(20.0, 60.0), -4.0 * np.arange(6.0), wander=0.03, jitter=0.02)
         return _norm(_norm(x * swell) + _norm(hum) * rng.uniform(0.0, 0.7))
     if kind == "birds":
         out = _shaped_noise(rng, n, (f / 1000.0) ** -1.0) * 0.05
@@ -214,8 +212,8 @@ def augment(x: FloatArray, rng: np.random.Generator, *, strong: bool = True) -> 
     return np.asarray(y, dtype=float)
 
 
-def crop(x: FloatArray, rng: np.random.Generator, lengths_s: Sequence[float] = (0.3, 1.0)) -> FloatArray:
+def crop(x: FloatArray, rng: np.random.Generator, lengths_s: tuple[float, float] = (0.3, 1.0)) -> FloatArray:
     """A random contiguous part of ``x`` of length uniform in ``lengths_s`` (s)."""
-    m = min(x.size, round(rng.uniform(*lengths_s) * FS_HZ))
+    m = min(x.size, round(rng.uniform(lengths_s[0], lengths_s[1]) * FS_HZ))
     s0 = int(rng.integers(0, x.size - m + 1))
     return np.asarray(x[s0 : s0 + m], dtype=float)
