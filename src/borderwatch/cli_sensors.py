@@ -56,8 +56,10 @@ def register(app: typer.Typer) -> None:
         """Score recordings with the learned detector: score = calibrated P(drone) (mean over 1 s windows).
 
         Classes: multirotor, piston (fixed-wing piston engine, Shahed class; learned from synthetic signatures
-        only), other. ``--stream`` prints detection events (start, end, peak score, class) per file. A file that
-        cannot be scored is named with its problem on one line of stderr; the others are still scored."""
+        only), other. DRONE when the score or the piston branch reaches its threshold (each set for 1 % false
+        alarms; --threshold moves the score's). ``--stream`` prints detection events (start, end, peak score,
+        class) per file. A file that cannot be scored is named with its problem on one line of stderr; the others
+        are still scored."""
         from borderwatch.errors import BorderwatchError, InputError
 
         if physics:
@@ -83,8 +85,10 @@ def register(app: typer.Typer) -> None:
                         r = score_file(f, det)
                         hint = max(("multirotor", "piston"), key=lambda k: r.class_probs[k])
                         probs = {k: round(v, 4) for k, v in r.class_probs.items()}
-                        results.append({"file": str(f), "score": round(r.score, 4), "drone": r.score >= thr,
-                                        "class_hint": hint, "class_probs": probs, "windows": r.windows,
+                        drone = r.score >= thr or (det.piston is not None and r.piston_score >= det.piston[2])
+                        results.append({"file": str(f), "score": round(r.score, 4), "drone": drone,
+                                        "class_hint": hint, "class_probs": probs,
+                                        "piston_score": round(r.piston_score, 4), "windows": r.windows,
                                         "silent": r.silent, "clipped_share": round(r.clipped_share, 5)})  # fmt: skip
                 except BorderwatchError as exc:
                     rejected += 1

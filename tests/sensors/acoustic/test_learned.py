@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -83,11 +84,14 @@ def test_rotor_scores_above_noise_and_silence_scores_zero() -> None:
 
 def test_events_group_windows_and_merge_short_gaps() -> None:
     cp = np.array([0.2, 0.7, 0.1])
-    scores = [0.1, 0.9, 0.95, 0.2, 0.8, 0.1, 0.1, 0.1, 0.1, 0.7]
+    # detections start at 0.25, 0.5, 1.0 and 2.25 s (within 0.5 s of the end of the windows before, 2.0 s: one
+    # event) and at 4.0 s (0.75 s after that event's end, 3.25 s: a new event)
+    scores = [0.1, 0.9, 0.95, 0.2, 0.8, 0.1, 0.1, 0.1, 0.1, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.6, 0.1]
     wins = [(0.25 * i, s, cp) for i, s in enumerate(scores)]
     evs = list(events_from_windows(wins, 0.5))
-    assert [(e.start_s, e.end_s) for e in evs] == [(0.25, 2.0), (2.25, 3.25)]
+    assert [(e.start_s, e.end_s) for e in evs] == [(0.25, 3.25), (4.0, 5.0)]
     assert evs[0].peak_score == 0.95 and evs[0].peak_s == 0.5 and evs[0].class_hint == "multirotor"
+    assert all(a.end_s < b.start_s for a, b in itertools.pairwise(evs))
 
 
 def test_stream_matches_clip_windows(tmp_path: Path) -> None:
@@ -161,3 +165,17 @@ def test_cli_detect_json_stream_and_bad_files(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "event(s)" in res.stdout
     res = runner.invoke(app, ["acoustic", "detect", str(bad)])
     assert res.exit_code == 2
+
+
+@pytest.mark.shared
+def test_dev_clips_hold_out(shared_data: Path) -> None:
+    from borderwatch.sensors.acoustic.clip import roc_auc
+
+    root = shared_data / "acoustic" / "drone-audio-dev"
+    if not root.is_dir():
+        pytest.skip("drone-audio-dev clips absent")
+    files = sorted(root.glob("*/*.wav"))
+    labels = np.array([f.parent.name != "unknown" for f in files])
+    det = load_detector()
+    scores = np.array([score_file(f, det).score for f in files])
+    assert roc_auc(scores, labels) >= 0.9

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _module() -> Any:
-    spec = importlib.util.spec_from_file_location("train_acoustic_detector", ROOT / "scripts" / "train_acoustic_detector.py")
+    spec = importlib.util.spec_from_file_location(
+        "train_acoustic_detector", ROOT / "scripts" / "train_acoustic_detector.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
