@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--threshold",
                 help="P(drone) at or above which a window is a detection (default: the "
-                "model's, set for 1 % false alarms).",
+                "model's; with the piston branch, 1 % false alarms).",
                 min=0.0,
                 max=1.0,
             ),
@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
         """Score recordings with the learned detector: score = calibrated P(drone) (mean over 1 s windows).
 
         Classes: multirotor, piston (fixed-wing piston engine, Shahed class; learned from synthetic signatures
-        only), other. DRONE when the score or the piston branch reaches its threshold (each set for 1 % false
-        alarms; --threshold moves the score's). ``--stream`` prints detection events (start, end, peak score,
+        only), other. DRONE when the score or the piston branch reaches its threshold (together set for 1 %
+        false alarms; --threshold moves the score's). ``--stream`` prints detection events (start, end, peak score,
         class) per file. A file that cannot be scored is named with its problem on one line of stderr; the others
         are still scored."""
         from borderwatch.errors import BorderwatchError, InputError

@@ -179,3 +179,11 @@ def test_dev_clips_hold_out(shared_data: Path) -> None:
     det = load_detector()
     scores = np.array([score_file(f, det).score for f in files])
     assert roc_auc(scores, labels) >= 0.9
+
+
+def test_shipped_model_matches_its_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from borderwatch.sensors.acoustic.learned import DETECTOR_SCHEMA
+
+    jsonschema.validate(_doc(), DETECTOR_SCHEMA)
+    assert (model_path().parent / "acoustic_detector_card.md").is_file()
