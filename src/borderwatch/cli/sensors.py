@@ -14,7 +14,7 @@ import typer
 
 from borderwatch.cli.common import console, handle_errors, progress_bar
 
-acoustic_app = typer.Typer(help="Acoustic nodes: score real recordings.", no_args_is_help=True)
+acoustic_app = typer.Typer(help="Acoustic nodes: detect drones in real recordings.", no_args_is_help=True)
 layout_app = typer.Typer(help="Sensor layouts.", no_args_is_help=True)
 radar_app = typer.Typer(help="Radars.", no_args_is_help=True)
 
@@ -32,23 +32,112 @@ app.add_typer(radar_app, name="radar")
 @acoustic_app.command("detect")
 @handle_errors
 def acoustic_detect(
-    files: Annotated[list[Path], typer.Argument(help="Sound files (WAV, FLAC, …).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of {file, score, drone}.")] = False,
+    files: Annotated[list[Path], typer.Argument(help="Sound files (WAV, FLAC, …; any rate ≥ 8 kHz, any channels).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Slide 1 s windows (hop 0.25 s) and print detection events.")
+    ] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="P(drone) at or above which a window is a detection (default: the "
+            "model's; with the piston branch, 1 % false alarms).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
+    physics: Annotated[
+        bool, typer.Option("--physics", help="Use the unlearned comb/persistence score of issue 3 instead.")
+    ] = False,
 ) -> None:
-    """Score recordings: higher = more drone-like (harmonic, steady rotor lines); drone = score ≥ 0.5."""
-    from borderwatch.errors import BorderwatchError, InputError
-    from borderwatch.sensors.acoustic.clip import score_file
+    """Score recordings with the learned detector: score = calibrated P(drone) (mean over 1 s windows).
 
-    results = []
+    Classes: multirotor, piston (fixed-wing piston engine, Shahed class; learned from synthetic signatures
+    only), other. DRONE when the score or the piston branch reaches its threshold (together set for 1 %
+    false alarms; --threshold moves the score's). ``--stream`` prints detection events (start, end, peak score,
+    class) per file. A file that cannot be scored is named with its problem on one line of stderr; the others
+    are still scored."""
+    from borderwatch.errors import BorderwatchError, InputError
+
+    if physics:
+        if stream:
+            raise InputError("--stream works with the learned detector only", field="--physics")
+        _physics_detect(files, as_json)
+        return
+    from borderwatch.sensors.acoustic.learned import detect_stream, load_detector, score_file
+
+    det = load_detector()
+    thr = det.threshold if threshold is None else threshold
+    results: list[dict[str, object]] = []
     rejected = 0
     with progress_bar("scoring") as cb:
         for i, f in enumerate(files):
             try:
-                results.append(score_file(f))
+                if stream:
+                    evs, n, st = detect_stream(f, det, thr)
+                    results.append({"file": str(f), "windows": n, "threshold": round(thr, 4),
+                                    "clipped_share": round(st.clipped_share, 5),
+                                    "events": [e.as_dict() for e in evs]})  # fmt: skip
+                else:
+                    r = score_file(f, det)
+                    hint = max(("multirotor", "piston"), key=lambda k: r.class_probs[k])
+                    probs = {k: round(v, 4) for k, v in r.class_probs.items()}
+                    drone = r.score >= thr or (det.piston is not None and r.piston_score >= det.piston[2])
+                    results.append({"file": str(f), "score": round(r.score, 4), "drone": drone,
+                                    "class_hint": hint, "class_probs": probs,
+                                    "piston_score": round(r.piston_score, 4), "windows": r.windows,
+                                    "silent": r.silent, "clipped_share": round(r.clipped_share, 5)})  # fmt: skip
             except BorderwatchError as exc:
                 rejected += 1
                 print(f"skipped: {exc}", file=sys.stderr)
             cb(i + 1, len(files))
+    if as_json:
+        print(json.dumps(results))
+    else:
+        for res in results:
+            notes = []
+            if res.get("silent"):
+                notes.append("silent")
+            if float(str(res["clipped_share"])) > 0.001:
+                notes.append(f"clipped {100 * float(str(res['clipped_share'])):.1f} %")
+            note = f"  ({', '.join(notes)})" if notes else ""
+            if stream:
+                evs_d = res["events"]
+                assert isinstance(evs_d, list)
+                console.print(
+                    f"{res['file']}: {len(evs_d)} event(s) in {res['windows']} windows{note}", highlight=False
+                )
+                for e in evs_d:
+                    console.print(
+                        f"  {e['start_s']:9.2f} – {e['end_s']:9.2f} s  peak {e['peak_score']:.3f} at "
+                        f"{e['peak_s']:.2f} s  {e['class_hint']}",
+                        highlight=False,
+                    )
+            else:
+                flag = "DRONE" if res["drone"] else "-----"
+                hint = str(res["class_hint"]) if res["drone"] else ""
+                console.print(
+                    f"{float(str(res['score'])):6.3f}  {flag}  {hint:10s}  {res['file']}{note}", highlight=False
+                )
+    if rejected:
+        print(f"rejected {rejected} of {len(files)} file(s)", file=sys.stderr)
+        if not results:
+            raise InputError("no readable sound file")
+
+
+def _physics_detect(files: list[Path], as_json: bool) -> None:
+    from borderwatch.errors import BorderwatchError, InputError
+    from borderwatch.sensors.acoustic.clip import score_file as physics_score
+
+    results = []
+    rejected = 0
+    for f in files:
+        try:
+            results.append(physics_score(f))
+        except BorderwatchError as exc:
+            rejected += 1
+            print(f"skipped: {exc}", file=sys.stderr)
     if as_json:
         print(json.dumps([{"file": r.file, "score": r.score, "drone": r.drone} for r in results]))
     else:
