@@ -1,7 +1,8 @@
 """JSON-lines reading shared by every record reader (truth, reports, tracks).
 
-Blank lines are skipped; a line that is not JSON or not a JSON object is counted in ``rejected`` under
-``line: not JSON`` / ``line: not an object`` and skipped, so a reader never stops on one bad line.
+Blank lines are skipped; a line that is not UTF-8, not JSON or not a JSON object is counted in ``rejected``
+under ``line: not UTF-8`` / ``line: not JSON`` / ``line: not an object`` and skipped, so a reader never stops
+on one bad line (a number of more than 4,300 digits and arrays nested thousands deep count as not JSON).
 """
 
 from __future__ import annotations
@@ -28,13 +29,18 @@ def iter_objects(path: Path | str, rejected: Counter[str]) -> Iterator[dict[str,
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", source=str(p))
-    with p.open(encoding="utf-8") as fh:
-        for line in fh:
+    with p.open("rb") as fh:
+        for raw in fh:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                rejected["line: not UTF-8"] += 1
+                continue
             if not line.strip():
                 continue
             try:
                 d = json.loads(line)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # JSONDecodeError, and int() of > 4,300 digits
                 rejected["line: not JSON"] += 1
                 continue
             if not isinstance(d, dict):

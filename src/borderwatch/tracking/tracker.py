@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,15 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
-from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, Report, SensorSite
+from borderwatch.sensors.reports import (
+    LIMITS,
+    AdsbReport,
+    BearingReport,
+    RadarReport,
+    Report,
+    SensorSite,
+    report_problem,
+)
 from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
@@ -247,6 +255,53 @@ def _diag(v: FloatArray) -> FloatArray:
     return out
 
 
+def _to_float(v: Any) -> float:
+    """A value as a float for the screen: NaN for None and for anything that is not a real number."""
+    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+        return math.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
+
+
+def _row_problem(cols: tuple[list[Any], ...], spec: tuple[tuple[int, str, bool], ...], r: int, hint_ci: int) -> str:
+    """The reason for one screened-out row: the first field out of its limits, as :func:`parse_report` says it."""
+    for ci, name, optional in spec:
+        v = cols[ci][r]
+        if v is None:
+            if optional:
+                continue
+            return f"{name}: missing"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return f"{name}: not a number"
+        f = _to_float(v)
+        if not math.isfinite(f):
+            return f"{name}: not finite"
+        if not LIMITS[name].ok(f):
+            return f"{name}: outside {LIMITS[name].text()}"
+    if hint_ci > 0 and not isinstance(cols[hint_ci][r], (str, type(None))):
+        return "class_hint: not a string"
+    return "report: invalid"
+
+
+#: numeric columns of the frame's bearing and radar columns (see ``Tracker._new_columns``): (column, field, optional)
+_SPEC_B = ((3, "az_deg", False), (4, "sigma_az_deg", False), (5, "el_deg", True), (6, "sigma_el_deg", True))
+_SPEC_R = (
+    (3, "range_m", False),
+    (4, "az_deg", False),
+    (5, "el_deg", False),
+    (6, "rr_mps", True),
+    (7, "sigma_range_m", False),
+    (8, "sigma_az_deg", False),
+    (9, "sigma_el_deg", False),
+    (10, "sigma_rr_mps", True),
+    (11, "rcs_dbsm", True),
+)
+_REPORT_CLASS: dict[type, str] = {BearingReport: "bearing", RadarReport: "radar", AdsbReport: "adsb"}
+_T_LIMIT = LIMITS["t"]
+
+
 class Tracker:
     """Feed reports in reception order with :meth:`feed`; read confirmed tracks with :meth:`estimates`.
 
@@ -296,8 +351,8 @@ class Tracker:
         self.seen = np.zeros((0, len(self.sites)), dtype=bool)  # (tracks, sites): sensors that updated it
         self._n_pending = 0  # reports in the open frame (their index in it is their ``rid``)
         self._new_columns()
-        kinds = {v: k for k, v in _EXPECTED_TYPE.items()}
-        self._type_of = {sid: kinds[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
+        by_kind: dict[int, type] = {0: BearingReport, 1: RadarReport, 2: AdsbReport}
+        self._class_of = {sid: by_kind[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
         self._adsb_icao: dict[int, str] = {}
         self._clock = -math.inf  # latest reception time fed (−inf: none yet)
         self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
@@ -320,14 +375,29 @@ class Tracker:
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
-        """Accept one report (reception order); returns False if it was rejected (reason counted)."""
-        t = report.t
-        kind = report.type
+        """Accept one report (reception order); returns False if it was rejected (reason counted).
+
+        Nothing a report holds stops the tracker: the fast path checks sensor, report class and time window; a
+        report that misses it gets the full check (:meth:`check`, then every field against
+        :data:`~borderwatch.sensors.reports.LIMITS`), and the numeric fields of bearings and radar plots are
+        screened per frame, vectorised (:meth:`_screen`), before any arithmetic."""
         clock = self._clock
-        # fast path for the common case (known sensor of the right type, time near the stream clock); the full
-        # check also rejects non-finite times (a NaN fails every comparison)
-        if self._type_of.get(report.sensor) != kind or not (clock - self._lag <= t <= clock + self._lead):
-            reason = self._check(report)
+        try:
+            t = report.t
+            cls = type(report)
+            # fast path for the common case (known sensor of the right type, time near the stream clock); a NaN
+            # time fails every comparison and takes the full check
+            fast = self._class_of.get(report.sensor) is cls and clock - self._lag <= t <= clock + self._lead
+        except Exception:  # an unhashable sensor, a time that does not compare: the full check
+            fast = False
+        if not fast:
+            reason = self._check(report) or report_problem(report)
+            if reason is not None:
+                self.summary.rejected[reason] += 1
+                return False
+            t, cls = float(report.t), type(report)
+        elif cls is AdsbReport:  # rare (≤ 1 Hz per aircraft): every field checked here, not per frame
+            reason = report_problem(report)
             if reason is not None:
                 self.summary.rejected[reason] += 1
                 return False
@@ -339,8 +409,8 @@ class Tracker:
         self._n_pending = i + 1
         # the report's fields go to the frame's columns now, while the object is in cache (reading them later, one
         # field at a time over thousands of reports scattered in memory, cost more than the tracking arithmetic)
-        if kind == "bearing":
-            rb: BearingReport = report  # type: ignore[assignment]  # the type tag says so (checked above)
+        if cls is BearingReport:
+            rb: BearingReport = report  # type: ignore[assignment]  # the class says so (checked above)
             cb = self._cols_b
             cb[0].append(i)
             cb[1].append(t)
@@ -350,7 +420,7 @@ class Tracker:
             cb[5].append(rb.el_deg)
             cb[6].append(rb.sigma_el_deg)
             cb[7].append(rb.class_hint)
-        elif kind == "radar":
+        elif cls is RadarReport:
             rp: RadarReport = report  # type: ignore[assignment]
             cr = self._cols_r
             cr[0].append(i)
@@ -383,24 +453,84 @@ class Tracker:
             self.feed(r)
 
     def check(self, r: Report) -> str | None:
-        """Why the tracker would reject ``r`` (unknown sensor, wrong type, time far off), or None."""
+        """Why the tracker would reject ``r`` (not a report, unknown sensor, wrong type, time not a number, outside
+        :data:`~borderwatch.sensors.reports.LIMITS` or far from the stream clock), or None. Cheap: the other
+        fields are checked when the report is fed."""
         return self._check(r)
 
-    def _check(self, r: Report) -> str | None:
-        exp = self._type_of.get(r.sensor)
+    def _check(self, r: Any) -> str | None:
+        cls = type(r)
+        if cls not in _REPORT_CLASS:
+            return "report: not a report object"
+        sensor = r.sensor
+        if not isinstance(sensor, str):
+            return "sensor: not a string"
+        exp = self._class_of.get(sensor)
         if exp is None:
             return "sensor: unknown id"
-        if exp != r.type:
+        if exp is not cls:
             return "sensor: report type does not match the sensor type"
         t = r.t
+        if isinstance(t, bool) or not isinstance(t, (int, float)):
+            return "t: not a number"
+        try:
+            t = float(t)
+        except OverflowError:
+            return "t: not finite"
         if not math.isfinite(t):
             return "t: not finite"
+        if not _T_LIMIT.ok(t):
+            return f"t: outside {_T_LIMIT.text()}"
         if self._clock > -math.inf:
             if t < self._clock - self.cfg.max_lag_s:
                 return "t: too far in the past"
             if t > self._clock + self.cfg.max_lead_s:
                 return "t: too far in the future"
         return None
+
+    def _screen(self, cols: tuple[list[Any], ...], spec: tuple[tuple[int, str, bool], ...]) -> dict[int, FloatArray]:
+        """Float arrays of the numeric columns ``spec`` = ((column, field, optional), …) of a frame (NaN where an
+        optional field is None). Rows with a value outside :data:`LIMITS` (NaN, ±inf, 1e308, σ 0, a string) are
+        counted by reason, taken out of the accepted count and removed from *every* column in place, so the
+        arithmetic only ever sees good rows. Vectorised; the per-value path runs only when a column does not
+        even convert to floats."""
+        n = len(cols[0])
+        arrays: dict[int, FloatArray] = {}
+        bad = np.zeros(n, dtype=bool)
+        for ci, name, optional in spec:
+            col = cols[ci]
+            lim = LIMITS[name]
+            try:
+                a = _nan(col) if optional else _f(col)
+            except (TypeError, ValueError, OverflowError):  # a string, a None where required, a huge int, …
+                a = np.array([_to_float(v) for v in col], dtype=np.float64)
+                if not optional:
+                    a[np.array([v is None for v in col], dtype=bool)] = np.inf
+            arrays[ci] = a
+            lo_ok = a > lim.lo if lim.lo_open else a >= lim.lo
+            hi_ok = a < lim.hi if lim.hi_open else a <= lim.hi
+            ok = lo_ok & hi_ok
+            if optional and not ok.all():
+                n_none = col.count(None)
+                if n_none == n:
+                    continue
+                if n_none:
+                    ok |= np.fromiter((v is None for v in col), bool, n)
+            bad |= ~ok
+        hint_ci = 7 if len(cols) == 8 else -1  # bearings: class hints must be text (or None)
+        if hint_ci > 0 and not set(map(type, cols[hint_ci])) <= {str, type(None)}:
+            bad |= np.fromiter((not isinstance(h, (str, type(None))) for h in cols[hint_ci]), bool, n)
+        if not bad.any():
+            return arrays
+        rej = self.summary.rejected
+        for r in np.flatnonzero(bad).tolist():
+            rej[_row_problem(cols, spec, r, hint_ci)] += 1
+        self.summary.accepted -= int(bad.sum())
+        good = ~bad
+        keep = good.tolist()
+        for col in cols:
+            col[:] = list(compress(col, keep))
+        return {ci: a[good] for ci, a in arrays.items()}
 
     def _flush(self) -> None:
         self._t0 = -math.inf
@@ -694,36 +824,39 @@ class Tracker:
         d2r = np.pi / 180.0
         tf = -math.inf
         self._adsb_icao = {}
+        ar = self._screen(cols_r, _SPEC_R) if cols_r[0] else {}
         if cols_r[0]:
-            rid_l, t_l, s_l, rng_l, az_l, el_l, rr_l, srng_l, saz_l, sel_l, srr_l, rcs_l = cols_r
+            rid_l, t_l, s_l = cols_r[:3]
             k = len(rid_l)
             rid = np.fromiter(rid_l, np.int64, k)
             t = _f(t_l)
             tf = max(tf, float(t.max()))
             sens = np.fromiter([index[x] for x in s_l], np.int64, k)
-            rr, srr = _nan(rr_l), _nan(srr_l)
+            rr, srr = ar[6], ar[10]
             has = ~np.isnan(rr) & ~np.isnan(srr)
-            zall = np.stack([_f(rng_l), _f(az_l) * d2r, _f(el_l) * d2r, rr], -1)
+            zall = np.stack([ar[3], ar[4] * d2r, ar[5] * d2r, rr], -1)
             sg_rr = np.where(np.isnan(srr) | (srr == 0.0), 1.0, srr)
-            sall = np.stack([_f(srng_l), _f(saz_l) * d2r, _f(sel_l) * d2r, sg_rr], -1)
-            rcs = _nan(rcs_l)
+            sall = np.stack([ar[7], ar[8] * d2r, ar[9] * d2r, sg_rr], -1)
+            rcs = ar[11]
             for dim, m in ((3, ~has), (4, has)):
                 if m.any():
                     sm = sens[m]
                     b = MeasBatch("radar", zall[m, :dim], _diag(sall[m, :dim] ** 2), st.pos[sm], st.rot[sm])
                     groups.append(_Group("radar", b, t[m], sm, rid[m], rcs=rcs[m]))
+        ab = self._screen(cols_b, _SPEC_B) if cols_b[0] else {}
         if cols_b[0]:
-            rid_l, t_l, s_l, az_l, saz_l, el_l, sel_l, hint_l = cols_b
+            rid_l, t_l, s_l = cols_b[:3]
+            hint_l = cols_b[7]
             k = len(rid_l)
             rid = np.fromiter(rid_l, np.int64, k)
             t = _f(t_l)
             tf = max(tf, float(t.max()))
             sens = np.fromiter([index[x] for x in s_l], np.int64, k)
-            el, sel = _nan(el_l), _nan(sel_l)
+            el, sel = ab[5], ab[6]
             has = ~np.isnan(el) & ~np.isnan(sel)
-            zall = np.stack([_f(az_l) * d2r, el * d2r], -1)
+            zall = np.stack([ab[3] * d2r, el * d2r], -1)
             sg_el = np.where(np.isnan(sel) | (sel == 0.0), 1.0, sel)
-            sall = np.stack([_f(saz_l) * d2r, sg_el * d2r], -1)
+            sall = np.stack([ab[4] * d2r, sg_el * d2r], -1)
             if hint_l.count(None) == k:
                 hint, has_hint = None, np.zeros(k, dtype=bool)
             else:
@@ -797,6 +930,8 @@ class Tracker:
         cols_a: list[tuple[int, AdsbReport]],
     ) -> None:
         groups, tf = self._groups(cols_b, cols_r, cols_a)
+        if not groups:  # every report of the frame was screened out
+            return
         pairs = Pairs.empty()
         if self.id.size:
             xc, pc = self.combined()
