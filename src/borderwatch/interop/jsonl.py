@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from borderwatch.errors import InputError
 
 
-def iter_objects(path: Path | str, rejected: Counter[str]) -> Iterator[dict[str, Any]]:
-    """Yield the JSON objects of a JSON-lines file, counting the lines that are not objects.
+def iter_objects(
+    path: Path | str, rejected: Counter[str], *, progress: Callable[[int, int], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield the JSON objects of a JSON-lines file, counting the lines that are not objects. ``progress`` is
+    called with (bytes read, file size) every 4,096 lines and at the end.
 
     >>> import tempfile, collections
     >>> p = Path(tempfile.mkdtemp()) / "x.jsonl"
@@ -29,8 +32,11 @@ def iter_objects(path: Path | str, rejected: Counter[str]) -> Iterator[dict[str,
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", source=str(p))
+    size = p.stat().st_size
     with p.open("rb") as fh:
-        for raw in fh:
+        for n, raw in enumerate(fh):
+            if progress is not None and n % 4096 == 0:
+                progress(fh.tell(), size)
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -47,3 +53,5 @@ def iter_objects(path: Path | str, rejected: Counter[str]) -> Iterator[dict[str,
                 rejected["line: not an object"] += 1
                 continue
             yield d
+        if progress is not None:
+            progress(size, size)

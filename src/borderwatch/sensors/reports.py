@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -368,9 +368,10 @@ class ReportStream:
     path: Path
     rejected: Counter[str] = field(default_factory=Counter)
     accepted: int = 0
+    progress: Callable[[int, int], None] | None = None  # (bytes read, file size), for a progress bar
 
     def __iter__(self) -> Iterator[Report]:
-        for d in iter_objects(self.path, self.rejected):
+        for d in iter_objects(self.path, self.rejected, progress=self.progress):
             try:
                 r = parse_report(d)
             except RejectedReport as exc:

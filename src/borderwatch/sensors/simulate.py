@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,11 +39,13 @@ def simulate_reports(
     options: SensorOptions | None = None,
     t_start: float | None = None,
     t_end: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Report]:
     """Reports of every sensor of ``layout`` for ``truth``, sorted by reception time ``t`` (UTC epoch s).
 
     ``t_start``/``t_end`` default to the truth's time span (acoustic reports continue until the last sound
-    has reached the nodes). Outage windows and clock errors come from ``options``.
+    has reached the nodes). Outage windows and clock errors come from ``options``. ``progress(done, total)`` is
+    called after each step (the acoustic network, each radar, each ADS-B receiver, the final sort).
     """
     opts = options or SensorOptions()
     if len(truth) == 0 and t_start is None:
@@ -64,12 +67,24 @@ def simulate_reports(
         if opts.clock_error_s > 0
         else np.zeros(len(layout.acoustic_ids))
     )
+    n_steps = 2 + len(layout.radars) + len(layout.adsb)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, n_steps)
+
+    if progress is not None:
+        progress(0, n_steps)
     reports: list[Report] = []
     reports += acoustic_reports(
         truth, ids=layout.acoustic_ids, lat=layout.acoustic_lat, lon=layout.acoustic_lon, alt=layout.acoustic_alt,
         ground=layout.acoustic_ground, cat=ac_cat, cal=cal, env=env, rng=rng, t_start=t0,
         t_end=t1 + ac_cat.node.max_range_m.value / 300.0, clock_offset_s=offsets, outages=ac_out,
     )  # fmt: skip
+    step()
     for site in layout.radars:
         up = np.ones(len(truth), dtype=bool)
         for o in opts.outages:
@@ -78,6 +93,7 @@ def simulate_reports(
         spec = rc.radars[str(site.extra.get("model", "giraffe1x"))]
         g = float(theatre.ground_height_m(site.lat, site.lon))
         reports += radar_reports(truth, site, spec, rc, g, rng, t_start=t0, t_end=t1, up=up)
+        step()
     for site in layout.adsb:
         up = np.ones(len(truth), dtype=bool)
         for o in opts.outages:
@@ -85,5 +101,7 @@ def simulate_reports(
                 up &= ~((truth.t >= t0 + o.start_s) & (truth.t < t0 + o.end_s))
         g = float(theatre.ground_height_m(site.lat, site.lon))
         reports += adsb_reports(truth, site, rc.adsb, g, rng, up=up)
+        step()
     reports.sort(key=lambda r: (r.t, r.sensor))
+    step()
     return reports

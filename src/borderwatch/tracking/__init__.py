@@ -8,6 +8,7 @@ Library entry points: :class:`Tracker` (stepper), :func:`run_tracker` (iterator 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,11 @@ def track_files(
     *,
     config: TrackerConfig | None = None,
     emit_interval_s: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run the tracker over a reports.jsonl file and write tracks.jsonl; returns the run summary (dict) with
-    rejected reports by reason (from the reader, the sensors file and the tracker).
+    rejected reports by reason (from the reader, the sensors file and the tracker). ``progress`` gets (bytes of
+    the reports file read, its size).
 
     Raises
     ------
@@ -39,6 +42,7 @@ def track_files(
 
     sites, sens_rej = read_sensors(sensors)
     stream = read_reports(reports)
+    stream.progress = progress
     outp = Path(out)
     outp.parent.mkdir(parents=True, exist_ok=True)
     summary: TrackerSummary | None = None
