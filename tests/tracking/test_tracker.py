@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from borderwatch.geo.frames import LocalFrame
 from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, write_reports, write_sensors
-from borderwatch.tracking import Tracker, TrackerConfig, TrackerSummary, run_tracker, track_files
+from borderwatch.tracking import Tracker, TrackerConfig, TrackerSummary, TrackEstimate, run_tracker, track_files
 from borderwatch.tracking.metrics import gospa
 from borderwatch.tracking.testing import (
     acoustic_bearings,
@@ -314,3 +314,53 @@ def test_tracker_never_dies_on_a_report_object() -> None:
     _ids, pos = trk.confirmed_enu(t0 + 120.0)
     g = gospa(truth.pos[-1], pos)
     assert len(g.assignment) == 3
+
+
+def _ids_near(est: list[TrackEstimate], truth: Any, target: int, radius_m: float = 300.0) -> list[str]:
+    """Per emit time, the id of the track nearest to ``target`` if one is within ``radius_m``."""
+    out = []
+    by_t: dict[float, list[TrackEstimate]] = {}
+    for e in est:
+        by_t.setdefault(e.t, []).append(e)
+    for t, es in sorted(by_t.items()):
+        k = int(np.argmin(np.abs(truth.t - t)))
+        d = [np.linalg.norm(np.array(e.enu_m) - truth.pos[k, target]) for e in es]
+        j = int(np.argmin(d))
+        if d[j] < radius_m:
+            out.append(es[j].track)
+    return out
+
+
+@pytest.mark.parametrize("gap", [(40.0, 60.0), (40.0, 85.0)])
+def test_adsb_identity_holds_one_track_through_gaps_in_its_messages(gap: tuple[float, float]) -> None:
+    """An aircraft broadcasting ADS-B, also seen by a radar, stops broadcasting for 20 s / 45 s: it stays one track
+    (radar plots carry it through the gap, and its identity comes back to the same track id)."""
+    rng, sites, _tab, truth, scans = _radar_setup(3, seed=6)
+    truth = make_truth(rng, n_targets=3, duration_s=120.0, dt=0.1, box_m=(-8e3, 8e3, -8e3, 8e3),
+                       speed_mps=(40, 60), up_m=(500, 900))  # fmt: skip
+    tab = table_for(FRAME, sites)
+    scans = radar_scans(truth, tab, "r1", rng, clutter_per_scan=5.0, sigma_rr_mps=1.0)
+    ads = [r for r in adsb_reports(truth, FRAME, [1], ["4ca1b2"], rng, period_s=1.0) if not gap[0] <= r.t < gap[1]]
+    est = [e for e in run_tracker(reception_order([r for sc in scans for r in sc], ads), sites)
+           if not isinstance(e, TrackerSummary)]  # fmt: skip
+    coop_ids = {e.track for e in est if e.icao == "4ca1b2"}
+    assert len(coop_ids) == 1
+    near = _ids_near(est, truth, 1)
+    assert len(near) > 100 and set(near[5:]) == coop_ids  # after its first seconds: always the same one track
+
+
+def test_adsb_identity_returns_to_its_track_id_after_a_long_silence() -> None:
+    """No other sensor sees the aircraft; its messages stop for 60 s (longer than a cooperative track coasts):
+    the track is dropped, and the next message brings the aircraft back under the same id."""
+    rng = np.random.default_rng(9)
+    sites = sites_from_enu(FRAME, [("adsb-1", "adsb", 0.0, 0.0, 0.0)])
+    truth = make_truth(rng, n_targets=2, duration_s=150.0, dt=0.1, box_m=(-5e3, 5e3, -5e3, 5e3),
+                       speed_mps=(40, 60), turn_fraction=0.0)  # fmt: skip
+    ads = [r for r in adsb_reports(truth, FRAME, [0, 1], ["4ca1b2", "4ca1b3"], rng, period_s=1.0)
+           if not (r.icao == "4ca1b2" and 50.0 <= r.t < 110.0)]  # fmt: skip
+    est = [e for e in run_tracker(ads, sites) if not isinstance(e, TrackerSummary)]
+    ids = {ic: {e.track for e in est if e.icao == ic} for ic in ("4ca1b2", "4ca1b3")}
+    assert all(len(v) == 1 for v in ids.values()) and ids["4ca1b2"] != ids["4ca1b3"]
+    times = sorted({e.t for e in est if e.icao == "4ca1b2"})
+    assert min(times) < 50.0 and max(times) > 140.0
+    assert not any(85.0 < t < 110.0 for t in times)  # dropped during the silence, not coasted for a minute

@@ -99,6 +99,7 @@ class TrackerConfig:
     coast_min_s: float = 8.0
     coast_min_radar_s: float = 3.0
     coast_intervals: float = 4.0
+    coast_coop_s: float = 30.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
     bearing_min_nodes: int = 4
@@ -109,6 +110,11 @@ class TrackerConfig:
     merge_pos_d2: float = 11.34
     merge_dv_mps: float = 12.0
     merge_persist_s: float = 3.0
+    merge_coop_h_d2: float = 9.21
+    merge_coop_dz_m: float = 250.0
+    merge_coop_h_m: float = 300.0
+    coop_init_h_m: float = 300.0
+    coop_init_dz_m: float = 300.0
     stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
@@ -354,6 +360,7 @@ class Tracker:
         by_kind: dict[int, type] = {0: BearingReport, 1: RadarReport, 2: AdsbReport}
         self._class_of = {sid: by_kind[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
         self._adsb_icao: dict[int, str] = {}
+        self._icao_id: dict[str, int] = {}  # every ADS-B identity seen → the track id that holds it (alive or not)
         self._clock = -math.inf  # latest reception time fed (−inf: none yet)
         self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
         self._frame_s = self.cfg.frame_s
@@ -959,6 +966,8 @@ class Tracker:
                     KIND[b.kind], xg, pg, trk, loc, g.t - tf, b.z, b.r, b.site, b.rot, b.c_sound, gate
                 )
                 ok = d2 < gate
+                if g.kind == "position":
+                    ok &= self._icao_allows(trk, g.rid[loc])
                 if not ok.any():
                     continue
                 # score = log-likelihood ratio against a miss (up to a constant shared by the competitors of a
@@ -987,6 +996,19 @@ class Tracker:
         used[ambiguous_reports] = True
         self._initiate(groups, used, tf)
         self._manage(tf)
+
+    def _icao_allows(self, trk: IntArray, rid: IntArray) -> BoolArray:
+        """Which (track, ADS-B report) pairs may associate: an identity is held by one track. A report goes to the
+        track that holds its ``icao``; a track without one may adopt an icao that no live track holds; a track
+        never takes another aircraft's reports."""
+        icao = self.icao
+        held = {ic for ic in icao if ic is not None}
+        rep = self._adsb_icao
+        out = np.zeros(trk.size, dtype=bool)
+        for k, (i, r) in enumerate(zip(trk.tolist(), rid.tolist(), strict=True)):
+            ti, ri = icao[i], rep[r]
+            out[k] = ti == ri if ti is not None else ri not in held
+        return out
 
     def _update_assigned(self, pairs: Pairs, a: IntArray, groups: list[_Group], pseudo: Pseudo) -> None:
         trk, tt, grp, loc = pairs.trk[a], pairs.t[a], pairs.group[a], pairs.local[a]
@@ -1045,8 +1067,14 @@ class Tracker:
             sens_of[sel] = grp_i.sensor[loc[sel]]
             if grp_i.kind == "position":
                 self.coop[trk[sel]] = True
-                for i, lo in zip(trk[sel], loc[sel], strict=True):
-                    self.icao[int(i)] = self._adsb_icao[int(grp_i.rid[int(lo)])]
+                for i, lo in zip(trk[sel].tolist(), loc[sel].tolist(), strict=True):
+                    ic = self._adsb_icao[int(grp_i.rid[lo])]
+                    if self.icao[i] is None:  # adoption: a known identity keeps its old id (its track is dead)
+                        self.icao[i] = ic
+                        old_id = self._icao_id.get(ic)
+                        if old_id is not None and not (self.id == old_id).any():
+                            self.id[i] = old_id
+                        self._icao_id[ic] = int(self.id[i])
         self.seen[trk, sens_of] = True
         self._evidence(trk, grp, loc, groups)
 
@@ -1079,6 +1107,11 @@ class Tracker:
             b = g.batch
             if g.kind == "radar":
                 f = np.flatnonzero(free)
+                if self.coop.any():  # no second track for a cooperative aircraft (see _near_coop)
+                    pos, _ = radar_to_enu(b.z[f, 0], b.z[f, 1], b.z[f, 2], b.site[f], b.rot[f])
+                    f = f[~self._near_coop(pos, g.t[f], b.z[f, 0] * np.sqrt(b.r[f, 2, 2]))]
+                    if f.size == 0:
+                        continue
                 has_rr = np.full(f.size, b.dim == 4)
                 z = b.z[f]
                 if b.dim == 3:
@@ -1089,16 +1122,7 @@ class Tracker:
                 new = self._append(x, p, g.t[f], born=0, confirmed=False, sensors=list(g.sensor[f, None]))
                 self._evidence(new, np.zeros(f.size, dtype=np.int64), f, [g])
             elif g.kind == "position":
-                f = np.flatnonzero(free)
-                x = np.zeros((f.size, 6))
-                x[:, :3] = b.z[f]
-                p = np.zeros((f.size, 6, 6))
-                p[:, :3, :3] = b.r[f]
-                p[:, 3:, 3:] = np.eye(3) * 50.0**2
-                new = self._append(x, p, g.t[f], born=2, confirmed=True, sensors=list(g.sensor[f, None]))
-                self.coop[new] = True
-                for i, k in zip(new, f, strict=True):
-                    self.icao[int(i)] = self._adsb_icao[int(g.rid[k])]
+                self._initiate_adsb(g, np.flatnonzero(free))
             else:
                 f = np.flatnonzero(free)
                 has = np.full(f.size, b.dim == 2)
@@ -1125,6 +1149,13 @@ class Tracker:
                 default_up_m=cfg.default_up_m,
                 c_sound=self.c_sound,
             )
+            if fixes and self.coop.any():
+                near = self._near_coop(
+                    np.array([fx.pos for fx in fixes]),
+                    np.array([fx.t for fx in fixes]),
+                    np.array([np.sqrt(max(fx.cov[2, 2], 0.0)) for fx in fixes]),
+                )
+                fixes = [fx for fx, nr in zip(fixes, near.tolist(), strict=True) if not nr]
             if fixes:
                 nf = len(fixes)
                 x = np.zeros((nf, 6))
@@ -1149,6 +1180,73 @@ class Tracker:
                     used_b[fx.reports] = True
                 bf.keep(~used_b)
 
+    def _near_coop(self, pos: FloatArray, t: FloatArray, sig_z: FloatArray) -> BoolArray:
+        """Which points (an unassigned radar plot, a bearing fix) lie on a cooperative track: within
+        ``coop_init_h_m`` horizontally and ``coop_init_dz_m`` + 3 ``sig_z`` (the point's own height σ: a radar's
+        elevation σ at 20 km is 175 m) vertically of its CV prediction. Such a point is the
+        aircraft itself seen by a sensor whose errors exceed its stated σ (the tight ADS-B track rejects it); it
+        must not start a second track of the aircraft. A drone closer than that to a cooperative aircraft would
+        wait until it separates, the price of one track per cooperative aircraft."""
+        cfg = self.cfg
+        ci = np.flatnonzero(self.coop & self.confirmed)
+        if ci.size == 0 or pos.shape[0] == 0:
+            return np.zeros(pos.shape[0], dtype=bool)
+        xc, _ = self.combined(ci)
+        tm = float(np.max(t))
+        ext = xc[:, :3] + xc[:, 3:] * (tm - self.t[ci])[:, None]
+        sdm = cKDTree(pos[:, :2]).sparse_distance_matrix(cKDTree(ext[:, :2]), cfg.coop_init_h_m, output_type="ndarray")
+        out = np.zeros(pos.shape[0], dtype=bool)
+        if sdm.size:
+            i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+            ok = np.abs(pos[i, 2] - ext[j, 2]) < cfg.coop_init_dz_m + 3.0 * sig_z[i]
+            out[i[ok]] = True
+        return out
+
+    def _initiate_adsb(self, g: _Group, f: IntArray) -> None:
+        """Unassigned ADS-B reports: one track per identity (the latest report of each icao in the frame). An icao
+        a live track holds (its report failed the gate: a jump after a gap in its messages) re-anchors that track
+        at the reported position; a known icao whose track has died starts a track under its old id; a new icao
+        a new confirmed cooperative track."""
+        b = g.batch
+        latest: dict[str, int] = {}
+        for k in f.tolist():
+            ic = self._adsb_icao[int(g.rid[k])]
+            if ic not in latest or g.t[k] >= g.t[latest[ic]]:
+                latest[ic] = k
+        live = {ic: i for i, ic in enumerate(self.icao) if ic is not None}
+        fresh: list[int] = []
+        for ic, k in latest.items():
+            i = live.get(ic)
+            if i is None:
+                fresh.append(k)
+                continue
+            # re-anchor: position from the report, velocity kept but loosened, every mode alike
+            self.x[i, :, :3] = b.z[k]
+            self.p[i] = 0.0
+            self.p[i, :, :3, :3] = b.r[k]
+            self.p[i, :, 3:, 3:] = np.eye(3) * 50.0**2
+            self.t[i] = g.t[k]
+            self.t_last[i] = max(self.t_last[i], g.t[k])
+            self.hits[i] += 1
+            self.seen[i, g.sensor[k]] = True
+        if not fresh:
+            return
+        fr = np.array(fresh, dtype=np.int64)
+        x = np.zeros((fr.size, 6))
+        x[:, :3] = b.z[fr]
+        p = np.zeros((fr.size, 6, 6))
+        p[:, :3, :3] = b.r[fr]
+        p[:, 3:, 3:] = np.eye(3) * 50.0**2
+        new = self._append(x, p, g.t[fr], born=2, confirmed=True, sensors=list(g.sensor[fr, None]))
+        self.coop[new] = True
+        for i, k in zip(new.tolist(), fr.tolist(), strict=True):
+            ic = self._adsb_icao[int(g.rid[k])]
+            self.icao[i] = ic
+            old_id = self._icao_id.get(ic)
+            if old_id is not None and not (self.id == old_id).any():
+                self.id[i] = old_id  # the identity's track, back after a gap in its messages
+            self._icao_id[ic] = int(self.id[i])
+
     def _manage(self, tf: float) -> None:
         cfg = self.cfg
         if self.id.size == 0:
@@ -1169,9 +1267,11 @@ class Tracker:
         acoustic = (self.seen & self._acoustic_site).any(axis=1)
         floor = np.where(acoustic, cfg.coast_min_s, cfg.coast_min_radar_s)
         stale = tf - self.t_last
+        coast = np.minimum(cfg.coast_s, np.maximum(floor, cfg.coast_intervals * self.dt_upd))
+        coast = np.where(self.coop, cfg.coast_coop_s, coast)  # an identity coasts through gaps in its messages
         drop = np.where(
             self.confirmed,
-            stale > np.minimum(cfg.coast_s, np.maximum(floor, cfg.coast_intervals * self.dt_upd)),
+            stale > coast,
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
         keep = ~drop
@@ -1199,6 +1299,16 @@ class Tracker:
                     dvh = np.hypot(dx[both, 3], dx[both, 4])
                     ib, jb = i[both], j[both]
                     loose = (d2p < cfg.merge_pos_d2) & (dvh < cfg.merge_dv_mps)
+                    # a cooperative track knows where its aircraft is (ADS-B, ~10 m): a non-cooperative track that
+                    # sits on it horizontally and flies with it is the same aircraft even when its altitude is off
+                    # (radar elevation at range and acoustic elevations give altitudes 100 m out, so the 3-D test
+                    # fails and the duplicate lives on beside the identity)
+                    one_coop = self.coop[ib] != self.coop[jb]
+                    if one_coop.any():
+                        d2h = mahalanobis2(dx[both, :2], pj[both, :2, :2])
+                        near_h = (d2h < cfg.merge_coop_h_d2) | (np.hypot(dx[both, 0], dx[both, 1]) < cfg.merge_coop_h_m)
+                        loose |= one_coop & near_h & (np.abs(dx[both, 2]) < cfg.merge_coop_dz_m)
+                        loose &= dvh < cfg.merge_dv_mps
                     ids = self.id
                     wb = np.flatnonzero(both)
                     for k in np.flatnonzero(loose).tolist():
@@ -1210,14 +1320,17 @@ class Tracker:
                 for a, b in zip(i[same], j[same], strict=True):
                     if not (keep[a] and keep[b]):
                         continue
-                    sa = (self.confirmed[a], self.hits[a], -self.id[a])
-                    sb = (self.confirmed[b], self.hits[b], -self.id[b])
+                    if self.icao[a] is not None and self.icao[b] is not None and self.icao[a] != self.icao[b]:
+                        continue  # two aircraft (formation, crossing): identities never merge
+                    sa = (self.confirmed[a], self.coop[a], self.hits[a], -self.id[a])
+                    sb = (self.confirmed[b], self.coop[b], self.hits[b], -self.id[b])
                     loser, winner = (b, a) if sa >= sb else (a, b)
                     keep[loser] = False
                     self.seen[winner] |= self.seen[loser]
                     if self.icao[winner] is None and self.icao[loser] is not None:
                         self.icao[winner] = self.icao[loser]
                         self.coop[winner] = True
+                        self._icao_id[self.icao[loser]] = int(self.id[winner])
         self._dup_since = dup_since
         dead = drop & self.confirmed & ~self.coop
         if dead.any():
