@@ -188,3 +188,17 @@ def test_siap_matches_stonesoup(seed: int) -> None:
     assert ours.rate_of_track_number_change_per_s == pytest.approx(ss["SIAP Rate of Track Number Change"], abs=1e-12)
     assert ours.longest_track_segment == pytest.approx(ss["SIAP Longest Track Segment"], abs=1e-12)
     assert ours.associations >= len(mgr.association_set) > 0  # a set: equal-looking associations collapse there
+
+
+def test_siap_counts_a_resumed_track_number_only_where_it_has_states() -> None:
+    """A track number that disappears for 10 s and comes back on the same truth (an ADS-B identity after a gap in
+    its messages): one association spans the gap, but the gap is neither tracked nor an associated track."""
+    from borderwatch.tracking.metrics import siap
+
+    tt = np.arange(30.0)
+    et = np.concatenate([np.arange(10.0), np.arange(20.0, 30.0)])
+    s = siap(truth_t=tt, truth_id=["a"] * 30, truth_pos=np.zeros((30, 3)), est_t=et, est_id=["T1"] * 20,
+             est_pos=np.full((20, 3), 5.0))  # fmt: skip
+    assert s.completeness == pytest.approx(20 / 30)
+    assert s.spuriousness == 0.0 and s.ambiguity == 1.0
+    assert s.rate_of_track_number_change_per_s == 0.0

@@ -339,8 +339,11 @@ def siap(
     pa_sum = 0.0
     for trk, tru, k0, k1 in assoc:
         s0, s1 = np.searchsorted(keys, k0), np.searchsorted(keys, k1, side="right")
-        jt[s0:s1, tru] = True
-        na[s0:s1, trk] = True
+        # only where the track has a state: a track number that resumes after a gap (an identity back after
+        # silence) keeps its association across the gap, where Stone Soup would fail to find the track's state
+        has = n_t[s0:s1, trk]
+        jt[s0:s1, tru] |= has
+        na[s0:s1, trk] |= has
         for s in range(s0, s1):
             a, b = epos.get((s, trk)), tpos.get((s, tru))
             if a is not None and b is not None:
