@@ -115,6 +115,8 @@ class TrackerConfig:
     merge_coop_h_m: float = 300.0
     coop_init_h_m: float = 300.0
     coop_init_dz_m: float = 300.0
+    coop_shadow_h_m: float = 500.0
+    coop_shadow_dv_mps: float = 25.0
     stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
@@ -1202,6 +1204,29 @@ class Tracker:
             out[i[ok]] = True
         return out
 
+    def _shadows_coop(self, cand: BoolArray) -> BoolArray:
+        """Tentative tracks about to be confirmed that fly with a cooperative track: horizontally within
+        ``coop_shadow_h_m`` of it, horizontal velocities within ``coop_shadow_dv_mps`` (a tentative track's velocity
+        is rough). They are the aircraft seen by
+        sensors its ADS-B track rejects; confirmed, they would live beside it and raise alerts of their own."""
+        cfg = self.cfg
+        ci = np.flatnonzero(self.coop & self.confirmed)
+        ti = np.flatnonzero(cand)
+        out = np.zeros(self.id.size, dtype=bool)
+        if ci.size == 0 or ti.size == 0:
+            return out
+        xa, _ = self.combined(ci)
+        xb, _ = self.combined(ti)
+        tm = float(np.max(self.t))
+        pa = xa[:, :2] + xa[:, 3:5] * (tm - self.t[ci])[:, None]
+        pb = xb[:, :2] + xb[:, 3:5] * (tm - self.t[ti])[:, None]
+        sdm = cKDTree(pb).sparse_distance_matrix(cKDTree(pa), cfg.coop_shadow_h_m, output_type="ndarray")
+        if sdm.size:
+            i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+            ok = np.hypot(*(xb[i, 3:5] - xa[j, 3:5]).T) < cfg.coop_shadow_dv_mps
+            out[ti[i[ok]]] = True
+        return out
+
     def _initiate_adsb(self, g: _Group, f: IntArray) -> None:
         """Unassigned ADS-B reports: one track per identity (the latest report of each icao in the frame). An icao
         a live track holds (its report failed the gate: a jump after a gap in its messages) re-anchors that track
@@ -1254,6 +1279,10 @@ class Tracker:
         can = ~self.confirmed & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
         bearing_born = np.flatnonzero(can & (self.born == 1))  # these need enough distinct nodes
         can[bearing_born] = self.seen[bearing_born].sum(axis=1) >= cfg.confirm_min_sensors_bearing
+        shadow = np.zeros(self.id.size, dtype=bool)
+        if can.any() and self.coop.any():
+            shadow = self._shadows_coop(can)
+            can &= ~shadow
         if can.any():
             self.confirmed |= can
             self.summary.tracks_confirmed += int(can.sum())
@@ -1274,7 +1303,7 @@ class Tracker:
             stale > coast,
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
-        keep = ~drop
+        keep = ~drop & ~shadow  # a tentative track that shadows a cooperative aircraft is that aircraft: dropped
         keep[replaced] = False  # coasting tracks whose identity a newly confirmed track took over
         drop[replaced] = False  # (not dead: their id lives on)
         # merge duplicates: tracks whose position and velocity agree within their joint uncertainty (the same
