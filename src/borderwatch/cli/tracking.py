@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli.common import console, handle_errors
+from borderwatch.cli.common import console, handle_errors, progress_bar
 
 app = typer.Typer()  # this module's commands; borderwatch.cli adds them to the main app
 
@@ -32,7 +32,8 @@ def track_cmd(
     if emit_interval <= 0:
         raise InputError("must be > 0", field="--emit-interval")
     cfg = TrackerConfig(temperature_c=temperature_c, sound_delay=not no_sound_delay)
-    summary = track_files(reports, sensors, out, config=cfg, emit_interval_s=emit_interval)
+    with progress_bar("tracking (bytes read)") as cb:
+        summary = track_files(reports, sensors, out, config=cfg, emit_interval_s=emit_interval, progress=cb)
     spath = out.parent / "track_summary.json"
     spath.write_text(json.dumps(summary, indent=1), encoding="utf-8")
     console.print(
@@ -52,7 +53,9 @@ def evaluate_cmd(
     tracks: Annotated[Path | None, typer.Option("--tracks", help="Default DIR/tracks.jsonl.")] = None,
     sensors: Annotated[Path | None, typer.Option("--sensors", help="Default DIR/sensors.json if present.")] = None,
 ) -> None:
-    """Score tracks against truth: GOSPA, ID switches, time to track, RMSE; writes DIR/evaluation.json."""
+    """Score tracks against truth: GOSPA, ID switches, time to track, RMSE and the SIAP measures (completeness,
+    ambiguity, spuriousness, positional accuracy, rate of track-number change, longest track segment); writes
+    DIR/evaluation.json."""
     from borderwatch.sensors.reports import read_sensors
     from borderwatch.sim.truth import read_truth
     from borderwatch.tracking.io import evaluate_run, read_tracks
@@ -74,4 +77,15 @@ def evaluate_cmd(
         f"({ev['id_switches_per_target']}/target); tracked {ev['targets_tracked']}/{ev['targets']}; "
         f"time to track {ev['time_to_track_mean_s']} s; RMSE {ev['position_rmse_m']} m"
     )
+    sd = ev.get("siap")
+    if isinstance(sd, dict):
+        cl = sd["completeness_localisable"]
+        console.print(
+            f"SIAP completeness {sd['completeness']}"
+            + (f" (of localisable target-times {cl})" if cl is not None else "")
+            + f", ambiguity {sd['ambiguity']}, spuriousness {sd['spuriousness']}, positional accuracy "
+            f"{sd['position_accuracy_m']} m, track-number changes {sd['rate_of_track_number_change_per_s']}/s, "
+            f"longest track segment {sd['longest_track_segment']}",
+            highlight=False,
+        )
     console.print(f"evaluation: {run_dir / 'evaluation.json'}")
