@@ -237,10 +237,10 @@ def _positions(page: Any) -> dict[str, list[float]]:
     return out
 
 
-def _transforms(page: Any) -> dict[str, str]:
-    out: dict[str, str] = page.evaluate(
-        "() => Object.fromEntries([...document.querySelectorAll('.sym,.bird')].map(e => [e.dataset.track,"
-        " e.style.transform]))"
+def _drawn(page: Any) -> dict[str, list[float]]:
+    """Where the map markers of the tracks are (at theatre zoom 2 s of flight is under one pixel)."""
+    out: dict[str, list[float]] = page.evaluate(
+        "() => Object.fromEntries([...window.__bw.markers].map(([k, m]) => [k, m.marker.getLngLat().toArray()]))"
     )
     return out
 
@@ -250,12 +250,12 @@ pytestmark = pytest.mark.slow
 
 def test_tracks_appear_and_move(operator: Any) -> None:
     operator.wait_for_selector(".sym", timeout=30_000)
-    before, tf0 = _positions(operator), _transforms(operator)
+    before, m0 = _positions(operator), _drawn(operator)
     operator.wait_for_timeout(2000)
-    after, tf1 = _positions(operator), _transforms(operator)
+    after, m1 = _positions(operator), _drawn(operator)
     moved = [k for k in before if k in after and before[k] != after[k]]
     assert moved, f"no track moved in 2 s: {before} -> {after}"
-    assert any(tf0.get(k) != tf1.get(k) for k in moved), "the symbols did not move on the map"
+    assert any(m0.get(k) != m1.get(k) for k in moved), "the symbols did not move on the map"
     rows = operator.locator("#tracks tbody tr").count()
     assert rows == len(after)
 
@@ -290,7 +290,11 @@ def test_reject_without_reason_is_refused(served: Served, operator: Any) -> None
     btn.click()
     msg = operator.locator("#decision-msg")
     msg.filter(has_text="Refused").wait_for(timeout=15_000)
-    assert "reason" in msg.inner_text()
+    assert "needs a reason" in msg.inner_text()
+    assert operator.evaluate("() => document.activeElement.dataset.rec") == rec  # the reason box has the focus
+    otto = {"Authorization": f"Bearer {served.token('otto')}"}
+    r = httpx.post(f"{served.url}/api/v1/recommendations/{rec}/reject", json={"reason": " "}, headers=otto)
+    assert r.status_code == 422 and "reason" in r.json()["detail"]  # the API refuses it as well
     audit = httpx.get(
         served.url + "/api/v1/admin/audit", headers={"Authorization": f"Bearer {served.token('ada')}"}, timeout=30
     ).json()

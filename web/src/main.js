@@ -499,6 +499,9 @@ function renderAlerts() {
   const ul = $("alerts");
   const items = [...S.alerts.values()].sort((a, b) => !!a.acknowledged_by - !!b.acknowledged_by || b.t - a.t).slice(0, 30);
   $("n-alerts").textContent = `(${[...S.alerts.values()].filter((a) => !a.acknowledged_by).length} open)`;
+  const sig = JSON.stringify(items.map((a) => [a.id, a.acknowledged_by || ""]));
+  if (sig === S.alertSig) return;
+  S.alertSig = sig;
   ul.innerHTML = items
     .map((a) => {
       const ack = a.acknowledged_by
@@ -529,47 +532,57 @@ function pendingRecs() {
   return [...S.recs.values()].sort((a, b) => (a.window_closes ?? a.t_intercept) - (b.window_closes ?? b.t_intercept));
 }
 
+function recBody(r) {
+  const alts = (r.alternatives || [])
+    .map((x) => `${esc(x.effector)} ${esc(x.unit)} (Pk ${x.pk}, ${Math.round(x.cost_eur).toLocaleString("en")} €): ${esc(x.not_chosen)}`)
+    .join("<br>");
+  return `<div class="head"><span>${esc(r.id)} · ${esc(r.track)}</span><span class="countdown" data-closes="${r.window_closes ?? ""}"></span></div>
+    <dl>
+      <dt>Effector</dt><dd>${esc(r.effector)} — ${esc(r.unit)}</dd>
+      <dt>Intercept</dt><dd>${fmtClock(r.t_intercept)} UTC at ${r.intercept_lat?.toFixed(3) ?? "?"}, ${r.intercept_lon?.toFixed(3) ?? "?"}</dd>
+      <dt>Pk · cost</dt><dd>${r.pk.toFixed(2)} · ${Math.round(r.cost_eur).toLocaleString("en")} € (expected ${Math.round(r.expected_cost_eur).toLocaleString("en")} €)</dd>
+    </dl>
+    ${alts ? `<div class="alts">beat: ${alts}</div>` : ""}`;
+}
+
+function recControls(r) {
+  const id = esc(r.id);
+  return `<button type="button" class="approve" data-rec="${id}" aria-label="approve recommendation ${id}">Approve (A)</button>
+    <input class="reason" id="reason-${id}" data-rec="${id}" placeholder="reason (needed to reject)" aria-label="reason for rejecting recommendation ${id}">
+    <button type="button" class="reject" data-rec="${id}" aria-label="reject recommendation ${id}">Reject (R)</button>`;
+}
+
+// the list is patched in place (one item per recommendation, its controls made once), so that a click, the
+// focus or a reason being typed is never lost to the once-a-second updates
 function renderRecs() {
   const ul = $("recs");
   const recs = pendingRecs();
   $("n-recs").textContent = `(${recs.length})`;
   if (S.selected && !S.recs.has(S.selected)) S.selected = null;
   if (!S.selected && recs.length) S.selected = recs[0].id;
-  // keep a reason the operator is typing
-  const typing = document.activeElement && document.activeElement.classList.contains("reason") ? document.activeElement : null;
-  if (typing && ul.contains(typing)) {
-    updateCountdowns();
-    return;
-  }
-  const reasons = {};
-  for (const i of ul.querySelectorAll("input.reason")) reasons[i.dataset.rec] = i.value;
-  ul.innerHTML = recs
-    .map((r) => {
-      const alts = (r.alternatives || [])
-        .map((x) => `${esc(x.effector)} ${esc(x.unit)} (Pk ${x.pk}, ${Math.round(x.cost_eur).toLocaleString("en")} €): ${esc(x.not_chosen)}`)
-        .join("<br>");
-      const controls = S.me.can_decide
-        ? `<div class="actions">
-            <button type="button" class="approve" data-rec="${esc(r.id)}" aria-label="approve recommendation ${esc(r.id)}">Approve (A)</button>
-            <label class="visually-hidden" for="reason-${esc(r.id)}">Reason for ${esc(r.id)}</label>
-            <input class="reason" id="reason-${esc(r.id)}" data-rec="${esc(r.id)}" placeholder="reason (needed to reject)" aria-label="reason for recommendation ${esc(r.id)}">
-            <button type="button" class="reject" data-rec="${esc(r.id)}" aria-label="reject recommendation ${esc(r.id)}">Reject (R)</button>
-          </div>`
-        : "";
-      return `<li class="rec${r.id === S.selected ? " selected" : ""}" data-rec-item="${esc(r.id)}" tabindex="0" aria-label="recommendation ${esc(r.id)} for track ${esc(r.track)}">
-        <div class="head"><span>${esc(r.id)} · ${esc(r.track)}</span><span class="countdown" data-closes="${r.window_closes ?? ""}"></span></div>
-        <dl>
-          <dt>Effector</dt><dd>${esc(r.effector)} — ${esc(r.unit)}</dd>
-          <dt>Intercept</dt><dd>${fmtClock(r.t_intercept)} UTC at ${r.intercept_lat?.toFixed(3) ?? "?"}, ${r.intercept_lon?.toFixed(3) ?? "?"}</dd>
-          <dt>Pk · cost</dt><dd>${r.pk.toFixed(2)} · ${Math.round(r.cost_eur).toLocaleString("en")} € (expected ${Math.round(r.expected_cost_eur).toLocaleString("en")} €)</dd>
-        </dl>
-        ${alts ? `<div class="alts">beat: ${alts}</div>` : ""}
-        ${controls}</li>`;
-    })
-    .join("");
-  for (const [id, v] of Object.entries(reasons)) {
-    const i = ul.querySelector(`input.reason[data-rec="${CSS.escape(id)}"]`);
-    if (i) i.value = v;
+  const keep = new Set(recs.map((r) => r.id));
+  for (const li of [...ul.children]) if (!keep.has(li.dataset.recItem)) li.remove();
+  let prev = null;
+  for (const r of recs) {
+    let li = ul.querySelector(`li[data-rec-item="${CSS.escape(r.id)}"]`);
+    if (!li) {
+      li = document.createElement("li");
+      li.className = "rec";
+      li.dataset.recItem = r.id;
+      li.tabIndex = 0;
+      li.setAttribute("aria-label", `recommendation ${r.id} for track ${r.track}`);
+      li.innerHTML = `<div class="rec-body"></div>${S.me.can_decide ? `<div class="actions">${recControls(r)}</div>` : ""}`;
+    }
+    const html = recBody(r);
+    const body = li.querySelector(".rec-body");
+    if (body.dataset.html !== html) {
+      body.innerHTML = html;
+      body.dataset.html = html;
+    }
+    li.classList.toggle("selected", r.id === S.selected);
+    const want = prev ? prev.nextSibling : ul.firstChild;
+    if (want !== li) ul.insertBefore(li, want);
+    prev = li;
   }
   updateCountdowns();
 }
@@ -600,6 +613,12 @@ async function decide(recId, approve) {
   if (!S.me.can_decide) return;
   const input = document.querySelector(`input.reason[data-rec="${CSS.escape(recId)}"]`);
   const reason = input ? input.value.trim() : "";
+  if (!approve && !reason) {
+    // the API refuses it too (422); saying so here keeps the operator's loop on the keyboard
+    say(`Refused: a rejection of ${recId} needs a reason — type it in the reason box, then press Enter`, false);
+    if (input) input.focus();
+    return;
+  }
   try {
     const out = await api(`/api/v1/recommendations/${encodeURIComponent(recId)}/${approve ? "approve" : "reject"}`, {
       method: "POST",
@@ -680,6 +699,10 @@ for (const b of document.querySelectorAll("#tracks th button")) {
 $("track-filter").addEventListener("input", () => renderTable());
 
 function renderTable() {
+  const tb = $("tracks").querySelector("tbody");
+  if (tb.contains(document.activeElement) && performance.now() - (S.tableAt || 0) < 3000) return;
+  S.tableAt = performance.now();
+  const focusedTrack = tb.contains(document.activeElement) ? document.activeElement.dataset.track : null;
   const f = $("track-filter").value.trim().toLowerCase();
   const rows = [...S.tracks.values()].map((t) => ({
     track: t.track,
@@ -696,7 +719,7 @@ function renderTable() {
     return (va < vb ? -1 : va > vb ? 1 : 0) * dir;
   });
   $("n-tracks").textContent = `(${shown.length}/${rows.length})`;
-  $("tracks").querySelector("tbody").innerHTML = shown
+  tb.innerHTML = shown
     .slice(0, 200)
     .map(
       (r) => `<tr data-track="${esc(r.track)}" tabindex="0" aria-label="centre on ${esc(r.track)}">
@@ -704,6 +727,7 @@ function renderTable() {
       <td>${Math.round(r.speed)}</td><td>${Math.round(r.alt)}</td></tr>`,
     )
     .join("");
+  if (focusedTrack) tb.querySelector(`tr[data-track="${CSS.escape(focusedTrack)}"]`)?.focus();
 }
 $("tracks").addEventListener("click", (ev) => {
   const tr = ev.target.closest("tr[data-track]");
