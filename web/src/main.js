@@ -117,6 +117,7 @@ async function start() {
   updateMute();
   S.layers = await api("/api/v1/theatre/layers");
   $("theatre-title").textContent = S.layers.title;
+  $("attribution").textContent = S.layers.attribution;
   for (const f of S.layers.assets.features) S.assets.set(f.properties.name, f.geometry.coordinates);
   initMap();
 }
@@ -125,7 +126,7 @@ async function start() {
 function applyTheme() {
   document.body.className = S.theme === "dark" ? "theme-dark" : "theme-light";
   $("theme-toggle").textContent = S.theme === "dark" ? "Day style" : "Night style";
-  if (S.map && S.map.isStyleLoaded()) {
+  if (S.map && S.map.getLayer("bg")) {
     const th = THEMES[S.theme];
     for (const [layer, props] of Object.entries(th.paint)) {
       if (!S.map.getLayer(layer)) continue;
@@ -171,7 +172,7 @@ function cue() {
 // ---------------------------------------------------------------- map
 function initMap() {
   const b = S.layers.bbox;
-  const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: {} }] };
+  const style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: THEMES[S.theme].paint.bg }] };
   const map = new maplibregl.Map({
     container: "map",
     style,
@@ -180,7 +181,7 @@ function initMap() {
       [b[2], b[3]],
     ],
     fitBoundsOptions: { padding: 20 },
-    attributionControl: { compact: false, customAttribution: S.layers.attribution },
+    attributionControl: false, // the theatre's (long) attribution is in the side panel's "Map data" section
     maxPitch: 0,
   });
   S.map = map;
@@ -193,10 +194,12 @@ function initMap() {
     for (const k of ["trails", "leaders", "ellipses", "crossing-pred", "threat-lines"]) {
       map.addSource(k, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     }
-    for (const l of baseLayers(S.layers.neighbours)) map.addLayer(l);
+    const th = THEMES[S.theme].paint;
+    for (const l of baseLayers(S.layers.neighbours)) map.addLayer({ ...l, paint: { ...l.paint, ...(th[l.id] || {}) } });
     applyTheme();
     placeLabels();
     map.on("moveend", placeLabels);
+    map.on("moveend", renderTracks);
     connect();
   });
 }
@@ -396,7 +399,18 @@ function renderTracks() {
       const at = S.assets.get(a.assets[0].asset);
       if (at) threats.push({ type: "Feature", properties: props, geometry: { type: "LineString", coordinates: [[t.lon, t.lat], at] } });
     }
-    drawSymbol(t, ident, cls, speedOf(t));
+  }
+  // amplifiers (id, speed, altitude) only where they do not pile on a more important track's: hostile first
+  const order = [...S.tracks.values()].sort(
+    (a, b) => (ID_RANK[identityOf(a)] ?? 9) - (ID_RANK[identityOf(b)] ?? 9) || (a.track < b.track ? -1 : 1),
+  );
+  const boxes = [];
+  for (const t of order) {
+    const xy = S.map.project([t.lon, t.lat]);
+    const box = [xy.x - 16, xy.y - 30, xy.x + 120, xy.y + 30];
+    const free = !boxes.some((b) => !(box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3]));
+    if (free) boxes.push(box);
+    drawSymbol(t, identityOf(t), topClass(t), speedOf(t), free);
   }
   const fc = (f) => ({ type: "FeatureCollection", features: f });
   S.map.getSource("trails").setData(fc(trails));
@@ -428,19 +442,22 @@ function ellipse(t, c) {
   return pts;
 }
 
-function drawSymbol(t, ident, cls, speed) {
+function drawSymbol(t, ident, cls, speed, labelled) {
   const eng = S.engaged.get(t.track);
   const state = eng ? (eng.outcome === "neutralised" || eng.neutralised ? "neutralised" : "engaged") : "";
   let m = S.markers.get(t.track);
   const bird = isBird(cls);
   const important = ident === "hostile" || ident === "suspect" || ident === "unknown";
+  const amps = important && labelled;
   const kmh = Math.round(speed * 3.6);
   const alt = Math.round(t.alt_m || 0);
-  const key = bird ? "bird" : `${ident}|${cls}|${state}|${important ? `${kmh}|${alt}` : ""}|${S.theme}`;
+  const key = bird ? "bird" : `${ident}|${cls}|${state}|${labelled}|${amps ? `${kmh}|${alt}` : ""}|${S.theme}`;
   if (!m) {
+    const root = document.createElement("div");
     const el = document.createElement("div");
+    root.appendChild(el);
     el.addEventListener("click", () => centreOn(t.track));
-    const marker = new maplibregl.Marker({ element: el, anchor: "center" }).setLngLat([t.lon, t.lat]).addTo(S.map);
+    const marker = new maplibregl.Marker({ element: root, anchor: "center" }).setLngLat([t.lon, t.lat]).addTo(S.map);
     m = { marker, el, key: "" };
     S.markers.set(t.track, m);
   } else {
@@ -455,11 +472,12 @@ function drawSymbol(t, ident, cls, speed) {
   if (bird) {
     m.el.className = "bird";
     m.el.innerHTML = "";
+    m.marker.setOffset([0, 0]);
     return;
   }
   const opts = {
-    size: important ? 26 : 20,
-    uniqueDesignation: t.track,
+    size: important ? 30 : 22,
+    uniqueDesignation: labelled ? t.track : "",
     fill: true,
     frame: true,
     infoFields: true,
@@ -467,7 +485,7 @@ function drawSymbol(t, ident, cls, speed) {
     outlineWidth: 3,
     outlineColor: S.theme === "dark" ? "#0b1016" : "#ffffff",
   };
-  if (important) {
+  if (amps) {
     opts.speed = `${kmh} km/h`;
     opts.altitudeDepth = `${alt} m`;
     opts.type = ({ "fixed-wing UAV": "FW UAV", "rotary UAV": "RW UAV" })[sidcFor(ident, cls, state).label] || "";
