@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test setup lint typecheck pytest bench clean web
+.PHONY: demo test serve setup lint typecheck pytest bench clean web
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	PY="$(PY)" VENV="$(VENV)" bash scripts/bootstrap.sh
@@ -15,6 +15,10 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/borderwatch demo -o $(OUT)
+
+serve: $(STAMP)
+	mkdir -p out/serve
+	$(BIN)/borderwatch serve --replay latgale-night-raid --speed 10 --store out/serve/borderwatch.db --demo-users
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -1,4 +1,7 @@
-"""Benchmark: full-indicator deployment plan on the shipped theatre; prints one JSON object."""
+"""Benchmark: full-indicator deployment plan on the shipped theatre; prints one JSON object.
+
+Besides the solve figures: each site's largest off-network leg (km), the sites reachable only off-road, the
+road kilometres of all truck routes, and the thin-data areas (km²)."""
 
 from __future__ import annotations
 
@@ -39,6 +42,11 @@ def main() -> None:
                 "network_and_cut_s": round(t1 - t0, 3),
                 "greedy_makespan_h": doc["greedy_makespan_h"],
                 "method": doc["method"],
+                "off_network_km": {s["id"]: s["access"]["max_off_network_km"] for s in doc["chokepoints"]},
+                "off_road_only": [s["id"] for s in doc["chokepoints"] if s["access"]["off_road_only"]],
+                "route_road_km_total": round(sum(t["route"]["road_km"] for t in doc["trucks"]), 1),
+                "thin_data_areas_km2": {a["name"]: a["area_km2"] for a in doc["thin_data_areas"]},
+                "rail_source": net.source,
             }
         )
     )

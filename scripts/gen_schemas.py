@@ -9,6 +9,11 @@ from typing import Any
 
 
 def schemas() -> dict[str, dict[str, Any]]:
+    from borderwatch.crossings.allocate import ForcesFile
+    from borderwatch.crossings.impact import ImpactRules
+    from borderwatch.crossings.model import EventData, EventVersion
+    from borderwatch.crossings.sections import SectionsFile
+    from borderwatch.crossings.synthetic import Calibration
     from borderwatch.response.effectors import EffectorCatalogue, LayoutFile
     from borderwatch.schemas import (
         ALERT_LINE,
@@ -43,6 +48,12 @@ def schemas() -> dict[str, dict[str, Any]]:
         "decisions-line.schema.json": DECISION_LINE,
         "engagements-line.schema.json": ENGAGEMENT_LINE,
         "sensor-message.schema.json": ENVELOPE_SCHEMA,
+        "sections.schema.json": SectionsFile.model_json_schema(),
+        "event-data.schema.json": EventData.model_json_schema(),
+        "register-line.schema.json": EventVersion.model_json_schema(),
+        "impact-rules.schema.json": ImpactRules.model_json_schema(),
+        "forces.schema.json": ForcesFile.model_json_schema(),
+        "synthetic-calibration.schema.json": Calibration.model_json_schema(),
     }
 
 

@@ -38,8 +38,8 @@ def _free_port() -> int:
 
 def _start(d: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, "-m", "borderwatch.cli", "serve", "--store", str(d / "bw.db"), "--sensors",
-           str(d / "sensors.json"), "--port", str(port)]  # fmt: skip
+    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve",
+           "--store", str(d / "bw.db"), "--sensors", str(d / "sensors.json"), "--port", str(port)]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=(d / "serve.log").open("ab"), stderr=subprocess.STDOUT)
     end = time.monotonic() + 120
     while time.monotonic() < end:

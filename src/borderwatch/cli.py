@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -178,6 +177,8 @@ def scenario_show(
     from borderwatch.jobs import load_checked
 
     ld = load_checked(scenario, theatre=theatre)
+    import yaml
+
     print(yaml.safe_dump(ld.scenario.to_yaml_dict(), sort_keys=False, allow_unicode=True), end="")
 
 
@@ -313,6 +314,9 @@ _register_tracking(app)
 from borderwatch.cli_serve import register as _register_serve  # noqa: E402
 
 _register_serve(app)
+from borderwatch.cli_events import register as _register_events  # noqa: E402
+
+_register_events(app)
 
 
 def main() -> None:

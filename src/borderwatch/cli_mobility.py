@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from borderwatch.mobility.chokepoints import Chokepoint
-from borderwatch.mobility.corridors import EntryPoint, Objective
-from borderwatch.mobility.network import Network
+if TYPE_CHECKING:  # heavy (scipy, networkx, shapely): imported inside the commands, so --help stays fast
+    from borderwatch.mobility.chokepoints import Chokepoint
+    from borderwatch.mobility.corridors import EntryPoint, Objective
+    from borderwatch.mobility.network import Network
 
 NetworkOpt = Annotated[
     Path | None,
@@ -108,9 +109,61 @@ def interdiction_features(an: Analysis, *, budget: int) -> list[tuple[Any, dict[
     return feats
 
 
+def thin_features(areas: list[Any]) -> list[tuple[Any, dict[str, Any]]]:
+    """thin_data.geojson features: one polygon per thin-data area."""
+    from borderwatch.mobility.coverage import thin_area_document
+
+    out = []
+    for a in areas:
+        props = thin_area_document(a)
+        props.pop("bbox")
+        out.append((a.geometry, props))
+    return out
+
+
+def route_features(plan: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
+    """routes.geojson features: one LineString per truck, park → road → site, as driven."""
+    from shapely.geometry import LineString
+
+    out = []
+    for t in plan["trucks"]:
+        r = t.get("route")
+        if r is None or len(r["coordinates"]) < 2:
+            continue
+        props = {k: v for k, v in r.items() if k != "coordinates"}
+        props.update(truck=t["truck"], park=t["park"], chokepoint=t["chokepoint"], one_way_h=t["one_way_h"])
+        out.append((LineString(r["coordinates"]), props))
+    return out
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``mobility`` sub-app to the main typer app."""
-    from borderwatch.cli import console, handle_errors, progress_bar
+    """Add the ``mobility`` sub-app to the main typer app, and ``theatre import-osm`` to the theatre sub-app."""
+    from borderwatch.cli import console, handle_errors, progress_bar, theatre_app
+
+    @theatre_app.command("import-osm")
+    @handle_errors
+    def import_osm_cmd(
+        extract: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm.pbf), e.g. Geofabrik's.")],
+        out: OutOpt,
+        base: Annotated[
+            str, typer.Option("--base", help="Theatre whose borders, places and crossings are copied.")
+        ] = "latvia-east",
+        name: Annotated[str | None, typer.Option("--name", help="Name of the new theatre.")] = None,
+    ) -> None:
+        """Build a theatre folder whose roads and railways come from your OSM extract (use it with --theatre)."""
+        from borderwatch.theatre.osm import import_osm
+
+        with progress_bar("importing") as cb:
+            rep = import_osm(extract, out, base=base, name=name, progress=cb)
+        console.print(
+            f"{rep.roads} road, {rep.railways} railway and {rep.rivers} waterway ways ({rep.bridges} bridges) "
+            f"from {extract.name}; extent {rep.extent} → {out}"
+        )
+        for reason, n in sorted(rep.rejected.items()):
+            console.print(f"[yellow]rejected {n}:[/] {reason}")
+        for reason, n in sorted(rep.dropped_tags.items()):
+            console.print(f"[yellow]tag dropped {n}:[/] {reason}")
+        console.print(f"next: borderwatch mobility corridors --theatre {out} -o OUT")
 
     mob = typer.Typer(help="Defence line: corridors, chokepoints, rail links, deployment plans.", no_args_is_help=True)
     app.add_typer(mob, name="mobility")
@@ -131,6 +184,7 @@ def register(app: typer.Typer) -> None:
         chokepoints.geojson, map.png."""
         from borderwatch.interop.geojson import write_features
         from borderwatch.mobility.corridors import edge_betweenness, k_shortest_corridors
+        from borderwatch.mobility.coverage import thin_data_areas
         from borderwatch.plot.mobility import corridor_map
 
         with progress_bar("corridors") as cb:
@@ -175,12 +229,15 @@ def register(app: typer.Typer) -> None:
             if budget is not None:
                 inter = interdiction_features(an, budget=budget)
                 write_features(out / "interdiction.geojson", inter)
+            thin = thin_data_areas(network=an.network)
+            write_features(out / "thin_data.geojson", thin_features(thin))
             corridor_map(
                 theatre=an.network.theatre,
                 corridors=cors,
                 chokepoints=an.chokepoints,
                 notes=notes,
                 path=out / "map.png",
+                thin_areas=thin,
             )
             cb(3, 3)
         t = Table(title=f"Chokepoints (min cut: {', '.join(f'{k} {v:g} m' for k, v in an.cut_values.items())})")
@@ -200,6 +257,10 @@ def register(app: typer.Typer) -> None:
         console.print(t)
         for n in notes:
             console.print(f"[yellow]note:[/] {n}")
+        for a in thin:
+            console.print(
+                f"[yellow]thin road data:[/] {a.name} ({a.area_km2:g} km², up to {a.max_gap_km:g} km to a road)"
+            )
         console.print(f"{len(cors)} corridors, {len(an.chokepoints)} chokepoints → {out}")
 
     @mob.command("rail")
@@ -224,7 +285,7 @@ def register(app: typer.Typer) -> None:
             net = build_network(theatre=th, roads=roads, railways=rails, source=str(network))
         links = assess_rail_links(network=net, removal_length_m=length_m)
         out.mkdir(parents=True, exist_ok=True)
-        doc = {"removal_length_m": length_m, "links": links, "notes": net.notes}
+        doc = {"removal_length_m": length_m, "source": net.source, "links": links, "notes": net.notes}
         (out / "rail_links.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
         t = Table(title="Rail links across the watched border")
         for col in (
@@ -266,6 +327,38 @@ def register(app: typer.Typer) -> None:
             console.print(f"[yellow]note:[/] {n}")
         console.print(f"rail_links.json → {out}")
 
+    @mob.command("indicators")
+    @handle_errors
+    def indicators_cmd(
+        playbook: Annotated[Path | None, typer.Option("--playbook", help="playbook.yaml (default: shipped).")] = None,
+        network: NetworkOpt = None,
+        theatre: TheatreOpt = None,
+        sites: Annotated[
+            bool, typer.Option("--sites/--no-sites", help="Also name the chokepoints each closes on this theatre.")
+        ] = True,
+    ) -> None:
+        """The playbook's indicators: the readiness level each raises and what it closes."""
+        from borderwatch.mobility.plan import closes_text, load_playbook, select_chokepoints
+
+        pb = load_playbook(playbook)
+        an = analyse(theatre=theatre, network_file=network) if sites else None
+        open_x = {c.name for c in an.network.theatre.crossings if c.status == "open"} if an else set()
+        t = Table(title="Playbook indicators (borderwatch mobility plan --indicator NAME)")
+        for col in ("indicator", "level", "description", "closes", *(("chokepoints",) if an else ())):
+            t.add_column(col)
+        for ind in pb.indicators:
+            _ind, lv, cps = select_chokepoints(
+                playbook=pb, indicator=ind.name, chokepoints=an.chokepoints if an else [], open_crossings=open_x
+            )
+            row = [ind.name, f"{lv.level} {lv.name}", ind.description, closes_text(indicator=ind, level=lv)]
+            if an:
+                row.append(", ".join(f"{c.id} ({c.kind})" for c in cps) or "none")
+            t.add_row(*row)
+        console.print(t)
+        if an:
+            for n in an.network.notes:
+                console.print(f"[yellow]note:[/] {n}")
+
     @mob.command("plan")
     @handle_errors
     def plan_cmd(
@@ -279,6 +372,8 @@ def register(app: typer.Typer) -> None:
         theatre: TheatreOpt = None,
     ) -> None:
         """Deployment plan for an indicator: plan.json, gantt.png, map.png."""
+        from borderwatch.interop.geojson import write_features
+        from borderwatch.mobility.coverage import thin_data_areas
         from borderwatch.mobility.plan import load_fleet, load_obstacles, load_parks, load_playbook, make_plan
         from borderwatch.plot.mobility import gantt, plan_map
 
@@ -291,7 +386,9 @@ def register(app: typer.Typer) -> None:
             an = analyse(theatre=theatre, network_file=network)
             cb(1, 3)
             open_x = {c.name for c in an.network.theatre.crossings if c.status == "open"}
+            thin = thin_data_areas(network=an.network)
             doc = make_plan(
+                thin_areas=thin,
                 network=an.network,
                 chokepoints=an.chokepoints,
                 indicator=indicator,
@@ -305,25 +402,51 @@ def register(app: typer.Typer) -> None:
             cb(2, 3)
             out.mkdir(parents=True, exist_ok=True)
             (out / "plan.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+            write_features(out / "routes.geojson", route_features(doc))
+            write_features(out / "thin_data.geojson", thin_features(thin))
             gantt(plan=doc, path=out / "gantt.png")
             plan_map(
-                theatre=an.network.theatre, plan=doc, chokepoints=an.chokepoints, parks=pk.parks, path=out / "map.png"
+                theatre=an.network.theatre,
+                plan=doc,
+                chokepoints=an.chokepoints,
+                parks=pk.parks,
+                path=out / "map.png",
+                thin_areas=thin,
             )
             cb(3, 3)
         t = Table(title=f"Closure plan — indicator {indicator!r} (level {doc['readiness_level']} {doc['level_name']})")
-        for col in ("chokepoint", "kind", "closure m", "parks", "trucks", "first arrival h", "closed h"):
+        for col in (
+            "chokepoint",
+            "kind",
+            "closure m",
+            "parks",
+            "trucks",
+            "off-network km",
+            "first arrival h",
+            "closed h",
+        ):
             t.add_column(col)
         for s in doc["chokepoints"]:
+            acc = s["access"]
             t.add_row(
                 s["id"],
                 s["kind"],
                 f"{s['closure_m']:g}",
                 ", ".join(s["parks"]),
                 ", ".join(s["trucks"]),
+                f"{acc['max_off_network_km']:.1f}" + (" (off-road only)" if acc["off_road_only"] else ""),
                 f"{s['first_arrival_h']:.2f}",
                 f"{s['closed_h']:.2f}",
             )
         console.print(t)
+        for s in doc["chokepoints"]:
+            if s["access"]["note"]:
+                console.print(f"[yellow]{s['id']}:[/] {s['access']['note']}")
+        for a in doc["thin_data_areas"]:
+            console.print(
+                f"[yellow]thin road data:[/] {a['name']} ({a['area_km2']:g} km², up to {a['max_gap_km']:g} km to a "
+                "road): no conclusion there"
+            )
         for u in doc["unclosed"]:
             console.print(f"[red]not closed:[/] {u['id']}: {u['reason']}")
         for w in doc["warnings"]:

@@ -61,6 +61,14 @@ def register(app: typer.Typer) -> None:
         ] = 30.0,
         emit_interval: Annotated[float, typer.Option("--emit-interval", help="Engine emit interval, s.")] = 1.0,
         log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+        replay: Annotated[
+            str | None,
+            typer.Option("--replay", help="Replay a scenario (preset, file, or run folder) as signed live sensors."),
+        ] = None,
+        speed: Annotated[float, typer.Option("--speed", help="Replay speed, × real time.")] = 10.0,
+        demo_users: Annotated[
+            bool, typer.Option("--demo-users", help="Create operator/viewer/admin with random passwords (printed).")
+        ] = False,
     ) -> None:
         """Run the live service: sensors POST signed reports, operators watch and decide over HTTP/WebSocket."""
         from borderwatch.server.run import serve
@@ -69,8 +77,22 @@ def register(app: typer.Typer) -> None:
             store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew, emit_interval_s=emit_interval
         )
         background: list[Background] = []
-        opts: dict[str, object] = {"host": host, "port": port}
-        for hook in HOOKS:
+        opts: dict[str, object] = {"host": host, "port": port, "replay": replay, "speed": speed}
+        hooks = list(HOOKS)
+        if replay:
+            from borderwatch.errors import InputError
+            from borderwatch.server.replay import hook as replay_hook
+
+            if not speed > 0:
+                raise InputError(f"must be > 0, got {speed}", field="--speed")
+            console.print(f"preparing the replay of {replay} (simulating if needed) …")
+            hooks.append(replay_hook)
+        created: dict[str, str] = {}
+        if demo_users:
+            from borderwatch.server.replay import demo_users as make_users
+
+            created = make_users(store)
+        for hook in hooks:
             settings, extra = hook(settings, opts)
             background += extra
         if settings.sensors is None:
@@ -84,5 +106,11 @@ def register(app: typer.Typer) -> None:
                 "log in: POST /api/v1/login {name, password} → bearer token; "
                 "create users with `borderwatch users add`, sensors with `borderwatch sensors add`"
             )
+            for name, pw in created.items():
+                console.print(f"  user [bold]{name}[/] password [bold]{pw}[/] (shown once)")
+            if demo_users and not created:
+                console.print("  users operator/viewer/admin exist already (passwords as first printed)")
+            if replay:
+                console.print(f"replaying {replay} at {speed:g}× real time through signed HTTP ingest")
 
         serve(settings, host=host, port=port, background=background, on_listening=listening, log_level=log_level)

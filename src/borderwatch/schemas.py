@@ -72,6 +72,13 @@ RECOMMENDATION_LINE: dict[str, Any] = {
         "second_shot": _OPTION,
         "intercept_lat": _NUM,
         "intercept_lon": _NUM,
+        "first_t": {"type": "number", "description": "UTC epoch s when the queue entry was opened"},
+        "version": {"type": "integer", "minimum": 1, "description": "updates in place (1 = as first issued)"},
+        "status": {"enum": ["pending", "approved", "rejected", "withdrawn"]},
+        "fighter_feasible": {"type": "boolean", "description": "a fighter could also have intercepted in time"},
+        "window_closes": {"type": "number", "description": "UTC epoch s after which approval is refused"},
+        "closed_t": _NUM,
+        "closed_why": _STR,
     },
     "additionalProperties": False,
 }  # fmt: skip
@@ -113,7 +120,13 @@ ENGAGEMENT_LINE: dict[str, Any] = {
         "t_intercept": _NUM,
         "pk": _NUM,
         "cost_eur": _NUM,
-        "outcome": {"enum": ["kill", "miss", None]},
+        "outcome": {
+            "enum": ["kill", "miss", "track_lost", "cancelled", "unresolved", None],
+            "description": "kill/miss drawn at the intercept only on a live track; track_lost: the track was gone "
+            "at the intercept; cancelled: lost before the effector had to launch (no cost); unresolved: the run "
+            "ended first",
+        },
+        "t_commit": {"type": ["number", "null"], "description": "last moment to launch for the intercept"},
         "lat": _NUM,
         "lon": _NUM,
     },

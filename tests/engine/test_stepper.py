@@ -69,22 +69,24 @@ def test_live_style_driving_gives_the_batch_frames(sim: tuple[object, dict[str, 
     assert _signature(b_frames) and _signature(l_frames) == _signature(b_frames)
 
 
-def test_decisions_are_checked(sim: tuple[object, dict[str, Path]]) -> None:
-    ld, paths = sim
-    eng = _engine(ld, paths, RunConfig(auto_approve=False))
-    recs = []
+def _first_rec(eng: Engine, paths: dict[str, Path]) -> str:
     for r in read_reports(paths["reports"]):
         eng.feed((r,))
         for f in eng.advance_frames(-np.inf):
-            recs += f.recommendations
-        if len(recs) >= 3:
-            break
-    assert len(recs) >= 3, "the stray raises recommendations"
+            if f.recommendations:
+                return str(f.recommendations[0]["id"])
+    raise AssertionError("the stray raises a recommendation")
+
+
+def test_decisions_are_checked(sim: tuple[object, dict[str, Path]]) -> None:
+    ld, paths = sim
+    eng = _engine(ld, paths, RunConfig(auto_approve=False))
+    rid = _first_rec(eng, paths)
     with pytest.raises(DecisionRefused, match="reason"):
-        eng.decide(recs[0]["id"], approve=False, who="op1", reason="  ", t=eng.now)
+        eng.decide(rid, approve=False, who="op1", reason="  ", t=eng.now)
     with pytest.raises(DecisionRefused, match="no recommendation"):
         eng.decide("R99999", approve=True, who="op1", reason=None, t=eng.now)
-    rec = eng.rec_by_id[recs[0]["id"]]
+    rec = eng.rec_by_id[rid]
     with pytest.raises(DecisionRefused, match="window"):
         eng.decide(rec.id, approve=True, who="op1", reason=None, t=eng.window_closes(rec) + 1.0)
     d = eng.decide(rec.id, approve=True, who="op1", reason=None, t=rec.t + 1.0)
@@ -92,11 +94,15 @@ def test_decisions_are_checked(sim: tuple[object, dict[str, Path]]) -> None:
     assert eng.engaged[rec.track].startswith("E")
     frames = eng.advance_frames(eng.now)
     assert any(x["who"] == "op1" for f in frames for x in f.decisions)
+    assert any(x["id"] == rid and x["status"] == "approved" for f in frames for x in f.recommendations)
     with pytest.raises(DecisionRefused, match="already decided"):
         eng.decide(rec.id, approve=False, who="op2", reason="changed my mind", t=rec.t + 2.0)
-    r2 = eng.rec_by_id[recs[1]["id"]]
-    d2 = eng.decide(r2.id, approve=False, who="op1", reason="friendly patrol nearby", t=r2.t + 1.0)
+    # a rejection needs a reason, is kept with it, and holds the track out of the queue for a while
+    eng2 = _engine(ld, paths, RunConfig(auto_approve=False))
+    r2 = eng2.rec_by_id[_first_rec(eng2, paths)]
+    d2 = eng2.decide(r2.id, approve=False, who="op1", reason="friendly patrol nearby", t=r2.t + 1.0)
     assert not d2.approved and d2.why == "friendly patrol nearby"
+    assert r2.track not in eng2.pending
 
 
 def test_bad_reports_are_counted_not_fatal(sim: tuple[object, dict[str, Path]]) -> None:
@@ -115,3 +121,28 @@ def _as_dict(r: object) -> dict[str, object]:
     from borderwatch.sensors.reports import report_to_dict
 
     return report_to_dict(r)  # type: ignore[arg-type]
+
+
+def test_no_outcome_is_drawn_when_the_track_is_gone(sim: tuple[object, dict[str, Path]]) -> None:
+    ld, paths = sim
+    eng = _engine(ld, paths, RunConfig(auto_approve=False))
+    rec = None
+    for r in read_reports(paths["reports"]):
+        eng.feed((r,))
+        for f in eng.advance_frames(-np.inf):
+            if f.recommendations and rec is None:
+                rec = eng.rec_by_id[f.recommendations[0]["id"]]
+        if rec is not None:
+            break
+    assert rec is not None
+    eng.decide(rec.id, approve=True, who="op1", reason=None, t=eng.now)
+    e = eng.book.engagements[0]
+    state = eng.rng.bit_generator.state
+    # the sensors fall silent: the clock goes on past the intercept, the track coasts and is deleted
+    frames = eng.advance_frames(e.t_intercept + 120.0)
+    done = eng.book.engagements[0]
+    assert done.outcome in ("track_lost", "cancelled"), done
+    assert eng.rng.bit_generator.state == state, "no Pk draw for an engagement without a track"
+    assert any(x["id"] == done.id and x["outcome"] == done.outcome for f in frames for x in f.engagements)
+    if done.outcome == "cancelled":
+        assert done.cost_eur == 0 and eng.magazine[done.unit] == eng.unit_by_id[done.unit].magazine

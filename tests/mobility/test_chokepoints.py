@@ -59,3 +59,33 @@ def test_shipped_chokepoints_cut_every_open_road_crossing(theatre) -> None:  # t
     # before the closures they did reach one
     for name in opened:
         assert nx.node_connected_component(net.road, road_entries[name].node) & sinks
+
+
+def test_rail_sites_lie_on_osm_railways_and_cut(theatre) -> None:  # type: ignore[no-untyped-def]
+    """No closure site on a line absent from the OSM railways; the moved sites still cut every rail link."""
+    import shapely
+
+    net = build_network(theatre=theatre)
+    ents = {k: entry_points(network=net, kind=k) for k in ("road", "rail")}
+    objs = {k: objectives(network=net, kind=k) for k in ("road", "rail")}
+    cps, _ = find_chokepoints(network=net, entries=ents, objs=objs)
+    rails = [c for c in cps if c.kind == "rail"]
+    assert rails
+    osm = shapely.union_all([theatre.project(r.geometry) for r in theatre.railways])
+    for c in rails:
+        x, y = theatre.xy(c.lat, c.lon)
+        assert osm.distance(shapely.Point(float(x), float(y))) < 5.0, c.id
+        assert bool(theatre.in_home(c.lat, c.lon)[0]), c.id
+    g = net.rail.copy()
+    g.remove_edges_from(c.edge for c in rails)
+    sinks = objective_nodes(objs["rail"])
+    for e in ents["rail"]:
+        assert not nx.node_connected_component(g, e.node) & sinks, e.name
+
+
+def test_min_cut_nearest_the_sources() -> None:
+    """Of several minimum cuts (a chain of equal edges), the one nearest the border is returned."""
+    g = nx.Graph()
+    nx.add_path(g, range(5), effort_m=5.0)
+    cut = min_cut_sites(graph=g, sources=[0], sinks=[4])
+    assert cut.value_m == pytest.approx(5.0) and cut.edges == [(0, 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import networkx as nx
 import osmium
 
 from borderwatch.mobility.loaders import load_geojson_network, load_osm_network
@@ -69,3 +70,24 @@ def test_geojson_fixture_counts_bad_features(tmp_path: Path, theatre) -> None:  
     net = build_network(theatre=theatre, roads=roads, railways=rails)
     ((_, _, d),) = net.road.edges(data=True)
     assert d["lanes"] == 1 and d["cls"] == "Secondary Highway"
+
+
+def test_exact_topology_joins_only_shared_vertices(theatre) -> None:  # type: ignore[no-untyped-def]
+    """OSM lines meet where they share a node; a line passing over another (a bridge) is not joined to it."""
+    from shapely.geometry import LineString
+
+    from borderwatch.theatre.model import Line
+
+    a = LineString([(27.3, 56.5), (27.6, 56.5), (27.9, 56.5)])
+    over = LineString([(27.45, 56.4), (27.45, 56.6)])  # crosses a between two of its vertices
+    branch = LineString([(27.6, 56.5), (27.6, 56.3)])  # shares a's vertex
+
+    def lines(topology: str) -> list[Line]:
+        return [Line(g, "road", "Road", None, {}, topology) for g in (a, over, branch)]
+
+    exact = build_network(theatre=theatre, roads=lines("exact"), railways=[]).road
+    generalised = build_network(theatre=theatre, roads=lines("generalised"), railways=[]).road
+    assert exact.number_of_edges() == 4  # a split at the shared vertex into 2, over 1, branch 1
+    assert nx.number_connected_components(exact) == 2  # `over` stays apart
+    assert nx.number_connected_components(generalised) == 1  # generalised lines are joined where they cross
+    assert sorted(d for _, d in exact.degree()) == [1, 1, 1, 1, 1, 3]

@@ -150,3 +150,56 @@ def test_disconnected_network_names_the_chokepoint(tmp_path: Path, theatre) -> N
     )
     with pytest.raises(InfeasibleError, match=r"C01: no park .*disconnected"):
         P.make_plan(network=net, chokepoints=cps, indicator="full", open_crossings=set(), parks=parks)
+
+
+def test_full_plan_routes_access_and_thin_data(shipped) -> None:  # type: ignore[no-untyped-def]
+    """Every truck carries its route as driven; every site reports its off-network legs and is within the
+    off-road limit or says why; the thin-data areas travel with the plan."""
+    from borderwatch.geo import distance_m
+
+    net, cps, opened = shipped
+    doc = P.make_plan(network=net, chokepoints=cps, indicator="full", open_crossings=opened)
+    limit_km = net.catalogue.rail_site_max_off_road_m.value / 1000
+    parks = {p.name: p for p in P.load_parks().parks}
+    sites = {s["id"]: s for s in doc["chokepoints"]}
+    for s in sites.values():
+        acc = s["access"]
+        assert set(acc["park_off_network_km"]) == set(s["parks"])
+        assert acc["site_off_network_km"] <= limit_km or (acc["off_road_only"] and acc["note"]), s["id"]
+        if s["kind"] == "road":
+            assert acc["site_off_network_km"] == 0.0
+    for t in doc["trucks"]:
+        r = t["route"]
+        (lon0, lat0), (lon1, lat1) = r["coordinates"][0], r["coordinates"][-1]
+        park, site = parks[t["park"]], sites[t["chokepoint"]]
+        assert float(distance_m(lat0, lon0, park.lat, park.lon)) < 5.0
+        assert float(distance_m(lat1, lon1, site["lat"], site["lon"])) < 5.0
+        crow_km = float(distance_m(park.lat, park.lon, site["lat"], site["lon"])) / 1000
+        off = r["off_network_km"]
+        assert r["road_km"] + off["park"] + off["site"] >= 0.99 * crow_km  # no route shorter than the crow flies
+        assert r["road_h"] + r["off_network_h"] == pytest.approx(t["one_way_h"], abs=2e-3)
+        assert r["edges"] and all(e.startswith("r") for e in r["edges"])
+    assert any(a["centroid"][1] > 56.9 for a in doc["thin_data_areas"]), "northern Latgale is marked thin"
+    jsonschema.validate(json.loads(json.dumps(doc)), PLAN_SCHEMA)
+
+
+def test_cli_indicators_lists_the_playbook(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["mobility", "indicators", "--no-sites"])
+    assert r.exit_code == 0, r.output
+    for ind in P.load_playbook().indicators:
+        assert ind.name in r.output
+    assert "every road and rail chokepoint" in r.output
+    r = runner.invoke(app, ["mobility", "indicators"])
+    assert r.exit_code == 0 and "C01" in r.output, r.output
+
+
+def test_cli_plan_writes_routes_and_thin_data(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["mobility", "plan", "--indicator", "belarus-surge", "-o", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    routes = json.loads((tmp_path / "routes.geojson").read_text())["features"]
+    assert len(routes) == len(doc["trucks"]) and all(f["geometry"]["type"] == "LineString" for f in routes)
+    thin = json.loads((tmp_path / "thin_data.geojson").read_text())["features"]
+    assert len(thin) == len(doc["thin_data_areas"]) and (tmp_path / "map.png").is_file()

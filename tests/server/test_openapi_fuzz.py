@@ -47,8 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     port = _free_port()
     src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, "-m", "borderwatch.cli", "serve", "--store", str(d / "bw.db"), "--sensors",
-           str(d / "sensors.json"), "--port", str(port)]  # fmt: skip
+    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve",
+           "--store", str(d / "bw.db"), "--sensors", str(d / "sensors.json"), "--port", str(port)]  # fmt: skip
     log = (d / "serve.log").open("wb")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

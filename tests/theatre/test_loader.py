@@ -110,3 +110,16 @@ def test_broken_theatre_yaml_names_the_field(tmp_path: Path) -> None:
 def test_unknown_theatre() -> None:
     with pytest.raises(NotFoundError, match="no theatre"):
         load_theatre("atlantis")
+
+
+def test_osm_railways_and_map_only_fallback(theatre: Theatre) -> None:
+    """The rail layer is OpenStreetMap's (exact topology, no trams); the Natural Earth fallback lies outside it."""
+    import shapely
+
+    assert theatre.railways_extent is not None and theatre.railways_fallback
+    assert all(r.topology == "exact" and r.cls != "tram" for r in theatre.railways)
+    assert "OpenStreetMap" in theatre.layer_sources["rail"]
+    box = shapely.box(*theatre.railways_extent)
+    for r in theatre.railways_fallback:
+        assert shapely.intersection(r.geometry, box).length < 1e-9
+    assert "railways_osm_latgale_2023-11.geojson" in theatre.attribution

@@ -85,7 +85,7 @@ def run_pipeline(
     )
     t_end = sc.t0 + sc.duration_s
     total = max(1, int(sc.duration_s / cfg.emit_interval_s))
-    recs_out: list[dict[str, Any]] = []
+    recs_latest: dict[str, dict[str, Any]] = {}  # one line per recommendation (queue entry): its last version
     with (
         (out / "tracks.jsonl").open("w", encoding="utf-8") as tracks_fh,
         (out / "assessments.jsonl").open("w", encoding="utf-8") as assess_fh,
@@ -96,7 +96,8 @@ def run_pipeline(
                 write_tracks(f.estimates, tracks_fh)
                 for a in f.assessments:
                     _dump(assess_fh, a)
-                recs_out.extend(f.recommendations)
+                for rj in f.recommendations:
+                    recs_latest[rj["id"]] = rj
 
         done = 0
         for r in world.silenced(read_reports(paths["reports"])):
@@ -111,6 +112,7 @@ def run_pipeline(
     if progress is not None:
         progress(total, total)
 
+    recs_out = list(recs_latest.values())
     if cfg.closed_loop and world.killed:
         truth = world.cut_truth()
         with paths["truth"].open("w", encoding="utf-8") as fh:
@@ -142,6 +144,7 @@ def run_pipeline(
         cfg,
         engine.tracker.summary,
         engine.unit_by_id,
+        killed_truth=set(world.kill_of.values()) if cfg.closed_loop else None,
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     from borderwatch.plot.runreport import write_run_report

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,6 +30,7 @@ from borderwatch.response.decisions import Decision, DecisionLog, Engagement, En
 from borderwatch.response.effectors import Unit
 from borderwatch.response.feasibility import ThreatState, feasible_options
 from borderwatch.response.recommend import Recommendation, Recommender
+from borderwatch.response.zones import EngagementZones
 from borderwatch.sensors.reports import RejectedReport, Report, SensorSite, parse_report
 from borderwatch.theatre.model import Theatre
 from borderwatch.threat import AlertBook, Assessment, Identity, ThreatAssessor, TrackPoint
@@ -53,6 +54,11 @@ class RunConfig:
     min_track_age_s: float = 10.0  # assumption: no recommendation on a track younger than this
     dedup_radius_m: float = 600.0  # assumption: a track this close to one already engaged is the same drone
     closed_loop: bool = True  # simulation: a killed drone's truth ends and it makes no later report
+    engagement_zones: bool = True  # intercepts only over our territory, outside no-fire areas (zones YAML)
+    one_per_threat: bool = True  # one queue entry per threat, updated in place; never two engagements at once
+    track_lost_s: float = 10.0  # assumption: a track without an estimate this long before the intercept is lost
+    rejection_hold_s: float = 120.0  # assumption: after a rejection, no new recommendation on that track for this long
+    queue_grace_s: float = 30.0  # assumption: a queue entry without an update this long is withdrawn
 
 
 class DecisionRefused(BorderwatchError):
@@ -226,7 +232,16 @@ class Engine:
         self.fighter_feasible: set[str] = set()
         self.rec_by_id: dict[str, Recommendation] = {}
         self.rec_json: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, str] = {}  # track -> its open recommendation (one queue entry per threat)
+        self._hold: dict[str, float] = {}  # track -> no new recommendation before this time (after a rejection)
+        self._rec_counter = 0
+        self._rec_updated: dict[str, float] = {}  # recommendation -> last time it was updated
+        self._last_seen: dict[str, float] = {}  # track -> last emit time it was updated (not only coasting)
+        self._last_pos: dict[str, tuple[float, float, float]] = {}
+        self._last_vel: dict[str, tuple[float, float, float]] = {}
+        self.zones = EngagementZones.for_theatre(theatre) if self.cfg.engagement_zones else None
         self.rejected: Counter[str] = Counter()
+        self.handovers: list[tuple[float, str, str, str]] = []  # (t, engagement, from track, to track)
         self.accepted = 0
         self.now = -math.inf
         self._next_emit: float | None = None
@@ -286,8 +301,15 @@ class Engine:
         if self._next_emit is not None:
             self._emit(self._next_emit)
         f = Frame(t_end)
-        # engagements still in flight at the end get their outcome, but no longer change the picture
-        for e in self.book.resolve(t_end + 3600.0, self.rng, outcome=self._outcome if self.world else None):
+        # engagements whose intercept lies beyond the end stay unresolved (not launched yet: no cost)
+        for i, e in enumerate(self.book.engagements):
+            if e.outcome is None and e.t_intercept > t_end:
+                launched = e.t_commit is None or e.t_commit <= t_end
+                self.book.engagements[i] = e = replace(
+                    e, outcome="unresolved", cost_eur=e.cost_eur if launched else 0.0
+                )
+                f.engagements.append(self.engagement_json(e))
+        for e in self.book.resolve(t_end, self.rng, outcome=self._outcome):
             f.engagements.append(self.engagement_json(e))
         f.alerts += self.alerts.update(t_end + self.tcfg.alerts.lost_after_s.value, [])
         self._frames.append(f)
@@ -320,9 +342,12 @@ class Engine:
                 raise DecisionRefused(f"unit {r.option.unit} has no rounds left")
         dec = self.dlog.decide(r, approved=approve, who=who, t=t, why=why or "approved")
         f = Frame(t, decisions=[{**dec.payload(), "sha256": dec.sha256}])
+        self._close(rec_id, "approved" if approve else "rejected", t, f, f"{dec.id} by {who}: {dec.why}")
         if approve:
             e = self._engage(r, dec)
             f.engagements.append(self.engagement_json(e))
+        else:
+            self._hold[r.track] = t + self.cfg.rejection_hold_s
         self._frames.append(f)
         return dec
 
@@ -342,9 +367,12 @@ class Engine:
         engagements."""
         decided = {d.recommendation for d in self.dlog.entries}
         pending = [
-            {**self.rec_json[k], "window_closes": round(self.window_closes(r), 1)}
+            dict(self.rec_json[k])
             for k, r in self.rec_by_id.items()
-            if k not in decided and self.window_closes(r) >= self.now and r.track in self._estimates
+            if k not in decided
+            and self.rec_json[k].get("status", "pending") == "pending"
+            and self.window_closes(r) >= self.now
+            and r.track in self._estimates
         ]
         busy: dict[str, int] = defaultdict(int)
         for e in self.book.engagements:
@@ -392,6 +420,7 @@ class Engine:
             "pk": round(e.pk, 3),
             "cost_eur": round(e.cost_eur, 0),
             "outcome": e.outcome,
+            "t_commit": None if e.t_commit is None else round(e.t_commit, 3),
             "lat": round(lat, 5),
             "lon": round(lon, 5),
         }
@@ -399,12 +428,36 @@ class Engine:
     # ------------------------------------------------------------------ the step
     def _engage(self, r: Recommendation, dec: Decision) -> Engagement:
         e = self.book.engage(r, dec)
+        u = self.unit_by_id[e.unit]
+        i = self.units.index(u)
+        if u.type.speed_mps.value > 0:
+            flight = float(np.hypot(r.option.x - self._unit_xy[i, 0], r.option.y - self._unit_xy[i, 1]))
+            flight = max(flight - u.type.engage_range_m.value, 0.0) / u.type.speed_mps.value
+        else:
+            flight = 0.0
+        commit = max(e.t_launch, e.t_intercept - u.type.reaction_s.value - flight)
+        e = replace(e, t_commit=commit)
+        self.book.engagements[-1] = e
         self.magazine[e.unit] -= 1
         self.engaged[e.track] = e.id
         return e
 
+    def _cancel_lost(self, t: float, f: Frame) -> None:
+        """An engagement whose track is lost before the effector has to launch is cancelled (round kept)."""
+        for track, eid in list(self.engaged.items()):
+            if t - self._last_seen.get(track, -math.inf) < self.cfg.track_lost_s:
+                continue
+            i = next(i for i, x in enumerate(self.book.engagements) if x.id == eid)
+            e = self.book.engagements[i]
+            if e.outcome is not None or e.t_commit is None or t >= e.t_commit:
+                continue
+            self.book.engagements[i] = e = replace(e, outcome="cancelled", cost_eur=0.0)
+            self.magazine[e.unit] += 1
+            del self.engaged[track]
+            f.engagements.append(self.engagement_json(e))
+
     def _resolve(self, t: float, f: Frame) -> None:
-        for e in self.book.resolve(t, self.rng, outcome=self._outcome if self.world is not None else None):
+        for e in self.book.resolve(t, self.rng, outcome=self._outcome):
             self.engaged.pop(e.track, None)
             if e.outcome == "kill":
                 self.neutralised.add(e.track)
@@ -413,26 +466,79 @@ class Engine:
             f.engagements.append(self.engagement_json(e))
 
     def _outcome(self, e: Engagement, rng: np.random.Generator) -> str:
-        assert self.world is not None
+        """The outcome where the effector meets the drone: none if the track was lost before the intercept."""
+        if self._last_seen.get(e.track, -math.inf) < e.t_intercept - self.cfg.track_lost_s:
+            return "track_lost"
         est = self._estimates.get(e.track)
-        pos = (est.lat, est.lon, est.alt_m) if est is not None else None
+        if self.world is None:
+            return "kill" if rng.random() < e.pk else "miss"
+        pos = (est.lat, est.lon, est.alt_m) if est is not None else self._last_pos.get(e.track)
         return self.world.outcome(e, pos, rng)
 
     def _emit(self, t: float) -> None:
         estimates = self.tracker.estimates(t)
+        coast = self.tracker.cfg.coast_s
+        for e in estimates:
+            if e.status != "coasting" or e.track not in self._last_seen:
+                self._last_seen[e.track] = t
+        # a track that has only coasted for longer than the coast limit (sensors silent: the tracker deletes
+        # tracks only when reports arrive) leaves the picture
+        estimates = [e for e in estimates if t - self._last_seen[e.track] <= coast]
         now = {e.track: e for e in estimates}
         dropped = [k for k in self._estimates if k not in now]
         for k in dropped:
             self._assessment.pop(k, None)
         self._estimates = now
+        for e in estimates:
+            self._last_pos[e.track] = (e.lat, e.lon, e.alt_m)
+            self._last_vel[e.track] = e.vel_enu_mps
+        if self.engaged and self.cfg.one_per_threat:
+            self._hand_over(t, now)
+            fc = Frame(t)
+            self._cancel_lost(t, fc)
+            if fc.engagements:
+                self._frames.append(fc)
         self.now = max(self.now, t)
         if not estimates:
-            if dropped:
-                self._frames.append(Frame(t, dropped=dropped))
+            fe = Frame(t, dropped=dropped)
+            self._resolve(t, fe)  # engagements end even when no track is left in the picture
+            if dropped or fe.engagements:
+                self._frames.append(fe)
             return
         f = Frame(t, estimates=estimates, dropped=dropped)
         self._process(t, estimates, f)
         self._frames.append(f)
+
+    def _hand_over(self, t: float, now: dict[str, TrackEstimate]) -> None:
+        """An engagement follows its drone: when the engaged track ends, the track that continues it (nearest
+        to its dead-reckoned position, within the duplicate radius plus 30 m/s of gap) takes the engagement."""
+        taken = set(self.engaged)
+        for old, eid in list(self.engaged.items()):
+            if old in now:
+                continue
+            gap = t - self._last_seen.get(old, -math.inf)
+            if gap > 60.0:
+                continue
+            lat0, lon0, _ = self._last_pos[old]
+            ve, vn, _ = self._last_vel[old]
+            best, best_d = None, self.cfg.dedup_radius_m + 30.0 * gap
+            for k, e in now.items():
+                if k in taken or k in self.neutralised:
+                    continue
+                dx = (e.lon - lon0) * 111_320.0 * math.cos(math.radians(lat0)) - ve * gap
+                dy = (e.lat - lat0) * 111_320.0 - vn * gap
+                d = math.hypot(dx, dy)
+                if d <= best_d:
+                    best, best_d = k, d
+            if best is None:
+                continue
+            i = next(i for i, x in enumerate(self.book.engagements) if x.id == eid)
+            self.book.engagements[i] = replace(self.book.engagements[i], track=best)
+            del self.engaged[old]
+            self.engaged[best] = eid
+            self.handovers.append((t, eid, old, best))
+            taken.add(best)
+            self._last_seen.setdefault(best, t)
 
     def _process(self, t: float, estimates: list[TrackEstimate], f: Frame) -> None:
         cfg, th, logs = self.cfg, self.theatre, self.logs
@@ -467,16 +573,31 @@ class Engine:
         if t - self._last_cycle < cfg.decision_interval_s:
             return
         self._last_cycle = t
+        self._cycle(t, assessments, points, f)
+
+    def _cycle(self, t: float, assessments: list[Assessment], points: dict[str, TrackPoint], f: Frame) -> None:
+        """One decision cycle: one queue entry per threat, updated in place; none while one is engaged."""
+        cfg, logs = self.cfg, self.logs
         engaged_pts = [(a.lat, a.lon) for a in assessments if a.track in self.engaged]
-        cands = [
-            a
-            for a in assessments
-            if a.identity in (Identity.HOSTILE, Identity.SUSPECT)
-            and a.track not in self.engaged
-            and a.damage_eur > 0
-            and t - logs[a.track].first_t >= cfg.min_track_age_s
-            and not _near(a.lat, a.lon, engaged_pts, cfg.dedup_radius_m)
-        ]
+        cands = []
+        for a in assessments:
+            if not (
+                a.identity in (Identity.HOSTILE, Identity.SUSPECT)
+                and a.track not in self.engaged
+                and a.track not in self.neutralised
+                and a.damage_eur > 0
+                and t - logs[a.track].first_t >= cfg.min_track_age_s
+                and not _near(a.lat, a.lon, engaged_pts, cfg.dedup_radius_m)
+                and t >= self._hold.get(a.track, -math.inf)
+            ):
+                continue
+            # a duplicate track of a threat already engaged or in the queue is the same threat
+            if cfg.one_per_threat and (
+                self._duplicate_of(a.track, self.engaged)
+                or (a.track not in self.pending and self._duplicate_of(a.track, self.pending))
+            ):
+                continue
+            cands.append(a)
         threats = _threat_states(self.assessor, cands, points, t, self._depth_m)
         busy: dict[str, int] = defaultdict(int)
         for e in self.book.engagements:
@@ -489,16 +610,101 @@ class Engine:
             threats,
             guidance_of=self.guidance,
             horizon_s=self.tcfg.prediction.horizon_s.value,
+            zones=self.zones,
         )
-        self.fighter_feasible.update(o.track for o in options if o.kind == "fighter")
+        fighter_now = {o.track for o in options if o.kind == "fighter"}
+        self.fighter_feasible.update(fighter_now)
         recs = self.recommender.recommend(t, options, damage={s.track: s.damage_eur for s in threats}, free=free)
+        got = {r.track for r in recs}
+        if cfg.one_per_threat:
+            # a recommendation for a track that continues a queued threat (its track ended or is a duplicate)
+            # updates that queue entry instead of opening a new one
+            for r in recs:
+                if r.track in self.pending:
+                    continue
+                k = self._continued_entry(t, r.track, got)
+                if k is not None:
+                    self.pending[r.track] = self.pending.pop(k)
+            for track, rid in list(self.pending.items()):
+                if track not in got and t - self._rec_updated.get(rid, t) > cfg.queue_grace_s:
+                    self._close(rid, "withdrawn", t, f, "no longer a candidate or no feasible option")
         for r in recs:
+            if cfg.one_per_threat and r.track in self.pending:
+                rid = self.pending[r.track]
+                r = replace(r, id=rid)
+                version = self.rec_json[rid].get("version", 1) + 1
+                first_t = self.rec_json[rid]["first_t"]
+            else:
+                self._rec_counter += 1
+                r = replace(r, id=f"R{self._rec_counter:05d}")
+                version, first_t = 1, round(t, 3)
+            self._rec_updated[r.id] = t
             rj = r.to_json(self.recommendation_lat_lon(r))
+            rj.update(
+                {
+                    "first_t": first_t,
+                    "version": version,
+                    "status": "pending",
+                    "fighter_feasible": r.track in fighter_now,
+                    "window_closes": round(self.window_closes(r), 1),
+                }
+            )
             self.rec_by_id[r.id] = r
             self.rec_json[r.id] = rj
+            if cfg.one_per_threat:
+                self.pending[r.track] = r.id
             f.recommendations.append(rj)
             if cfg.auto_approve:
                 dec = auto_approve(self.dlog, r, t)
                 f.decisions.append({**dec.payload(), "sha256": dec.sha256})
+                self._close(r.id, "approved", t, None, dec.id)
                 e = self._engage(r, dec)
                 f.engagements.append(self.engagement_json(e))
+
+    def _duplicate_of(self, track: str, others: dict[str, str]) -> bool:
+        """Whether ``track`` describes the same drone as one of ``others`` (live tracks): horizontal distance
+        within the duplicate radius or three combined position sigmas, velocities within 25 m/s."""
+        e = self._estimates.get(track)
+        if e is None:
+            return False
+        se = math.sqrt(max(e.cov_pos_enu_m2[0][0], e.cov_pos_enu_m2[1][1], 0.0))
+        for k in others:
+            o = self._estimates.get(k)
+            if o is None or k == track:
+                continue
+            so = math.sqrt(max(o.cov_pos_enu_m2[0][0], o.cov_pos_enu_m2[1][1], 0.0))
+            dx = (e.lon - o.lon) * 111_320.0 * math.cos(math.radians(o.lat))
+            dy = (e.lat - o.lat) * 111_320.0
+            dv = math.hypot(e.vel_enu_mps[0] - o.vel_enu_mps[0], e.vel_enu_mps[1] - o.vel_enu_mps[1])
+            if math.hypot(dx, dy) <= max(self.cfg.dedup_radius_m, 3.0 * (se + so)) and dv <= 25.0:
+                return True
+        return False
+
+    def _continued_entry(self, t: float, track: str, got: set[str]) -> str | None:
+        """The queued track whose threat ``track`` continues: nearest to its dead-reckoned position within the
+        duplicate radius plus 30 m/s of gap, and not recommended on itself this cycle."""
+        e = self._estimates.get(track)
+        if e is None:
+            return None
+        best, best_d = None, math.inf
+        for k in self.pending:
+            if k in got or k not in self._last_pos:
+                continue
+            gap = max(t - self._last_seen.get(k, t), 0.0)
+            lat0, lon0, _ = self._last_pos[k]
+            ve, vn, _ = self._last_vel.get(k, (0.0, 0.0, 0.0))
+            dx = (e.lon - lon0) * 111_320.0 * math.cos(math.radians(lat0)) - ve * gap
+            dy = (e.lat - lat0) * 111_320.0 - vn * gap
+            d = math.hypot(dx, dy)
+            if d <= self.cfg.dedup_radius_m + 30.0 * gap and d < best_d:
+                best, best_d = k, d
+        return best
+
+    def _close(self, rid: str, status: str, t: float, f: Frame | None, why: str) -> None:
+        rj = self.rec_json[rid]
+        rj.update({"status": status, "closed_t": round(t, 3), "closed_why": why})
+        r = self.rec_by_id[rid]
+        if self.pending.get(r.track) == rid:
+            del self.pending[r.track]
+        if f is not None:
+            f.recommendations.append(dict(rj))

@@ -53,7 +53,11 @@ def run_summary(
     cfg: RunConfig,
     trk: TrackerSummary | None,
     units: dict[str, Unit],
+    *,
+    killed_truth: set[str] | None = None,
 ) -> dict[str, Any]:
+    """The run's figures. ``killed_truth`` (closed loop): the drones the simulated world says were killed;
+    without it a drone counts as killed when an engagement on one of its tracks killed before its end."""
     hostile_tracks = {k: v for k, v in logs.items() if v.identity == "hostile" or v.neutralised_at is not None}
     # --- from pipeline outputs ---------------------------------------------------------------------------
     first_alert: dict[str, float] = {}
@@ -80,8 +84,19 @@ def run_summary(
         )
     )
     fighters = [e for e in book.engagements if e.effector == "fighter"]
-    avoided = [
-        k for k in eng_by_track if k in fighter_feasible and all(e.effector != "fighter" for e in eng_by_track[k])
+    rec_of = {r["id"]: r for r in recs}
+    # a scramble avoided: a track a fighter could also have reached in time that a cheaper effector did engage
+    avoided = sorted(
+        {
+            e.track
+            for e in book.engagements
+            if e.effector != "fighter" and rec_of.get(e.recommendation, {}).get("fighter_feasible", False)
+        }
+    )
+    fighter_with_cheaper = [
+        e
+        for e in fighters
+        if any(a["effector"] != "fighter" for a in rec_of.get(e.recommendation, {}).get("alternatives", []))
     ]
     # --- evaluation against truth (named *_truth) -------------------------------------------------------------
     assoc = associate(truth, {k: v.points for k, v in logs.items()})
@@ -105,16 +120,50 @@ def run_summary(
     ]
     crossing_hostiles = [tid for tid in hostile_ids if tid in crossed_t]
     t_final = sc.t0 + sc.duration_s
-    leakers = []
+    leakers: dict[str, str] = {}
+    recs_by_track: dict[str, int] = defaultdict(int)
+    for r in recs:
+        recs_by_track[r["track"]] += 1
     for tid in hostile_ids:
         t_last, inside_end = end_inside[tid]
         if not inside_end:
             continue
-        killed_before = any(
-            e.outcome == "kill" and e.t_intercept <= t_last for k in tracks_of[tid] for e in eng_by_track[k]
+        mine = [e for k in tracks_of[tid] for e in eng_by_track[k]]
+        if killed_truth is not None:
+            if tid in killed_truth:
+                continue
+        elif any(e.outcome == "kill" and e.t_intercept <= t_last for e in mine):
+            continue
+        leakers[tid] = _why_leaked(tid, tracks_of[tid], logs, recs_by_track, mine)
+    depth_t = _depth_times(th, truth, cfg.depth_km * 1000.0)
+    eng_of_obj = {tid: [e for k in tracks_of[tid] for e in eng_by_track[k]] for tid in hostile_ids}
+    matched_tracks = {k for tid in hostile_ids for k in tracks_of[tid]}
+    engaged_objs = [tid for tid in hostile_ids if eng_of_obj[tid]]
+    engaged_before_depth_obj = [
+        tid for tid in hostile_ids if any(e.t_intercept <= depth_t.get(tid, np.inf) for e in eng_of_obj[tid])
+    ]
+    avoided_obj = [
+        tid
+        for tid in hostile_ids
+        if any(
+            e.effector != "fighter" and rec_of.get(e.recommendation, {}).get("fighter_feasible", False)
+            for e in eng_of_obj[tid]
         )
-        if not killed_before:
-            leakers.append(tid)
+    ]
+    warn_obj = []
+    for tid in crossed_t:
+        if tid not in hostile_ids:
+            continue
+        ts = [first_alert[k] for k in tracks_of[tid] if k in first_alert]
+        if ts:
+            warn_obj.append(crossed_t[tid] - min(ts))
+    launched = {e.id for e in book.engagements if e.outcome not in ("cancelled",) and e.cost_eur > 0}
+    n_eng_hostile = sum(1 for v in eng_of_obj.values() for e in v if e.id in launched)
+    queue_of: dict[str, int] = defaultdict(int)
+    for r in recs:
+        obj = assoc.get(r["track"])
+        if obj is not None and obj in hostile_ids:
+            queue_of[obj] += 1
     threat_value_all = float(
         sum(
             tcfg.threat_value_eur[ti.cls].value
@@ -144,6 +193,7 @@ def run_summary(
         "recommendations_by_effector": _count(r["effector"] for r in recs),
         "decisions": len(book.log.entries),
         "engagements": len(book.engagements),
+        "engagements_launched": len(launched),
         "engagements_by_effector": _count(e.effector for e in book.engagements),
         "kills": sum(e.outcome == "kill" for e in book.engagements),
         "misses": sum(e.outcome == "miss" for e in book.engagements),
@@ -152,12 +202,28 @@ def run_summary(
         "cost_exchange_ratio": round(cost / value_killed, 3) if value_killed > 0 else None,
         "fighter_scrambles": len(fighters),
         "fighter_scrambles_avoided": len(avoided),
+        "fighter_scrambles_with_a_cheaper_option": len(fighter_with_cheaper),
+        "outcomes": _count(e.outcome for e in book.engagements),
         "tracker": trk.to_dict() if trk is not None else None,
         "hostile_drones_truth": len(hostile_ids),
         "hostile_drones_crossing_truth": len(crossing_hostiles),
         "hostile_drones_detected_before_border_share_truth": _share(len(detected_before), len(crossing_hostiles)),
+        "hostile_drones_engaged_truth": len(engaged_objs),
+        "hostile_drones_killed_truth": len(killed_truth & set(hostile_ids)) if killed_truth is not None else None,
+        "hostile_drones_engaged_before_depth_share_truth": _share(len(engaged_before_depth_obj), len(hostile_ids)),
+        "engagements_per_hostile_drone_truth": round(n_eng_hostile / len(hostile_ids), 3) if hostile_ids else None,
+        "queue_entries_per_hostile_drone_truth": {
+            "mean": round(sum(queue_of.values()) / len(hostile_ids), 3) if hostile_ids else None,
+            "max": max(queue_of.values(), default=0),
+        },
+        "engagements_on_no_hostile_drone_truth": sum(
+            len(v) for k, v in eng_by_track.items() if k not in matched_tracks
+        ),
+        "median_warning_before_crossing_per_drone_s_truth": round(statistics.median(warn_obj), 1) if warn_obj else None,
+        "fighter_scrambles_avoided_truth": len(avoided_obj),
         "leakers_truth": len(leakers),
-        "leaker_ids_truth": leakers,
+        "leaker_ids_truth": list(leakers),
+        "leakers_why_truth": leakers,
         "threat_value_all_hostiles_eur_truth": round(threat_value_all, 0),
         "cost_exchange_ratio_vs_all_threats_truth": round(cost / threat_value_all, 3) if threat_value_all else None,
         "start_time": utc_iso(sc.t0),
@@ -188,3 +254,34 @@ def _count(it: Any) -> dict[str, int]:
     for x in it:
         d[str(x)] += 1
     return dict(sorted(d.items()))
+
+
+def _why_leaked(
+    tid: str, tracks: list[str], logs: dict[str, TrackLog], recs_by_track: dict[str, int], engs: list[Engagement]
+) -> str:
+    """Why a hostile drone that ended inside the country was not killed."""
+    if not tracks:
+        return "never tracked"
+    if engs:
+        outs = _count(e.outcome for e in engs)
+        return "engaged, not killed: " + ", ".join(f"{k} ×{v}" for k, v in outs.items())
+    if any(recs_by_track.get(k, 0) for k in tracks):
+        return "recommended, never approved"
+    if not any(logs[k].identity in ("hostile", "suspect") for k in tracks):
+        return "tracked, never assessed hostile or suspect"
+    return "tracked as a threat, no feasible engagement in our airspace before its deadline"
+
+
+def _depth_times(th: Any, truth: TruthTable, depth_m: float) -> dict[str, float]:
+    """When each target first is ``depth_m`` inside the country (truth)."""
+    out: dict[str, float] = {}
+    inside = th.in_home(truth.lat, truth.lon)
+    if not inside.any():
+        return out
+    rows = np.flatnonzero(inside)
+    d = th.distance_to_border_m(truth.lat[rows], truth.lon[rows])
+    deep = rows[d >= depth_m]
+    for r in deep[np.argsort(truth.t[deep])]:
+        tid = truth.targets[int(truth.idx[r])].id
+        out.setdefault(tid, float(truth.t[r]))
+    return out

@@ -1,9 +1,10 @@
 """Corridors: the fastest routes from the border's entry points to interior objectives.
 
-Entry points are network nodes within ``border_gap_m`` of the watched border (every road or railway that meets
-it), named after a border crossing point of the same kind when one lies within :data:`CROSSING_MATCH_M`.
-Objectives are places (default Rēzekne, Daugavpils, and Riga for the Riga direction) and a depth line: every
-node at least ``depth_m`` from the border.
+Entry points are network nodes within ``border_gap_m`` of the watched border where a road or railway crosses
+it (the node lies beyond the border) or, on generalised lines, ends short of it; they are named after a
+border crossing point of the same kind when one lies within :data:`CROSSING_MATCH_M`. Objectives are places
+(default Rēzekne, Daugavpils, and Riga for the Riga direction; a place outside the network's data is left
+out) and a depth line: every node at least ``depth_m`` from the border.
 """
 
 from __future__ import annotations
@@ -72,7 +73,15 @@ def entry_points(*, network: Network, kind: str) -> list[EntryPoint]:
     g = network.graph(kind)
     th = network.theatre
     gap = network.catalogue.border_gap_m.value
-    cands = [n for n, d in g.nodes(data=True) if d["border_m"] <= gap and g.degree(n) > 0]
+    # a node near the border is an entry where the line crosses it (the node lies beyond the border) or, for
+    # generalised lines that stop short of the border, where the line ends; a junction or station on the home
+    # side of exact (OSM) lines is not an entry
+    exact = bool(g.graph.get("exact", False))
+    cands = [
+        n
+        for n, d in g.nodes(data=True)
+        if d["border_m"] <= gap and g.degree(n) > 0 and (not d.get("home", False) or (not exact and g.degree(n) == 1))
+    ]
     cross_xy: list[tuple[Any, float, float]] = []
     for c in th.crossings:
         if c.kind == kind and c.lat is not None and c.lon is not None:
@@ -111,14 +120,26 @@ def entry_points(*, network: Network, kind: str) -> list[EntryPoint]:
 def objectives(
     *, network: Network, kind: str, places: tuple[str, ...] = DEFAULT_PLACES, depth_m: float | None = DEFAULT_DEPTH_M
 ) -> list[Objective]:
-    """Objectives on the ``kind`` graph: the node nearest each place, and the depth line (nodes ≥ ``depth_m``)."""
+    """Objectives on the ``kind`` graph: the node nearest each place, and the depth line (nodes ≥ ``depth_m``).
+
+    A place farther than ``objective_snap_max_m`` from every node of the graph (outside the data's extent) is
+    left out, with a note on the network."""
     g = network.graph(kind)
     th = network.theatre
     out = []
+    limit = network.catalogue.objective_snap_max_m.value
     for name in places:
         p = th.place(name)
         x, y = th.xy(p.lat, p.lon)
-        node, _ = network.nearest_node(kind=kind, x=float(x), y=float(y))
+        node, dist = network.nearest_node(kind=kind, x=float(x), y=float(y))
+        if dist > limit:  # the place lies outside the network's extent: no objective there
+            note = (
+                f"objective {p.name} left out of the {kind} network: its nearest {kind} node is "
+                f"{dist / 1000:.0f} km away (outside the data's extent)"
+            )
+            if note not in network.notes:
+                network.notes.append(note)
+            continue
         out.append(Objective(name=p.name, kind="place", nodes=(node,)))
     if depth_m is not None:
         home = th.project(th.home.geometry)

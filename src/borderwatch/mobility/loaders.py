@@ -102,10 +102,10 @@ def load_osm_network(path: Path | str) -> tuple[list[Line], list[Line], Counter[
                 rejected["way with fewer than 2 nodes"] += 1
                 continue
             name = tags.get("ref") or tags.get("name")
-            if rw == "rail":
-                rails.append(Line(LineString(coords), "rail", "rail", name, _props(tags)))
+            if rw == "rail":  # OSM ways meet at shared nodes: exact topology
+                rails.append(Line(LineString(coords), "rail", "rail", name, _props(tags), "exact"))
             else:
-                roads.append(Line(LineString(coords), "road", OSM_CLASS[str(hw)], name, _props(tags)))
+                roads.append(Line(LineString(coords), "road", OSM_CLASS[str(hw)], name, _props(tags), "exact"))
     except RuntimeError as exc:
         raise InputError(f"not a readable OSM file: {exc}", source=str(p)) from None
     if not roads and not rails:

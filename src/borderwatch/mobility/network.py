@@ -3,8 +3,12 @@
 Lines are clipped to the home country (plus a buffer, so lines that cross the border keep their border
 end), split where they meet or end near each other, and their ends snapped into nodes (union-find over a
 KD-tree, :data:`snap_tolerance_m`). Each edge carries its class, length (m), speed (m/s), travel time (s),
-lanes or tracks, closure width (m), closure effort ``lanes × width_m`` (m) and a bridge flag when it crosses
-a river of the theatre.
+lanes or tracks, closure width (m), closure effort ``lanes × width_m`` (m) and a bridge flag.
+
+Two topologies (``Line.topology``): *generalised* lines (Natural Earth) stop short of each other and are joined
+within :data:`snap_tolerance_m`; a generalised line is a bridge where it crosses a river of the theatre.
+*Exact* lines (OpenStreetMap) meet only where they share a vertex (an OSM node), so a railway passing over
+another on a bridge is not joined to it; they are bridges where OSM says so (the ``bridge`` flag).
 
 >>> from borderwatch.theatre import load_theatre
 >>> net = build_network(theatre=load_theatre())
@@ -51,10 +55,36 @@ class RailSpec(Strict):
     removal_h_per_track_m: Sourced
 
 
+_EXACT_TOL = Sourced(value=0.5, source="assumption: OSM lines share vertex coordinates exactly at junctions")
+_SETBACK = Sourced(value=500.0, source="assumption: a rail closure is placed at least 500 m inside the border")
+_RAIL_OFF = Sourced(value=2000.0, source="assumption: trucks leave the road for at most 2 km on track-side tracks")
+_OBJ_SNAP = Sourced(value=20000.0, source="assumption: an objective farther than 20 km from every node is off the map")
+
+
+class ThinDataSpec(Strict):
+    within_border_m: Sourced
+    cell_m: Sourced
+    road_gap_m: Sourced
+    min_area_km2: Sourced
+
+
+_THIN = ThinDataSpec(
+    within_border_m=Sourced(value=50000.0, source="assumption: the zone a defence line is planned in"),
+    cell_m=Sourced(value=2500.0, source="assumption: sampling grid"),
+    road_gap_m=Sourced(value=10000.0, source="assumption: rural roads leave no point 10 km from a road"),
+    min_area_km2=Sourced(value=200.0, source="assumption: smaller gaps are not worth a warning"),
+)
+
+
 class NetworkCatalogue(Strict):
     """network.yaml: how lines become edges."""
 
     snap_tolerance_m: Sourced
+    exact_snap_tolerance_m: Sourced = _EXACT_TOL
+    objective_snap_max_m: Sourced = _OBJ_SNAP
+    site_setback_m: Sourced = _SETBACK
+    rail_site_max_off_road_m: Sourced = _RAIL_OFF
+    thin_data: ThinDataSpec = _THIN
     home_buffer_m: Sourced
     border_gap_m: Sourced
     road_classes: dict[str, RoadClassSpec]
@@ -79,7 +109,8 @@ class Network:
     """Road and rail graphs (networkx ``Graph``; node ids are ints, coordinates in metres).
 
     Node attributes: ``x``, ``y`` (m, theatre CRS), ``lon``, ``lat`` (deg), ``border_m`` (distance to the watched
-    border, m), ``segment`` (nearest watched border segment id). Edge attributes: ``id``, ``kind``, ``cls``,
+    border, m), ``segment`` (nearest watched border segment id), ``home`` (inside the home country). Graph
+    attribute ``exact``: the lines had exact (OSM) topology. Edge attributes: ``id``, ``kind``, ``cls``,
     ``name``, ``length_m``, ``speed_mps``, ``time_s``, ``lanes`` (tracks for rail), ``width_m``, ``effort_m``,
     ``bridge``, ``bridge_lonlat``, ``geometry`` (projected LineString), ``electric`` (rail).
     """
@@ -90,6 +121,14 @@ class Network:
     catalogue: NetworkCatalogue
     source: str
     notes: list[str] = field(default_factory=list)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def road_lines(self) -> BaseGeometry | None:
+        """Every road edge as one (Multi)LineString in metres (cached; None without roads): for distances."""
+        if "road_lines" not in self._cache:
+            geoms = [d["geometry"] for *_, d in self.road.edges(data=True)]
+            self._cache["road_lines"] = shapely.union_all(geoms) if geoms else None
+        return self._cache["road_lines"]
 
     def graph(self, kind: str) -> nx.Graph:
         """The ``"road"`` or ``"rail"`` graph."""
@@ -114,6 +153,15 @@ class Network:
         p = geom.interpolate(at, normalized=True)
         ll = self.theatre.unproject(p)
         return float(ll.x), float(ll.y)
+
+
+def flag(value: Any) -> bool:
+    """An OSM-style yes/no value as a bool: ``True``, ``"T"``, ``"yes"``, ``"1"``, ``"viaduct"`` are true."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    return str(value).strip().casefold() not in ("", "f", "false", "no", "0", "none")
 
 
 def _class_spec(cat: NetworkCatalogue, cls: str) -> RoadClassSpec:
@@ -154,6 +202,31 @@ def _split_points(geoms: list[BaseGeometry], tol: float) -> list[list[float]]:
     return out
 
 
+def _split_points_exact(geoms: list[BaseGeometry], tol: float) -> list[list[float]]:
+    """Split distances of exact-topology lines: at every vertex another line shares (an OSM node both ways use).
+
+    Vertices are matched on coordinates rounded to ``tol``; lines that merely cross (a bridge over a railway)
+    are not split there.
+    """
+    q = max(tol, 1e-3)
+    keys: list[np.ndarray] = []
+    owners: dict[tuple[int, int], set[int]] = {}
+    for i, g in enumerate(geoms):
+        k = np.round(np.asarray(g.coords)[:, :2] / q).astype(np.int64)
+        keys.append(k)
+        for a, b in k:
+            owners.setdefault((int(a), int(b)), set()).add(i)
+    out: list[list[float]] = []
+    for i, g in enumerate(geoms):
+        xy = np.asarray(g.coords)[:, :2]
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+        cuts = [0.0, float(g.length)]
+        cuts += [float(along[m]) for m, (a, b) in enumerate(keys[i]) if len(owners[(int(a), int(b))]) > 1]
+        cuts = sorted(set(min(max(c, 0.0), float(g.length)) for c in cuts))
+        out.append(cuts)
+    return out
+
+
 def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
     """Union-find cluster labels of points closer than ``tol`` (transitively)."""
     parent = np.arange(len(points))
@@ -172,13 +245,18 @@ def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
 
 
 def _build_graph(
-    lines: list[tuple[LineString, dict[str, Any]]], *, theatre: Theatre, tol: float, rivers_xy: BaseGeometry | None
+    lines: list[tuple[LineString, dict[str, Any]]],
+    *,
+    theatre: Theatre,
+    tol: float,
+    rivers_xy: BaseGeometry | None,
+    exact: bool = False,
 ) -> nx.Graph:
-    g = nx.Graph()
+    g = nx.Graph(exact=exact)
     if not lines:
         return g
     geoms = [ln for ln, _ in lines]
-    cuts = _split_points(geoms, tol)
+    cuts = _split_points_exact(geoms, tol) if exact else _split_points(geoms, tol)
     pieces: list[tuple[LineString, dict[str, Any]]] = []
     for (geom, attrs), cs in zip(lines, cuts, strict=True):
         for a, b in itertools.pairwise(cs):
@@ -197,18 +275,23 @@ def _build_graph(
     lon_lat = theatre.unproject(shapely.MultiPoint(np.column_stack([cx, cy])))
     border_xy = theatre.project(theatre.watched_border)
     seg_xy = [(s.id, theatre.project(s.geometry)) for s in theatre.watched_segments]
+    lons = np.asarray([p.x for p in lon_lat.geoms])
+    lats = np.asarray([p.y for p in lon_lat.geoms])
+    inside = theatre.in_home(lats, lons)
+    pts = shapely.points(cx, cy)
+    border_d = np.asarray(shapely.distance(border_xy, pts))
+    seg_d = np.array([shapely.distance(sg, pts) for _, sg in seg_xy]).reshape(len(seg_xy), len(cx))
+    seg_of = np.argmin(seg_d, axis=0) if seg_xy else np.zeros(len(cx), dtype=int)
     for n in range(len(uniq)):
-        p = Point(cx[n], cy[n])
-        seg = min(seg_xy, key=lambda s: s[1].distance(p))[0] if seg_xy else ""
-        ll = lon_lat.geoms[n]
         g.add_node(
             n,
             x=float(cx[n]),
             y=float(cy[n]),
-            lon=float(ll.x),
-            lat=float(ll.y),
-            border_m=float(border_xy.distance(p)),
-            segment=seg,
+            lon=float(lons[n]),
+            lat=float(lats[n]),
+            border_m=float(border_d[n]),
+            segment=seg_xy[int(seg_of[n])][0] if seg_xy else "",
+            home=bool(inside[n]),
         )
     next_node = len(uniq)
     for k, (piece, attrs) in enumerate(pieces):
@@ -221,11 +304,15 @@ def _build_graph(
         e["time_s"] = e["length_m"] / e["speed_mps"]
         e["effort_m"] = float(e["lanes"]) * float(e["width_m"])
         bridge_ll: list[float] | None = None
-        if rivers_xy is not None and piece.intersects(rivers_xy):
+        osm_bridge = bool(e.pop("osm_bridge", False))
+        if not exact and rivers_xy is not None and piece.intersects(rivers_xy):
             bp = shapely.get_parts(piece.intersection(rivers_xy))[0]
             bpl = theatre.unproject(bp.representative_point())
             bridge_ll = [round(float(bpl.x), 5), round(float(bpl.y), 5)]
-        e["bridge"] = bridge_ll is not None or bool(e.pop("osm_bridge", False))
+        elif osm_bridge:  # the mapped bridge: its middle
+            bpl = theatre.unproject(piece.interpolate(0.5, normalized=True))
+            bridge_ll = [round(float(bpl.x), 5), round(float(bpl.y), 5)]
+        e["bridge"] = bridge_ll is not None or osm_bridge
         e["bridge_lonlat"] = bridge_ll
         if g.has_edge(u, v):  # a parallel line: give it its own midpoint node so both stay in the graph
             mid = piece.interpolate(0.5, normalized=True)
@@ -238,6 +325,7 @@ def _build_graph(
                 lat=float(mll.y),
                 border_m=float(border_xy.distance(mid)),
                 segment=g.nodes[u]["segment"],
+                home=bool(g.nodes[u]["home"]),
             )
             half = piece.length / 2.0
             for a, b, ga in (
@@ -257,14 +345,20 @@ def _build_graph(
 
 
 def _clip(theatre: Theatre, lines: list[Line], buffer_m: float) -> list[tuple[LineString, Line]]:
-    zone = theatre.project(theatre.home.geometry).buffer(buffer_m)
+    key = f"home_zone_{buffer_m:g}"
+    if key not in theatre._cache:  # the buffered home polygon is costly: once per theatre
+        theatre._cache[key] = theatre.project(theatre.home.geometry).buffer(buffer_m)
+    zone = theatre._cache[key]
     shapely.prepare(zone)
+    geoms = [theatre.project(ln.geometry) for ln in lines]
+    hit = shapely.intersects(zone, geoms) if geoms else np.zeros(0, dtype=bool)
+    inside = shapely.contains(zone, geoms) if geoms else np.zeros(0, dtype=bool)
     out: list[tuple[LineString, Line]] = []
-    for ln in lines:
-        xy = theatre.project(ln.geometry)
-        if not zone.intersects(xy):
+    for ln, xy, h, whole in zip(lines, geoms, hit, inside, strict=True):
+        if not h:
             continue
-        for part in shapely.get_parts(shapely.line_merge(zone.intersection(xy))):
+        clipped = xy if whole else zone.intersection(xy)
+        for part in shapely.get_parts(shapely.line_merge(clipped)):
             if part.geom_type == "LineString" and part.length > 1.0:
                 out.append((part, ln))
     return out
@@ -320,7 +414,8 @@ def build_network(
                     "width_m": spec.width_m.value,
                     "electric": False,
                     "id_prefix": "r",
-                    "osm_bridge": bool(p.get("bridge")),
+                    "osm_bridge": flag(p.get("bridge")),
+                    **{k: p[k] for k in ("ref", "highway", "osm_id") if p.get(k) not in (None, "")},
                 },
             )
         )
@@ -334,23 +429,32 @@ def build_network(
                 geom,
                 {
                     "kind": "rail",
-                    "cls": "rail",
+                    "cls": ln.cls if ln.cls not in ("", "Railroad") else "rail",
                     "name": ln.name,
                     "speed_mps": speed,
                     "lanes": tracks,
                     "width_m": cat.rail.width_m.value,
                     "electric": bool(int(p.get("electric") or 0)),
                     "id_prefix": "l",
+                    "osm_bridge": flag(p.get("bridge")),
+                    **({"osm_id": str(p["osm_id"])} if p.get("osm_id") else {}),
                 },
             )
         )
+    exact_tol = cat.exact_snap_tolerance_m.value
+
+    def graph(lines: list[tuple[LineString, dict[str, Any]]], src: list[Line]) -> nx.Graph:
+        exact = bool(src) and all(ln.topology == "exact" for ln in src)
+        return _build_graph(lines, theatre=theatre, tol=exact_tol if exact else tol, rivers_xy=rivers_xy, exact=exact)
+
+    shipped_src = "; ".join(theatre.layer_sources.get(k, f"theatre {k} layer") for k in ("road", "rail"))
     net = Network(
-        road=_build_graph(road_lines, theatre=theatre, tol=tol, rivers_xy=rivers_xy),
-        rail=_build_graph(rail_lines, theatre=theatre, tol=tol, rivers_xy=rivers_xy),
+        road=graph(road_lines, roads),
+        rail=graph(rail_lines, railways),
         theatre=theatre,
         catalogue=cat,
-        source=source or ("Natural Earth 1:10m roads and railways (shipped theatre)" if shipped else "user lines"),
+        source=source or (shipped_src if shipped else "user lines"),
     )
-    if shipped:
+    if shipped and "Natural Earth" in theatre.layer_sources.get("road", "Natural Earth"):
         net.notes.append(NE_NOTE)
     return net

@@ -29,10 +29,12 @@ import shapely
 from pydantic import Field
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
+from shapely.ops import substring
 
 from borderwatch.config import Sourced, Strict, load_model
 from borderwatch.errors import InfeasibleError, InputError, NotFoundError
 from borderwatch.mobility.chokepoints import Chokepoint
+from borderwatch.mobility.coverage import ThinArea, thin_area_document, thin_data_areas
 from borderwatch.mobility.network import Network, data_path
 
 _EPS_TOTAL = 0.001
@@ -181,6 +183,18 @@ def select_chokepoints(
     return ind, lv, out
 
 
+def closes_text(*, indicator: IndicatorSpec, level: LevelSpec) -> str:
+    """What an indicator closes, in words: ``"road chokepoints behind open crossing points on LV-BY"``."""
+    if indicator.name == "full" or level.close.all:
+        text = "every road and rail chokepoint"
+    else:
+        kinds = " and ".join(level.close.kinds)
+        text = f"{kinds} chokepoints" + (" behind open crossing points" if level.close.open_crossings_only else "")
+    if indicator.segments:
+        text += f" on {', '.join(indicator.segments)}"
+    return text
+
+
 # --- the problem ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Truck:
@@ -206,17 +220,48 @@ class Problem:
     loading_s: float
     mobilisation_s: float
     labels: dict[str, str] = field(default_factory=dict)
+    routes: dict[tuple[int, int], Route] = field(default_factory=dict)  # (park, site) -> fastest route
+    off_road_limit_m: float = 2000.0  # a site farther than this from every road is "reachable only off-road"
 
 
 @dataclass(frozen=True, slots=True)
 class _EdgePoint:
-    """A point snapped onto a road edge: the edge, the time to each end (s), and the off-network distance (m)."""
+    """A point snapped onto a road edge: the edge, the time to each end (s), the off-network distance (m), the
+    fraction along the edge from ``u`` and the snapped point (projected m)."""
 
     u: int
     v: int
     to_u_s: float
     to_v_s: float
     off_m: float
+    frac_u: float = 0.0
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How a truck drives from its park to a site: off the network to the nearest road edge, along road edges,
+    off the network again to the site (rail sites and sites off the graph).
+
+    ``coords`` is the polyline (lon/lat) from park to site: the off-network legs are straight segments.
+    """
+
+    edges: tuple[str, ...]  # road edge ids in driving order
+    road_m: float
+    road_s: float
+    park_off_m: float  # straight line, park to the road network
+    site_off_m: float  # straight line, road network to the site
+    off_s: float  # time of both off-network legs (detour factor and access speeds applied)
+    coords: tuple[tuple[float, float], ...]
+
+    @property
+    def time_s(self) -> float:
+        return self.road_s + self.off_s
+
+    @property
+    def off_m(self) -> float:
+        return self.park_off_m + self.site_off_m
 
 
 def _snap(g: nx.Graph, tree: Any, edges: list[tuple[int, int]], x: float, y: float) -> _EdgePoint:
@@ -226,15 +271,45 @@ def _snap(g: nx.Graph, tree: Any, edges: list[tuple[int, int]], x: float, y: flo
     e = g.edges[u, v]
     geom = e["geometry"]
     f = float(geom.project(p, normalized=True))
-    starts_at_u = np.hypot(geom.coords[0][0] - g.nodes[u]["x"], geom.coords[0][1] - g.nodes[u]["y"]) <= np.hypot(
-        geom.coords[0][0] - g.nodes[v]["x"], geom.coords[0][1] - g.nodes[v]["y"]
+    fu = f if _starts_at(g, u, v) else 1.0 - f
+    q = geom.interpolate(f, normalized=True)
+    return _EdgePoint(
+        u, v, fu * e["truck_s"], (1.0 - fu) * e["truck_s"], float(geom.distance(p)), fu, float(q.x), float(q.y)
     )
-    fu = f if starts_at_u else 1.0 - f
-    return _EdgePoint(u, v, fu * e["truck_s"], (1.0 - fu) * e["truck_s"], float(geom.distance(p)))
 
 
-def _site_times(network: Network, fleet: FleetFile, sites: list[Chokepoint], parks: list[ParkSpec]) -> np.ndarray:
-    """Travel time (s) from each park to each site over the road network at truck speeds.
+def _starts_at(g: nx.Graph, u: int, v: int) -> bool:
+    """True when edge (u, v)'s geometry starts at node u."""
+    c0 = g.edges[u, v]["geometry"].coords[0]
+    return bool(
+        np.hypot(c0[0] - g.nodes[u]["x"], c0[1] - g.nodes[u]["y"])
+        <= np.hypot(c0[0] - g.nodes[v]["x"], c0[1] - g.nodes[v]["y"])
+    )
+
+
+def _oriented(g: nx.Graph, a: int, b: int, f0: float = 0.0, f1: float = 1.0) -> list[tuple[float, float]]:
+    """Coordinates of edge (a, b) from fraction ``f0`` to ``f1`` measured from node ``a``."""
+    geom = g.edges[a, b]["geometry"]
+    if not _starts_at(g, a, b):
+        f0, f1 = 1.0 - f0, 1.0 - f1
+    if abs(f1 - f0) < 1e-12:
+        return []
+    part = substring(geom, min(f0, f1), max(f0, f1), normalized=True)
+    coords = [(float(c[0]), float(c[1])) for c in part.coords]
+    return coords if f0 <= f1 else coords[::-1]
+
+
+def _path_to(pred: dict[int, list[int]], src: int, dst: int) -> list[int]:
+    out = [dst]
+    while out[-1] != src:
+        out.append(pred[out[-1]][0])
+    return out[::-1]
+
+
+def _routes(
+    network: Network, fleet: FleetFile, sites: list[Chokepoint], parks: list[ParkSpec]
+) -> dict[tuple[int, int], Route]:
+    """The fastest route (at truck speeds) from each park to each site it can reach, keyed (park, site).
 
     Parks and rail sites are snapped onto the nearest road edge (off-network legs at the access or rail-access
     speed times the detour factor); road sites lie on their own edge. Shipped Natural Earth edges are long, so
@@ -248,36 +323,84 @@ def _site_times(network: Network, fleet: FleetFile, sites: list[Chokepoint], par
     acc_v = fleet.truck.access_speed_kmh.value / 3.6
     rail_v = (spd.get("rail") or spd["Unknown"]).value / 3.6
     det = fleet.truck.access_detour.value
-    out = np.full((len(parks), len(sites)), np.inf)
+    out: dict[tuple[int, int], Route] = {}
     if g.number_of_edges() == 0:
         return out
     edges = list(g.edges)
     tree = shapely.STRtree([g.edges[e]["geometry"] for e in edges])
-    site_pts: list[tuple[_EdgePoint, float]] = []
+    site_pts: list[tuple[_EdgePoint, float, float, float]] = []  # snap, off-network s, site x, y
     for c in sites:
-        sx, sy = th.xy(c.lat, c.lon)
+        sx, sy = (float(a) for a in th.xy(c.lat, c.lon))
         if c.kind == "road" and g.has_edge(*c.edge):
             u, v = c.edge
-            ep = _snap(g, shapely.STRtree([g.edges[u, v]["geometry"]]), [(u, v)], float(sx), float(sy))
-            site_pts.append((ep, 0.0))
+            ep = _snap(g, shapely.STRtree([g.edges[u, v]["geometry"]]), [(u, v)], sx, sy)
+            site_pts.append((ep, 0.0, ep.x, ep.y))
         else:
-            ep = _snap(g, tree, edges, float(sx), float(sy))
-            site_pts.append((ep, ep.off_m * det / rail_v))
+            ep = _snap(g, tree, edges, sx, sy)
+            site_pts.append((ep, ep.off_m * det / rail_v, sx, sy))
     for p, park in enumerate(parks):
-        px, py = th.xy(park.lat, park.lon)
-        pe = _snap(g, tree, edges, float(px), float(py))
+        px, py = (float(a) for a in th.xy(park.lat, park.lon))
+        pe = _snap(g, tree, edges, px, py)
         access = pe.off_m * det / acc_v
-        du = nx.single_source_dijkstra_path_length(g, pe.u, weight="truck_s")
-        dv = nx.single_source_dijkstra_path_length(g, pe.v, weight="truck_s")
-        for j, (se, extra) in enumerate(site_pts):
+        search = {
+            n: nx.dijkstra_predecessor_and_distance(g, n, weight="truck_s") for n in (pe.u, pe.v)
+        }  # node -> (pred, dist)
+        for j, (se, extra, sx, sy) in enumerate(site_pts):
             best = math.inf
+            coords: list[tuple[float, float]] = []
+            ids: list[str] = []
+            road_m = 0.0
             if {se.u, se.v} == {pe.u, pe.v}:  # same edge: drive along it
+                park_f = pe.frac_u if se.u == pe.u else 1.0 - pe.frac_u
                 park_from_u = pe.to_u_s if se.u == pe.u else pe.to_v_s
                 best = abs(park_from_u - se.to_u_s)
-            for start, t0 in ((du, pe.to_u_s), (dv, pe.to_v_s)):
-                for end, t1 in ((se.u, se.to_u_s), (se.v, se.to_v_s)):
-                    best = min(best, t0 + start.get(end, math.inf) + t1)
-            out[p, j] = access + best + extra
+                coords = _oriented(g, se.u, se.v, park_f, se.frac_u)
+                ids = [g.edges[se.u, se.v]["id"]]
+                road_m = abs(park_f - se.frac_u) * g.edges[se.u, se.v]["length_m"]
+            for start, t0, f0 in ((pe.u, pe.to_u_s, pe.frac_u), (pe.v, pe.to_v_s, 1.0 - pe.frac_u)):
+                pred, dist = search[start]
+                for end, t1, f1 in ((se.u, se.to_u_s, se.frac_u), (se.v, se.to_v_s, 1.0 - se.frac_u)):
+                    if end not in dist or t0 + dist[end] + t1 >= best:
+                        continue
+                    best = t0 + dist[end] + t1
+                    other_p = pe.v if start == pe.u else pe.u
+                    other_s = se.v if end == se.u else se.u
+                    nodes = _path_to(pred, start, end)
+                    coords = _oriented(g, start, other_p, f0, 0.0)  # park point back to the start node
+                    ids = [g.edges[pe.u, pe.v]["id"]]
+                    road_m = f0 * g.edges[pe.u, pe.v]["length_m"]
+                    for a, b in itertools.pairwise(nodes):
+                        coords += _oriented(g, a, b)
+                        ids.append(g.edges[a, b]["id"])
+                        road_m += g.edges[a, b]["length_m"]
+                    coords += _oriented(g, end, other_s, 0.0, f1)
+                    ids.append(g.edges[se.u, se.v]["id"])
+                    road_m += f1 * g.edges[se.u, se.v]["length_m"]
+            if not math.isfinite(best):
+                continue
+            line = [(px, py), (pe.x, pe.y), *coords, (se.x, se.y), (sx, sy)]
+            ll = th.unproject(shapely.LineString(line))
+            dedup = [ids[0]] if ids else []
+            for i in ids[1:]:
+                if i != dedup[-1]:
+                    dedup.append(i)
+            out[p, j] = Route(
+                edges=tuple(dedup),
+                road_m=float(road_m),
+                road_s=float(best),
+                park_off_m=pe.off_m,
+                site_off_m=se.off_m if extra > 0 else 0.0,
+                off_s=access + extra,
+                coords=tuple((round(float(x), 5), round(float(y), 5)) for x, y in ll.coords),
+            )
+    return out
+
+
+def _site_times(network: Network, fleet: FleetFile, sites: list[Chokepoint], parks: list[ParkSpec]) -> np.ndarray:
+    """Travel time (s) from each park to each site over the road network at truck speeds (inf: unreachable)."""
+    out = np.full((len(parks), len(sites)), np.inf)
+    for (p, j), r in _routes(network, fleet, sites, parks).items():
+        out[p, j] = r.time_s
     return out
 
 
@@ -295,10 +418,12 @@ def build_problem(
     payload = fleet.truck.payload_kg.value
     per_load = np.array([max(0.0, min(math.floor(payload / o.mass_kg.value), o.max_per_load.value)) for o in ob])
     stock = np.array([[float(p.stock.get(k, 0)) for k in types] for p in parks.parks]).reshape(len(parks.parks), -1)
-    park_time = _site_times(network, fleet, sites, parks.parks)
+    routes = _routes(network, fleet, sites, parks.parks)
+    park_time = np.full((len(parks.parks), len(sites)), np.inf)
+    for (pi, j), r in routes.items():
+        park_time[pi, j] = r.time_s
     off = []
-    geoms = [d["geometry"] for *_, d in network.road.edges(data=True)]
-    road_lines = shapely.union_all(geoms) if geoms else None
+    road_lines = network.road_lines()
     for c in sites:
         sx, sy = network.theatre.xy(c.lat, c.lon)
         dist = shapely.distance(shapely.Point(float(sx), float(sy)), road_lines) if road_lines is not None else np.inf
@@ -326,6 +451,8 @@ def build_problem(
         loading_s=fleet.truck.loading_s.value,
         mobilisation_s=fleet.truck.mobilisation_s.value,
         labels={k: o.label for k, o in zip(types, ob, strict=True)},
+        routes=routes,
+        off_road_limit_m=network.catalogue.rail_site_max_off_road_m.value,
     )
 
 
@@ -627,26 +754,66 @@ def _schedule(problem: Problem, sol: Solution) -> list[dict[str, Any]]:
             trips.append(
                 {
                     "trip": i + 1,
-                    "load_start_h": round(clock / 3600, 3),
-                    "depart_h": round(depart / 3600, 3),
-                    "arrive_h": round(arrive / 3600, 3),
-                    "emplaced_h": round(done / 3600, 3),
+                    "load_start_h": round(clock / 3600, 4),
+                    "depart_h": round(depart / 3600, 4),
+                    "arrive_h": round(arrive / 3600, 4),
+                    "emplaced_h": round(done / 3600, 4),
                     "cargo": {problem.types[k]: int(cargo[k]) for k in range(len(cargo)) if cargo[k] > 0},
                 }
             )
             clock = done + d
         tr = problem.trucks[t]
-        out.append(
-            {
-                "truck": tr.id,
-                "park": problem.parks[tr.park].name,
-                "chokepoint": problem.sites[j].id,
-                "one_way_h": round(d / 3600, 3),
-                "finish_h": round(float(trips[-1]["emplaced_h"]), 3),
-                "trips": trips,
-            }
-        )
+        row: dict[str, Any] = {
+            "truck": tr.id,
+            "park": problem.parks[tr.park].name,
+            "chokepoint": problem.sites[j].id,
+            "one_way_h": round(d / 3600, 3),
+            "finish_h": round(float(trips[-1]["emplaced_h"]), 4),
+            "trips": trips,
+        }
+        r = problem.routes.get((tr.park, j))
+        if r is not None:
+            row["route"] = route_document(r)
+        out.append(row)
     return out
+
+
+def route_document(r: Route) -> dict[str, Any]:
+    """A route as plan.json writes it (see docs/formats.md)."""
+    return {
+        "edges": list(r.edges),
+        "road_km": round(r.road_m / 1000, 2),
+        "road_h": round(r.road_s / 3600, 3),
+        "off_network_km": {"park": round(r.park_off_m / 1000, 2), "site": round(r.site_off_m / 1000, 2)},
+        "off_network_h": round(r.off_s / 3600, 3),
+        "coordinates": [list(c) for c in r.coords],
+    }
+
+
+def site_access(problem: Problem, j: int, parks: list[int]) -> dict[str, Any]:
+    """Off-network legs of a site: to the site from the nearest road, and from each park used to its road."""
+    c = problem.sites[j]
+    off = float(problem.off_network_m[j])
+    legs = {
+        problem.parks[p].name: round(problem.routes[p, j].park_off_m / 1000, 2)
+        for p in parks
+        if (p, j) in problem.routes
+    }
+    only = off > problem.off_road_limit_m
+    note = None
+    if only:
+        note = (
+            f"no road of the loaded network within {off / 1000:.1f} km of this {c.kind} site: the last "
+            f"{off / 1000:.1f} km are off the network (timed at the rail-access speed with the detour factor); "
+            "check the ground or load local roads (--network)"
+        )
+    return {
+        "site_off_network_km": round(off / 1000, 2),
+        "park_off_network_km": legs,
+        "max_off_network_km": round(max([off / 1000, *legs.values()]), 2),
+        "off_road_only": only,
+        "note": note,
+    }
 
 
 def plan_document(
@@ -659,6 +826,7 @@ def plan_document(
     blocked: list[Blocked],
     warnings: list[str],
     notes: list[str],
+    thin_data_areas: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """plan.json content (see docs/formats.md)."""
     ms = solution.makespan_s(problem)
@@ -687,7 +855,10 @@ def plan_document(
                 "bridge": c.bridge,
                 "closure_m": round(float(problem.demand_m[j]), 1),
                 "heavy_m": round(float(problem.heavy_m[j]), 1),
-                "off_network_km": round(float(problem.off_network_m[j]) / 1000, 1),
+                "off_network_km": round(float(problem.off_network_m[j]) / 1000, 2),
+                "access": site_access(
+                    problem, j, sorted({problem.trucks[t].park for t, jj in solution.assign.items() if jj == j})
+                ),
                 "parks": drawn,
                 "trucks": [s["truck"] for s in rows],
                 "first_arrival_h": min((s["trips"][0]["arrive_h"] for s in rows), default=None),
@@ -710,6 +881,7 @@ def plan_document(
         "unclosed": [{"id": b.site, "reason": b.reason} for b in blocked],
         "warnings": warnings,
         "notes": notes,
+        "thin_data_areas": thin_data_areas or [],
         "model": "each truck loads at its own park and serves one chokepoint; lower bound is HiGHS's dual bound "
         "for this model (or a simple travel bound, whichever is larger)",
     }
@@ -727,8 +899,11 @@ def make_plan(
     playbook: Playbook | None = None,
     partial: bool = False,
     time_limit_s: float = 10.0,
+    thin_areas: list[ThinArea] | None = None,
 ) -> dict[str, Any]:
     """Plan the closure of the chokepoints an indicator selects; returns the plan.json document.
+
+    ``thin_areas`` (default: computed from the network) are the parts of the zone the roads leave unsupported.
 
     Raises
     ------
@@ -780,4 +955,7 @@ def make_plan(
         blocked=blocked,
         warnings=warnings,
         notes=list(network.notes),
+        thin_data_areas=[
+            thin_area_document(a) for a in (thin_data_areas(network=network) if thin_areas is None else thin_areas)
+        ],
     )

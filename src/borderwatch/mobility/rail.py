@@ -95,6 +95,11 @@ def assess_rail_links(
         pts = shapely.points(txy[:, 0], txy[:, 1])
         near = np.flatnonzero(shapely.distance(line, pts) < 3000.0)
         via = [towns[int(i)].name for i in sorted(near, key=lambda i: float(line.project(pts[int(i)])))]
+        # where the line crosses the watched border: the crossing of the path nearest its entry node
+        border_xy = th.project(th.watched_border)
+        cross = [q for q in shapely.get_parts(shapely.intersection(line, border_xy)) if q.geom_type == "Point"]
+        bp = min(cross, key=lambda q: float(line.project(q))) if cross else shapely.Point(line.coords[0])
+        bpl = th.unproject(bp)
         first = g.edges[edges[0]]
         length = sum(g.edges[a]["length_m"] for a in edges)
         alternatives = [
@@ -102,31 +107,42 @@ def assess_rail_links(
             for o in ents
             if o.name != e.name and not math.isinf(base[o.name][dest])
         ]
+        # distances along the line are measured from the border point (the entry node of an OSM line lies
+        # beyond the border); a removed stretch starts at least `setback_m` inside and may run over several
+        # (short, OSM) edges: removing any part of the candidate edge cuts it
+        off = float(line.project(bp))
+        start_at = off + setback_m
         cands: list[_Cand] = []
         walked = 0.0
         for u, v in edges:
             ln = g.edges[u, v]["length_m"]
-            if walked > search_depth_m:
+            if walked - off > search_depth_m:
                 break
-            cands.append(_Cand(u, v, walked, walked + ln))
+            if walked + ln > start_at:
+                cands.append(_Cand(u, v, walked, walked + ln))
             walked += ln
 
         def effect(
-            c: _Cand, e: EntryPoint = e, dest: str = dest, times: dict[str, float] = times, line: Any = line
+            c: _Cand,
+            e: EntryPoint = e,
+            dest: str = dest,
+            times: dict[str, float] = times,
+            line: Any = line,
+            off: float = off,
+            start_at: float = start_at,
         ) -> dict[str, Any]:
             h = g.copy()
             h.remove_edge(c.u, c.v)
             after = _times(h, e.node, objs)
             d = g.edges[c.u, c.v]
-            s0 = max(c.start_m, min(setback_m, c.end_m - removal_length_m))
-            s0 = max(s0, c.start_m)
-            removed = min(removal_length_m, c.end_m - s0)
+            s0 = max(c.start_m, start_at)
+            removed = max(0.0, min(removal_length_m, float(line.length) - s0))
             mid = th.unproject(line.interpolate(s0 + removed / 2.0))
             return {
-                "from_border_km": round(s0 / 1000.0, 2),
-                "to_border_km": round((s0 + removed) / 1000.0, 2),
-                "edge_from_km": round(c.start_m / 1000.0, 2),
-                "edge_to_km": round(c.end_m / 1000.0, 2),
+                "from_border_km": round((s0 - off) / 1000.0, 2),
+                "to_border_km": round((s0 + removed - off) / 1000.0, 2),
+                "edge_from_km": round((c.start_m - off) / 1000.0, 2),
+                "edge_to_km": round((c.end_m - off) / 1000.0, 2),
                 "edge_id": d["id"],
                 "tracks": int(d["lanes"]),
                 "edge_has_bridge": bool(d["bridge"]),
@@ -150,6 +166,7 @@ def assess_rail_links(
                 "segment": e.segment,
                 "connected": True,
                 "entry": {"lon": round(e.lon, 5), "lat": round(e.lat, 5)},
+                "border_point": {"lon": round(float(bpl.x), 5), "lat": round(float(bpl.y), 5)},
                 "goes_to": dest,
                 "via": via,
                 "length_to_destination_km": round(length / 1000.0, 1),
@@ -160,7 +177,7 @@ def assess_rail_links(
                 "alternatives": alternatives,
                 "removal": {
                     "length_m": removal_length_m,
-                    "at_border": effects[0],
+                    "at_border": effects[0] if effects else None,
                     "cheapest": cheapest,
                     "candidates": len(effects),
                     "after_cut": (

@@ -54,6 +54,21 @@ PLAN_SCHEMA: dict[str, Any] = {
                         "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}},
                         "description": "park name -> obstacle type -> units drawn",
                     },
+                    "access": {
+                        "type": "object",
+                        "description": "off-network legs: road network to the site, each park used to its road",
+                        "required": ["site_off_network_km", "park_off_network_km", "off_road_only"],
+                        "properties": {
+                            "site_off_network_km": {"type": "number"},
+                            "park_off_network_km": {"type": "object", "additionalProperties": {"type": "number"}},
+                            "max_off_network_km": {"type": "number"},
+                            "off_road_only": {
+                                "type": "boolean",
+                                "description": "no road within rail_site_max_off_road_m of the site",
+                            },
+                            "note": {"type": ["string", "null"]},
+                        },
+                    },
                     "trucks": {"type": "array", "items": {"type": "string"}},
                     "first_arrival_h": _NUM_OR_NULL,
                     "closed_h": _NUM_OR_NULL,
@@ -71,6 +86,26 @@ PLAN_SCHEMA: dict[str, Any] = {
                     "chokepoint": {"type": "string"},
                     "one_way_h": {"type": "number"},
                     "finish_h": {"type": "number"},
+                    "route": {
+                        "type": "object",
+                        "description": "the road route as driven, park to site",
+                        "required": ["edges", "road_km", "road_h", "off_network_km", "coordinates"],
+                        "properties": {
+                            "edges": {"type": "array", "items": {"type": "string"}, "description": "road edge ids"},
+                            "road_km": {"type": "number"},
+                            "road_h": {"type": "number"},
+                            "off_network_km": {
+                                "type": "object",
+                                "properties": {"park": {"type": "number"}, "site": {"type": "number"}},
+                            },
+                            "off_network_h": {"type": "number"},
+                            "coordinates": {
+                                "type": "array",
+                                "items": {"type": "array", "items": {"type": "number"}, "minItems": 2},
+                                "description": "lon/lat polyline park -> road -> site",
+                            },
+                        },
+                    },
                     "trips": {
                         "type": "array",
                         "items": {
@@ -99,6 +134,22 @@ PLAN_SCHEMA: dict[str, Any] = {
         },
         "warnings": {"type": "array", "items": {"type": "string"}},
         "notes": {"type": "array", "items": {"type": "string"}},
+        "thin_data_areas": {
+            "type": "array",
+            "description": "parts of the near-border zone where the loaded roads cannot support a conclusion",
+            "items": {
+                "type": "object",
+                "required": ["name", "area_km2", "max_gap_km", "centroid", "bbox", "reason"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "area_km2": {"type": "number"},
+                    "max_gap_km": {"type": "number", "description": "largest distance from a point to a road"},
+                    "centroid": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                    "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
         "model": {"type": "string"},
     },
 }
@@ -143,6 +194,11 @@ RAIL_LINKS_SCHEMA: dict[str, Any] = {
                     "segment": {"type": "string"},
                     "connected": {"type": "boolean"},
                     "entry": {"type": "object", "properties": {"lon": {"type": "number"}, "lat": {"type": "number"}}},
+                    "border_point": {
+                        "type": "object",
+                        "description": "where the link's line crosses the watched border",
+                        "properties": {"lon": {"type": "number"}, "lat": {"type": "number"}},
+                    },
                     "goes_to": {"type": "string"},
                     "via": {"type": "array", "items": {"type": "string"}},
                     "length_to_destination_km": {"type": "number"},

@@ -114,7 +114,8 @@ class Engagement:
     t_intercept: float
     pk: float
     cost_eur: float
-    outcome: str | None = None  # "kill" | "miss", drawn from pk at t_intercept
+    outcome: str | None = None  # kill | miss (drawn from pk at t_intercept) | track_lost | cancelled
+    t_commit: float | None = None  # when the effector must launch to make the intercept (the last moment to cancel)
 
 
 @dataclass(slots=True)

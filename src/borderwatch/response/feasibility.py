@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from borderwatch.response.effectors import Unit
+from borderwatch.response.zones import EngagementZones
 
 FloatArray = NDArray[np.float64]
 
@@ -49,6 +50,7 @@ class Option:
     pk: float
     cost_eur: float
     margin_s: float  # deadline minus intercept time
+    note: str = ""  # why the intercept is later than the earliest possible one (engagement zones)
 
 
 def intercept_times(
@@ -114,8 +116,13 @@ def feasible_options(
     *,
     guidance_of: Mapping[str, str],
     horizon_s: float,
+    zones: EngagementZones | None = None,
 ) -> list[Option]:
-    """Every feasible (unit, threat) engagement with its intercept time, point, Pk and cost."""
+    """Every feasible (unit, threat) engagement with its intercept time, point, Pk and cost.
+
+    With ``zones``, the intercept point must be allowed for the effector (our territory, outside no-fire
+    areas, the kind's rules): the earliest allowed point along the predicted path (searched every
+    ``sample_step_s``) is taken, and an option with none before the deadline is not offered."""
     if not units or not threats:
         return []
     u = np.array([x.type.speed_mps.value for x in units])
@@ -134,6 +141,11 @@ def feasible_options(
         reach = np.hypot(ix - unit_xy[:, 0:1], iy - unit_xy[:, 1:2])
         out_and_back = np.where(u[:, None] > 0, reach <= u[:, None] * endur[:, None] / 2 + rr[:, None], True)
         feasible = np.isfinite(tint) & (tint <= deadline[None, :]) & out_and_back
+    notes: dict[tuple[int, int], str] = {}
+    if zones is not None and feasible.any():
+        feasible, tint, ix, iy, notes = _zoned(
+            zones, units, unit_xy, u, tau, rr, endur, px, py, vx, vy, deadline, feasible, tint, ix, iy
+        )
     opts: list[Option] = []
     for i, j in zip(*np.nonzero(feasible), strict=True):
         unit, th = units[int(i)], threats[int(j)]
@@ -156,6 +168,76 @@ def feasible_options(
                 pk=pk,
                 cost_eur=cost,
                 margin_s=float(deadline[j] - t_s),
+                note=notes.get((int(i), int(j)), ""),
             )
         )
     return opts
+
+
+def _zoned(
+    zones: EngagementZones,
+    units: Sequence[Unit],
+    unit_xy: FloatArray,
+    u: FloatArray,
+    tau: FloatArray,
+    rr: FloatArray,
+    endur: FloatArray,
+    px: FloatArray,
+    py: FloatArray,
+    vx: FloatArray,
+    vy: FloatArray,
+    deadline: FloatArray,
+    feasible: NDArray[np.bool_],
+    tint: FloatArray,
+    ix: FloatArray,
+    iy: FloatArray,
+) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray, dict[tuple[int, int], str]]:
+    """Move each feasible intercept to the earliest allowed point on the predicted path (vectorised)."""
+    step = zones.spec.sample_step_s.value
+    pi, pj = np.nonzero(feasible)
+    t0 = tint[pi, pj]
+    k_max = int(min(240, np.ceil(np.max(deadline[pj] - t0) / step) + 1))
+    tt = t0[:, None] + step * np.arange(k_max)[None, :]
+    tt = np.where(tt <= deadline[pj][:, None], tt, np.nan)
+    qx = px[pj][:, None] + vx[pj][:, None] * tt
+    qy = py[pj][:, None] + vy[pj][:, None] * tt
+    sx, sy = unit_xy[pi, 0][:, None], unit_xy[pi, 1][:, None]
+    d = np.hypot(qx - sx, qy - sy)
+    uu, ta, rg, en = u[pi][:, None], tau[pi][:, None], rr[pi][:, None], endur[pi][:, None]
+    with np.errstate(invalid="ignore"):
+        reach = np.where(uu > 0, (d <= uu * (tt - ta) + rg + 1e-6) & (d <= uu * en / 2 + rg), d <= rg + 1e-6)
+        reach &= np.isfinite(tt)
+    allowed = np.zeros_like(reach)
+    kinds = np.array([units[int(i)].type.kind for i in pi])
+    for kind in np.unique(kinds):
+        rows = np.flatnonzero(kinds == kind)
+        m = reach[rows]
+        if not m.any():
+            continue
+        a = np.zeros(m.shape, dtype=bool)
+        a[m] = zones.allowed(str(kind), qx[rows][m], qy[rows][m])
+        allowed[rows] = a
+    has = allowed.any(axis=1)
+    first = np.argmax(allowed, axis=1)
+    feas = np.zeros_like(feasible)
+    tint2, ix2, iy2 = tint.copy(), ix.copy(), iy.copy()
+    notes: dict[tuple[int, int], str] = {}
+    for q in np.flatnonzero(has):
+        i, j, k = int(pi[q]), int(pj[q]), int(first[q])
+        feas[i, j] = True
+        tint2[i, j], ix2[i, j], iy2[i, j] = tt[q, k], qx[q, k], qy[q, k]
+        if k > 0:
+            kind = str(kinds[q])
+            why = zones.why_not(kind, float(qx[q, 0]), float(qy[q, 0]))
+            depth_km = float(zones.border_distance_m([qx[q, k]], [qy[q, k]])[0]) / 1000.0
+            if why == "outside our territory":
+                notes[(i, j)] = (
+                    f"reachable only after it crosses the border: the earliest intercept ({tt[q, 0]:.0f} s) would be "
+                    f"outside our territory; intercept in {tt[q, k]:.0f} s, {depth_km:.1f} km inside"
+                )
+            else:
+                notes[(i, j)] = (
+                    f"the earliest intercept ({tt[q, 0]:.0f} s) is not allowed ({why or 'zone rule'}); "
+                    f"intercept in {tt[q, k]:.0f} s instead"
+                )
+    return feas, tint2, ix2, iy2, notes

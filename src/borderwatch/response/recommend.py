@@ -114,7 +114,9 @@ class Recommender:
         cheap = [o for o in options if o.kind != "fighter" and free.get(o.unit, 0) > 0]
         chosen = [cheap[k] for k in self._solve(cheap, damage, free)]
         covered = {o.track for o in chosen}
-        reachable_cheap = {o.track for o in cheap}
+        # a threat that a cheaper effector can reach in time gets no fighter, even while that unit is busy (its
+        # queue entry stays open until a unit is free)
+        reachable_cheap = {o.track for o in options if o.kind != "fighter"}
         # fighters only for threats that no cheaper effector can reach in time
         fighter_opts = [
             o
@@ -167,6 +169,8 @@ class Recommender:
                 f"({o.margin_s:.0f} s before the deadline), Pk {o.pk:.2f}; expected cost+damage "
                 f"{exp:,.0f} EUR vs {dmg:,.0f} EUR if not engaged; beat {len(alts)} alternative(s)"
             )
+            if o.note:
+                why += f"; {o.note}"
             rec = Recommendation(
                 id=f"R{self.counter:05d}",
                 t=t,

@@ -119,6 +119,7 @@ class LiveDriver:
         self.seq = 0
         self.rebuilt_max_id = 0
         self.rebuilt_reports = 0
+        self.rebuild_s = 0.0
         self.steps = 0
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -152,6 +153,13 @@ class LiveDriver:
             await self._sub.close()
 
     async def rebuild(self) -> None:
+        w0 = time.monotonic()
+        try:
+            await self._rebuild()
+        finally:
+            self.rebuild_s = time.monotonic() - w0
+
+    async def _rebuild(self) -> None:
         now = self.settings.clock()
         t0 = now - self.settings.rebuild_window_s
         rows = await asyncio.to_thread(storeio.reports_in_window, self.store, t0, float("inf"))

@@ -102,7 +102,20 @@ def _load_lines(root: Path, spec: LineLayerSpec | None, kind: str, rejected: Cou
             continue
         cls = str(props.get(spec.class_property, "")) if spec.class_property else kind
         name = props.get(spec.name_property) if spec.name_property else None
-        out.append(Line(f.geometry, kind, cls or kind, str(name) if name else None, dict(props)))
+        out.append(Line(f.geometry, kind, cls or kind, str(name) if name else None, dict(props), spec.topology))
+    return out
+
+
+def _outside(lines: list[Line], extent: tuple[float, float, float, float] | None) -> list[Line]:
+    """The parts of lines that lie outside a lon/lat box (all of them when there is no box)."""
+    if extent is None:
+        return lines
+    box = shapely.box(*extent)
+    out = []
+    for ln in lines:
+        rest = shapely.difference(ln.geometry, box)
+        if not rest.is_empty:
+            out.append(Line(rest, ln.kind, ln.cls, ln.name, ln.properties, ln.topology))
     return out
 
 
@@ -258,6 +271,11 @@ def _load(root: Path) -> Theatre:
 
     roads = _load_lines(root, spec.roads, "road", rejected)
     rails = _load_lines(root, spec.railways, "rail", rejected)
+    rail_extent = spec.railways.extent if spec.railways else None
+    fallback = _outside(_load_lines(root, spec.railways_fallback, "rail", rejected), rail_extent)
+    layer_sources = {
+        kind: ls.source for kind, ls in (("road", spec.roads), ("rail", spec.railways)) if ls and ls.source
+    }
     rivers = _load_lines(root, spec.rivers, "river", rejected)
 
     lakes: list[Lake] = []
@@ -337,6 +355,9 @@ def _load(root: Path) -> Theatre:
         geoid_undulation_m=spec.geoid_undulation_m.value,
         attribution=attribution,
         rejected=rejected,
+        railways_fallback=fallback,
+        railways_extent=rail_extent,
+        layer_sources=layer_sources,
     )
 
 

@@ -67,6 +67,8 @@ class Line:
     cls: str
     name: str | None
     properties: dict[str, Any] = field(default_factory=dict)
+    #: "exact" (lines meet at shared vertices, e.g. OpenStreetMap) or "generalised" (e.g. Natural Earth)
+    topology: str = "generalised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,12 @@ class Theatre:
     geoid_undulation_m: float
     attribution: str
     rejected: Counter[str] = field(default_factory=Counter)
+    #: map-only railways outside ``railways_extent`` (e.g. Natural Earth around an OpenStreetMap extract)
+    railways_fallback: list[Line] = field(default_factory=list)
+    #: lon/lat box the railways cover completely (None: the whole theatre)
+    railways_extent: tuple[float, float, float, float] | None = None
+    #: where each line layer comes from, by kind ("road", "rail"), when theatre.yaml says
+    layer_sources: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # --- look-ups -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -41,6 +41,13 @@ class LineLayerSpec(Strict):
     class_property: str | None = None
     name_property: str | None = None
     exclude: dict[str, list[str]] = Field(default_factory=dict)
+    #: ``exact``: lines meet at shared vertices (OpenStreetMap); ``generalised``: lines stop short of each other
+    #: (Natural Earth) and are joined by the network's snap tolerance
+    topology: Literal["generalised", "exact"] = "generalised"
+    #: the lon/lat box the layer covers completely (lon_min, lat_min, lon_max, lat_max); None = the whole theatre
+    extent: tuple[float, float, float, float] | None = None
+    #: the layer's source and licence in a few words (shown in notes)
+    source: str | None = None
 
 
 class LakeSpec(Strict):
@@ -82,6 +89,8 @@ class TheatreSpec(Strict):
     borders: BordersSpec
     roads: LineLayerSpec | None = None
     railways: LineLayerSpec | None = None
+    #: drawn on maps outside ``railways.extent`` only; never part of the rail graph
+    railways_fallback: LineLayerSpec | None = None
     rivers: LineLayerSpec | None = None
     lakes: LakeSpec | None = None
     places: PlacesSpec | None = None

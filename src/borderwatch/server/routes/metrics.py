@@ -18,6 +18,14 @@ def metrics(st: State) -> Response:
 
 @router.get("/healthz")
 def healthz(st: State) -> dict[str, object]:
-    """Liveness: the engine task is running (or not configured)."""
+    """Liveness, the engine's steps so far, and what the start-up rebuild from the store took."""
     live = st.live
-    return {"ok": True, "engine": live is not None, "steps": live.steps if live else 0, "epoch": st.view.epoch}
+    out: dict[str, object] = {"ok": True, "engine": live is not None, "epoch": st.view.epoch}
+    if live is not None:
+        out |= {
+            "steps": live.steps,
+            "engine_t": live.engine.now if live.engine.now > float("-inf") else None,
+            "rebuilt_reports": live.rebuilt_reports,
+            "rebuild_s": round(live.rebuild_s, 3),
+        }
+    return out
