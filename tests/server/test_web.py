@@ -46,7 +46,7 @@ def _source_hash() -> str:
     """The hash web/build.mjs writes into dist/SOURCE_HASH (same files, order and separators)."""
     h = hashlib.sha256()
     files = sorted(p for p in (WEB / "src").rglob("*") if p.is_file())
-    for p in sorted(files, key=lambda p: p.relative_to(WEB).parts) + [WEB / "package-lock.json", WEB / "build.mjs"]:
+    for p in [*sorted(files, key=lambda p: p.relative_to(WEB).parts), WEB / "package-lock.json", WEB / "build.mjs"]:
         h.update(p.relative_to(WEB).as_posix().encode() + b"\0")
         h.update(p.read_bytes())
         h.update(b"\0")
@@ -324,6 +324,8 @@ def test_screenshots_both_styles(served: Served, chromium: Browser, operator: An
 def test_no_console_errors_and_no_foreign_requests(served: Served, chromium: Browser) -> None:
     assert served.fed and not served.feed_errors, served.feed_errors
     assert chromium.requests
-    foreign = [u for u in chromium.requests if not u.startswith(("data:", "blob:")) and urlparse(u).hostname not in LOCAL]
+    foreign = [
+        u for u in chromium.requests if not u.startswith(("data:", "blob:")) and urlparse(u).hostname not in LOCAL
+    ]
     assert foreign == []
     assert chromium.errors == []

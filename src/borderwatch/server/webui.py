@@ -36,8 +36,8 @@ _TYPES = {
 def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
     from shapely.geometry import mapping
 
-    return {"type": "Feature", "geometry": mapping(geom.simplify(SIMPLIFY_DEG, preserve_topology=True)),
-            "properties": props}  # fmt: skip
+    simple = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)
+    return {"type": "Feature", "geometry": mapping(simple), "properties": props}
 
 
 def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
@@ -63,24 +63,36 @@ def theatre_layers(name: str) -> dict[str, Any]:
         "attribution": th.attribution,
         "neighbours": neighbours,
         "countries": fc(
-            [_feature(c.geometry, {"iso2": c.iso2, "name": c.name, "home": c.iso2 == th.home.iso2})
-             for c in th.countries.values()]  # fmt: skip
+            [
+                _feature(c.geometry, {"iso2": c.iso2, "name": c.name, "home": c.iso2 == th.home.iso2})
+                for c in th.countries.values()
+            ]
         ),
         "borders": fc(
-            [_feature(s.geometry, {"id": s.id, "neighbour": s.neighbour, "neighbour_name": s.neighbour_name,
-                                   "watched": s.watched}) for s in th.segments]  # fmt: skip
+            [
+                _feature(
+                    s.geometry,
+                    {"id": s.id, "neighbour": s.neighbour, "neighbour_name": s.neighbour_name, "watched": s.watched},
+                )
+                for s in th.segments
+            ]
         ),
         "roads": fc([_feature(r.geometry, {"cls": r.cls, "name": r.name}) for r in th.roads]),
         "railways": fc([_feature(r.geometry, {"cls": r.cls, "name": r.name}) for r in th.railways]),
         "rivers": fc([_feature(r.geometry, {"cls": r.cls, "name": r.name}) for r in th.rivers]),
         "lakes": fc([_feature(lk.geometry, {"name": lk.name}) for lk in th.lakes]),
         "places": fc(
-            [_point(p.lon, p.lat, {"name": p.name, "population": p.population, "home": p.in_home})
-             for p in sorted(th.places, key=lambda p: -p.population)]  # fmt: skip
+            [
+                _point(p.lon, p.lat, {"name": p.name, "population": p.population, "home": p.in_home})
+                for p in sorted(th.places, key=lambda p: -p.population)
+            ]
         ),
         "crossings": fc(
-            [_point(c.lon, c.lat, {"name": c.name, "kind": c.kind, "status": c.status, "segment": c.segment})
-             for c in th.crossings if c.lat is not None and c.lon is not None]  # fmt: skip
+            [
+                _point(c.lon, c.lat, {"name": c.name, "kind": c.kind, "status": c.status, "segment": c.segment})
+                for c in th.crossings
+                if c.lat is not None and c.lon is not None
+            ]
         ),
         "assets": fc([_point(a.lon, a.lat, {"name": a.name, "kind": a.kind}) for a in th.assets]),
     }
