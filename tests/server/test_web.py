@@ -268,21 +268,6 @@ def test_hostile_uav_symbol_rendered(operator: Any) -> None:
     assert sym.locator("svg path").count() > 0  # drawn by milsymbol
 
 
-def test_approve_from_queue_is_audited(served: Served, operator: Any) -> None:
-    btn = operator.locator("#recs button.approve").first
-    btn.wait_for(timeout=60_000)
-    rec = btn.get_attribute("data-rec")
-    operator.locator(f'#recs li[data-rec-item="{rec}"]').click()
-    operator.keyboard.press("a")  # the keyboard shortcut approves the selected recommendation
-    msg = operator.locator("#decision-msg")
-    msg.filter(has_text=f"Approved {rec}").wait_for(timeout=15_000)
-    audit = httpx.get(
-        served.url + "/api/v1/admin/audit", headers={"Authorization": f"Bearer {served.token('ada')}"}, timeout=30
-    ).json()
-    rows = [a for a in audit if a["subject"] == f"recommendation:{rec}"]
-    assert [(a["actor"], a["action"]) for a in rows] == [("otto", "decision.approve")]
-
-
 def test_reject_without_reason_is_refused(served: Served, operator: Any) -> None:
     btn = operator.locator("#recs button.reject").first
     btn.wait_for(timeout=60_000)
@@ -299,6 +284,21 @@ def test_reject_without_reason_is_refused(served: Served, operator: Any) -> None
         served.url + "/api/v1/admin/audit", headers={"Authorization": f"Bearer {served.token('ada')}"}, timeout=30
     ).json()
     assert not [a for a in audit if a["subject"] == f"recommendation:{rec}"]
+
+
+def test_approve_from_queue_is_audited(served: Served, operator: Any) -> None:
+    btn = operator.locator("#recs button.approve").first
+    btn.wait_for(timeout=60_000)
+    rec = btn.get_attribute("data-rec")
+    operator.locator(f'#recs li[data-rec-item="{rec}"]').click()
+    operator.keyboard.press("a")  # the keyboard shortcut approves the selected recommendation
+    msg = operator.locator("#decision-msg")
+    msg.filter(has_text=f"Approved {rec}").wait_for(timeout=15_000)
+    audit = httpx.get(
+        served.url + "/api/v1/admin/audit", headers={"Authorization": f"Bearer {served.token('ada')}"}, timeout=30
+    ).json()
+    rows = [a for a in audit if a["subject"] == f"recommendation:{rec}"]
+    assert [(a["actor"], a["action"]) for a in rows] == [("otto", "decision.approve")]
 
 
 def test_viewer_sees_no_decision_controls(served: Served, chromium: Browser) -> None:

@@ -546,8 +546,14 @@ $("alerts").addEventListener("click", async (ev) => {
   }
 });
 
+// the queue holds what can still be decided: a recommendation whose intercept window has closed leaves it
+// (counted in the heading), the most urgent open window first
 function pendingRecs() {
-  return [...S.recs.values()].sort((a, b) => (a.window_closes ?? a.t_intercept) - (b.window_closes ?? b.t_intercept));
+  const t = now();
+  const all = [...S.recs.values()];
+  const open = all.filter((r) => r.window_closes === undefined || r.window_closes === null || r.window_closes > t);
+  S.expired = all.length - open.length;
+  return open.sort((a, b) => (a.window_closes ?? a.t_intercept) - (b.window_closes ?? b.t_intercept));
 }
 
 function recBody(r) {
@@ -575,7 +581,7 @@ function recControls(r) {
 function renderRecs() {
   const ul = $("recs");
   const recs = pendingRecs();
-  $("n-recs").textContent = `(${recs.length})`;
+  $("n-recs").textContent = `(${recs.length}${S.expired ? `; ${S.expired} with the window closed not shown` : ""})`;
   if (S.selected && !S.recs.has(S.selected)) S.selected = null;
   if (!S.selected && recs.length) S.selected = recs[0].id;
   const keep = new Set(recs.map((r) => r.id));
@@ -619,7 +625,12 @@ function updateCountdowns() {
   }
   $("clock").textContent = S.live ? `${fmtClock(t)} UTC` : "";
 }
-setInterval(updateCountdowns, 500);
+setInterval(() => {
+  updateCountdowns();
+  if (S.me && document.querySelector(".countdown:not(.closed-done)")) {
+    for (const el of document.querySelectorAll(".countdown")) if (el.textContent === "window closed") return renderRecs();
+  }
+}, 500);
 
 function say(text, good) {
   const m = $("decision-msg");
