@@ -314,6 +314,11 @@ def test_screenshots_both_styles(served: Served, chromium: Browser, operator: An
     out.mkdir(parents=True, exist_ok=True)
     operator.wait_for_timeout(1500)
     operator.screenshot(path=str(out / "operator-night.png"))
+    seen = operator.evaluate(
+        "() => [...window.__bw.markers].map(([k, m]) => [k, m.el.dataset.identity, m.marker.getLngLat().toArray(),"
+        " m.marker.getElement().style.zIndex])"
+    )
+    (out / "operator-tracks.json").write_text(json.dumps(seen))
     operator.get_by_role("button", name="switch between night (ops room) and day style").click()
     operator.wait_for_timeout(1500)
     operator.screenshot(path=str(out / "operator-day.png"))

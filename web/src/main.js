@@ -465,6 +465,7 @@ function drawSymbol(t, ident, cls, speed, labelled) {
   }
   if (m.key === key) return;
   m.key = key;
+  m.marker.getElement().style.zIndex = String(10 - (ID_RANK[ident] ?? 5)); // hostile on top
   m.el.dataset.track = t.track;
   m.el.dataset.identity = ident;
   m.el.dataset.cls = cls || "";
