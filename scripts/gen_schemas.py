@@ -22,6 +22,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         ENGAGEMENT_LINE,
         RECOMMENDATION_LINE,
     )
+    from borderwatch.sensors.acoustic.learned import DETECTOR_SCHEMA
     from borderwatch.sim.catalogue import TargetCatalogue
     from borderwatch.sim.scenario import Scenario
     from borderwatch.sim.truth import TRUTH_LINE_SCHEMA
@@ -54,6 +55,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         "impact-rules.schema.json": ImpactRules.model_json_schema(),
         "forces.schema.json": ForcesFile.model_json_schema(),
         "synthetic-calibration.schema.json": Calibration.model_json_schema(),
+        "acoustic-detector.schema.json": DETECTOR_SCHEMA,
     }
 
 

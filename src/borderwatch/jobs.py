@@ -92,16 +92,17 @@ def simulate_to_dir(
         write_truth(truth, fh)
     sc_path = out / "scenario.yaml"
     write_resolved_scenario(ld.scenario, truth, sc_path)
-    return truth, {"truth": truth_path, "scenario": sc_path, **sensors_job(ld, truth, out)}
+    return truth, {"truth": truth_path, "scenario": sc_path, **sensors_job(ld, truth, out, progress=progress)}
 
 
 ORIGINS_FILE = "report_origins.npz"  # simulation truth: which target made each line of reports.jsonl, and when
 
 
-def sensors_job(ld: Loaded, truth: TruthTable, out: Path) -> dict[str, Path]:
+def sensors_job(ld: Loaded, truth: TruthTable, out: Path, *, progress: Progress | None = None) -> dict[str, Path]:
     """Generate the sensor reports of a simulated scenario: writes ``sensors.json`` and ``reports.jsonl``.
 
     The sensor random stream is derived from the scenario seed (``[seed, 3]``) and independent of the truth's.
+    ``progress(done, total)`` follows the sensor steps (after the truth's steps, on the same callback).
     """
     import numpy as np
 
@@ -115,6 +116,7 @@ def sensors_job(ld: Loaded, truth: TruthTable, out: Path) -> dict[str, Path]:
     reports = simulate_reports(
         truth, ld.theatre, layout, ld.scenario.weather, rng, options=ld.scenario.sensors,
         t_start=ld.scenario.t0, t_end=ld.scenario.t0 + ld.scenario.duration_s, origins=origins,
+        progress=progress,
     )  # fmt: skip
     origins_path = out / ORIGINS_FILE
     tgt = np.array([o[0] for o in origins], dtype=np.int32)

@@ -136,9 +136,39 @@ def test_picture_over_rest(live: Live) -> None:
     assert {h["status"] for h in health} >= {"up"}
 
 
+def _pending(live: Live) -> dict[str, Any]:
+    """A pending recommendation, replaying on (5 s at a time) until the engine makes one."""
+    while True:
+        recs = _items(live, "/api/v1/recommendations")
+        if recs:
+            return recs[0]
+        t = live.env.clock()
+        if t > live.reports[-1]["t"]:
+            pytest.fail("the scenario ended without another pending recommendation")
+        live.replay(t, t + BIN_S)
+
+
+def test_viewer_cannot_approve_a_real_recommendation(live: Live) -> None:
+    rec = _pending(live)["id"]
+    r = live.client.post(f"/api/v1/recommendations/{rec}/approve", json={}, headers=live.env.auth("vera"))
+    assert r.status_code == 403
+
+
+def test_reject_needs_reason_then_audited(live: Live) -> None:
+    rec = _pending(live)["id"]
+    o = live.env.auth("otto")
+    r = live.client.post(f"/api/v1/recommendations/{rec}/reject", json={"reason": ""}, headers=o)
+    assert r.status_code == 422
+    r = live.client.post(f"/api/v1/recommendations/{rec}/reject", json={"reason": "friendly helicopter"}, headers=o)
+    assert r.status_code == 200 and r.json()["decision"]["approved"] is False
+    audit = live.client.get("/api/v1/admin/audit", headers=live.env.auth("ada")).json()
+    assert [(a["actor"], a["action"], a["details"]["reason"]) for a in audit if a["subject"].endswith(rec)] == [
+        ("otto", "decision.reject", "friendly helicopter")
+    ]
+
+
 def test_operator_approval_is_audited_with_author(live: Live) -> None:
-    recs = _items(live, "/api/v1/recommendations")
-    rec = recs[0]["id"]
+    rec = _pending(live)["id"]
     r = live.client.post(
         f"/api/v1/recommendations/{rec}/approve", json={"reason": "hostile, closing"}, headers=live.env.auth("otto")
     )
@@ -155,25 +185,6 @@ def test_operator_approval_is_audited_with_author(live: Live) -> None:
     again = live.client.post(f"/api/v1/recommendations/{rec}/approve", json={}, headers=live.env.auth("otto"))
     assert again.status_code == 409 and "already decided" in again.json()["detail"]
     assert live.client.get("/api/v1/admin/audit/verify", headers=live.env.auth("ada")).json()["ok"]
-
-
-def test_viewer_cannot_approve_a_real_recommendation(live: Live) -> None:
-    rec = _items(live, "/api/v1/recommendations")[0]["id"]
-    r = live.client.post(f"/api/v1/recommendations/{rec}/approve", json={}, headers=live.env.auth("vera"))
-    assert r.status_code == 403
-
-
-def test_reject_needs_reason_then_audited(live: Live) -> None:
-    rec = _items(live, "/api/v1/recommendations")[-1]["id"]
-    o = live.env.auth("otto")
-    r = live.client.post(f"/api/v1/recommendations/{rec}/reject", json={"reason": ""}, headers=o)
-    assert r.status_code == 422
-    r = live.client.post(f"/api/v1/recommendations/{rec}/reject", json={"reason": "friendly helicopter"}, headers=o)
-    assert r.status_code == 200 and r.json()["decision"]["approved"] is False
-    audit = live.client.get("/api/v1/admin/audit", headers=live.env.auth("ada")).json()
-    assert [(a["actor"], a["action"], a["details"]["reason"]) for a in audit if a["subject"].endswith(rec)] == [
-        ("otto", "decision.reject", "friendly helicopter")
-    ]
 
 
 def test_unknown_recommendation_refused(live: Live) -> None:
@@ -245,17 +256,8 @@ def test_metrics_latency_and_depths(live: Live) -> None:
     assert 'borderwatch_queue_depth{queue="reports#' in text
 
 
-def test_approval_refused_after_window_closed_and_restart_rebuilds(live: Live) -> None:
-    """Last in this module: moves the clock past every intercept window, then restarts the service."""
-    rec = _items(live, "/api/v1/recommendations")[0]
-    engine = live.state().live.engine
-    closes = engine.window_closes(engine.rec_by_id[rec["id"]])
-    # the service's clock jumps past the window (a stalled operator); the engine has not stepped yet
-    live.env.clock.t = closes + 5.0
-    r = live.client.post(f"/api/v1/recommendations/{rec['id']}/approve", json={}, headers=live.env.auth("otto"))
-    assert r.status_code == 409 and "closed" in r.json()["detail"]
-    # restart on the same store: the engine is rebuilt from the stored reports of the last minutes
-    live.env.clock.t = live.reports[0]["t"] + 320.0
+def test_restart_rebuilds_then_approval_refused_after_window_closed(live: Live) -> None:
+    """Last in this module: restarts the service on the same store, then moves the clock past an intercept window."""
     before = {t["track"] for t in _items(live, "/api/v1/tracks")}
     assert before
     live.client.__exit__(None, None, None)
@@ -266,3 +268,10 @@ def test_approval_refused_after_window_closed_and_restart_rebuilds(live: Live) -
     assert health["rebuilt_reports"] > 0 and health["rebuild_s"] > 0
     after = {t["track"] for t in _items(live, "/api/v1/tracks")}
     assert after, "no tracks right after the restart"
+    # the rebuilt engine does not know the decisions taken before the restart: it recommends again
+    rec = _pending(live)
+    engine = live.state().live.engine
+    closes = engine.window_closes(engine.rec_by_id[rec["id"]])
+    live.env.clock.t = closes + 5.0  # a stalled operator
+    r = live.client.post(f"/api/v1/recommendations/{rec['id']}/approve", json={}, headers=live.env.auth("otto"))
+    assert r.status_code == 409 and "closed" in r.json()["detail"]

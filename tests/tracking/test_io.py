@@ -67,3 +67,24 @@ def test_cli_track_missing_file_exits_2(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["track", str(tmp_path / "nope.jsonl"), "--sensors", str(tmp_path / "s.json"),
                                  "-o", str(tmp_path / "t.jsonl")])  # fmt: skip
     assert r.exit_code == 2
+
+
+def test_cli_track_exits_2_when_no_report_is_valid(tmp_path: Path) -> None:
+    """Garbage, or sensors.json given as the reports file: one line on stderr saying so, exit status 2."""
+    _write_run(tmp_path)
+    runner = CliRunner()
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_bytes(b"\xff\xfe not utf-8\nnot json\n[1, 2]\n" + b'{"t": 1e308}\n' * 5)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    for reports, words in (
+        (tmp_path / "sensors.json", "line: not JSON"),
+        (garbage, "t: outside"),
+        (empty, "empty"),
+    ):
+        r = runner.invoke(app, ["track", str(reports), "--sensors", str(tmp_path / "sensors.json"),
+                                "-o", str(tmp_path / "t.jsonl")])  # fmt: skip
+        assert r.exit_code == 2, r.output
+        lines = r.output.strip().splitlines()
+        assert len(lines) == 1 and "report in the file" in lines[0]
+        assert words in r.output

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
+from dataclasses import replace
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from borderwatch.geo.frames import LocalFrame
 from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, write_reports, write_sensors
-from borderwatch.tracking import Tracker, TrackerConfig, TrackerSummary, run_tracker, track_files
+from borderwatch.tracking import Tracker, TrackerConfig, TrackerSummary, TrackEstimate, run_tracker, track_files
 from borderwatch.tracking.metrics import gospa
 from borderwatch.tracking.testing import (
     acoustic_bearings,
@@ -23,11 +30,11 @@ from borderwatch.tracking.testing import (
 FRAME = LocalFrame(56.8, 27.5, 100.0)
 
 
-def _radar_setup(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
+def _radar_setup(n: int, seed: int = 1, t0: float = 0.0):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(seed)
     sites = sites_from_enu(FRAME, [("r1", "radar", 0.0, 0.0, 0.0), ("adsb-1", "adsb", 0.0, 0.0, 0.0)])
     tab = table_for(FRAME, sites)
-    truth = make_truth(rng, n_targets=n, duration_s=30.0, dt=0.1, box_m=(-15e3, 15e3, -15e3, 15e3))
+    truth = make_truth(rng, n_targets=n, duration_s=30.0, dt=0.1, t0=t0, box_m=(-15e3, 15e3, -15e3, 15e3))
     scans = radar_scans(truth, tab, "r1", rng, clutter_per_scan=10.0, sigma_rr_mps=1.0)
     return rng, sites, tab, truth, scans
 
@@ -80,7 +87,8 @@ def test_bearing_only_track_with_sound_delay() -> None:
 
 
 def test_bad_reports_are_counted_and_never_stop_the_tracker(tmp_path: Path) -> None:
-    _, sites, _tab, _truth, scans = _radar_setup(2, seed=3)
+    t0 = 1773450000.0  # UTC epoch, so an hour earlier is still a valid time, only far behind the stream
+    _, sites, _tab, _truth, scans = _radar_setup(2, seed=3, t0=t0)
     good = [r for sc in scans for r in sc]
     sens = tmp_path / "sensors.json"
     write_sensors(sites, sens)
@@ -114,7 +122,7 @@ def test_bad_reports_are_counted_and_never_stop_the_tracker(tmp_path: Path) -> N
     assert rej["sensor: report type does not match the sensor type"] == 1
     assert summary["accepted"] == len(good)
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert lines and max(x["t"] for x in lines) >= 29.0
+    assert lines and max(x["t"] for x in lines) >= t0 + 29.0
     assert len({x["track"] for x in lines if x["t"] == lines[-1]["t"]}) == 2
 
 
@@ -155,10 +163,14 @@ def test_frame_columns_keep_optional_fields_and_side_data() -> None:
         BearingReport(0.1, "a1", 20.0, 2.0, el_deg=5.0, class_hint=""),  # elevation without its sigma: azimuth only
         RadarReport(0.2, "r1", 2000.0, 30.0, 2.0, 10.0, 0.3, 0.4, rcs_dbsm=-12.0),
         AdsbReport(0.3, "adsb-1", "abc123", 56.8, 27.5, 400.0),
-        BearingReport(0.2, "a1", 30.0, 2.0, el_deg=4.0, sigma_el_deg=0.0),  # sigma 0 -> 1 degree
+        BearingReport(0.2, "a1", 30.0, 2.0, el_deg=4.0, sigma_el_deg=1.0),
+        BearingReport(0.2, "a1", 40.0, 2.0, el_deg=4.0, sigma_el_deg=0.0),  # sigma 0: screened out of the frame
+        RadarReport(0.2, "r1", 1e308, 30.0, 2.0, 10.0, 0.3, 0.4),  # range 1e308: screened out
     ]
     assert all(trk.feed(r) for r in reps)  # one frame, still open
     groups, tf = trk._groups(trk._cols_b, trk._cols_r, trk._cols_a)
+    assert trk.summary.accepted == len(reps) - 2
+    assert dict(trk.summary.rejected) == {"sigma_el_deg: outside [0.001, 90]": 1, "range_m: outside (0, 1e+06]": 1}
     assert tf == 0.3
     got = {(g.kind, g.batch.dim): g for g in groups}
     assert list(got) == [("radar", 3), ("radar", 4), ("bearing", 1), ("bearing", 2), ("position", 3)]
@@ -228,3 +240,127 @@ def test_new_track_takes_over_the_identity_of_a_coasting_one() -> None:
     assert trk.id.tolist() == [id_a]  # B goes on under A's id; A is gone, not kept as a second copy
     assert trk.confirmed.all() and trk.t_last[0] == 5.0
     assert trk._dead_id.size == 0
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 0.0, 5e-324]),
+    st.text(max_size=8),
+    st.just("x" * 100_000),
+    st.lists(st.floats(), max_size=3),
+)
+_RADAR_FIELDS = [f for f in RadarReport.__dataclass_fields__ if f != "type"]
+_BEARING_FIELDS = [f for f in BearingReport.__dataclass_fields__ if f != "type"]
+_ADSB_FIELDS = [f for f in AdsbReport.__dataclass_fields__ if f != "type"]
+
+
+def test_tracker_never_dies_on_a_report_object() -> None:
+    """Report objects with any value in any field (NaN, ±inf, 1e308, huge ints, strings, lists, None) fed between
+    the scans of two radar targets, an acoustic target and an ADS-B aircraft: the tracker never raises, counts
+    every bad report by a reason naming the field, and still tracks the targets."""
+    rng = np.random.default_rng(11)
+    t0 = 1773450000.0
+    specs = [("r1", "radar", 0.0, 0.0, 0.0), ("adsb-1", "adsb", 0.0, 0.0, 0.0)]
+    specs += [(f"a{i}", "acoustic", 1500.0 * (i % 3), 1500.0 * (i // 3), 0.0) for i in range(9)]
+    sites = sites_from_enu(FRAME, specs)
+    tab = table_for(FRAME, sites)
+    truth = make_truth(rng, n_targets=3, duration_s=120.0, t0=t0, dt=0.1, box_m=(0, 3000, 0, 3000),
+                       speed_mps=(15, 25), up_m=(200, 400), turn_fraction=0.0)  # fmt: skip
+    scans = radar_scans(truth, tab, "r1", rng, clutter_per_scan=2.0, sigma_rr_mps=1.0)
+    bear = acoustic_bearings(truth, tab, [s[0] for s in specs[2:]], rng, range_m=3000.0)
+    ads = adsb_reports(truth, FRAME, [2], ["4ca1b2"], rng, period_s=1.0)
+    good = reception_order([r for sc in scans for r in sc], bear, ads)
+    trk = Tracker(sites, sites=tab)
+    it = iter(good)
+    fed_bad = 0
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        kind=st.sampled_from(["radar", "bearing", "adsb"]),
+        field=st.integers(0, 20),
+        value=_ANY,
+        n_good=st.integers(5, 60),
+    )
+    def feed_bad(kind: str, field: int, value: Any, n_good: int) -> None:
+        nonlocal fed_bad
+        base = {
+            "radar": RadarReport(
+                t0, "r1", 1000.0, 10.0, 1.0, 10.0, 0.3, 0.3, rr_mps=1.0, sigma_rr_mps=1.0, rcs_dbsm=-10.0
+            ),
+            "bearing": BearingReport(t0, "a1", 10.0, 2.0, el_deg=5.0, sigma_el_deg=3.0, class_hint="piston"),
+            "adsb": AdsbReport(t0, "adsb-1", "abcdef", 56.8, 27.5, 500.0, vel_enu_mps=(1.0, 2.0, 0.0)),
+        }[kind]
+        names = {"radar": _RADAR_FIELDS, "bearing": _BEARING_FIELDS, "adsb": _ADSB_FIELDS}[kind]
+        name = names[field % len(names)]
+        for r in islice(it, n_good):
+            trk.feed(r)
+        t = max(trk._clock, t0)  # the stream clock (the good reports may run out while hypothesis shrinks)
+        bad = replace(base, t=t, **{name: value}) if name != "t" else replace(base, t=value)
+        before = Counter(trk.summary.rejected)
+        trk.feed(bad)
+        trk.estimates(t)  # the frame holding the bad report is processed here
+        fed_bad += 1
+        new = trk.summary.rejected - before
+        assert sum(new.values()) <= 1 and all(r.split(":")[0] == name for r in new), (name, value, dict(new))
+
+    feed_bad()
+    for r in it:
+        trk.feed(r)
+    assert fed_bad > 0
+    assert trk.summary.rejected  # the bad ones are counted
+    _ids, pos = trk.confirmed_enu(t0 + 120.0)
+    g = gospa(truth.pos[-1], pos)
+    assert len(g.assignment) == 3
+
+
+def _ids_near(est: list[TrackEstimate], truth: Any, target: int, radius_m: float = 300.0) -> list[str]:
+    """Per emit time, the id of the track nearest to ``target`` if one is within ``radius_m``."""
+    out = []
+    by_t: dict[float, list[TrackEstimate]] = {}
+    for e in est:
+        by_t.setdefault(e.t, []).append(e)
+    for t, es in sorted(by_t.items()):
+        k = int(np.argmin(np.abs(truth.t - t)))
+        d = [np.linalg.norm(np.array(e.enu_m) - truth.pos[k, target]) for e in es]
+        j = int(np.argmin(d))
+        if d[j] < radius_m:
+            out.append(es[j].track)
+    return out
+
+
+@pytest.mark.parametrize("gap", [(40.0, 60.0), (40.0, 85.0)])
+def test_adsb_identity_holds_one_track_through_gaps_in_its_messages(gap: tuple[float, float]) -> None:
+    """An aircraft broadcasting ADS-B, also seen by a radar, stops broadcasting for 20 s / 45 s: it stays one track
+    (radar plots carry it through the gap, and its identity comes back to the same track id)."""
+    rng, sites, _tab, truth, scans = _radar_setup(3, seed=6)
+    truth = make_truth(rng, n_targets=3, duration_s=120.0, dt=0.1, box_m=(-8e3, 8e3, -8e3, 8e3),
+                       speed_mps=(40, 60), up_m=(500, 900))  # fmt: skip
+    tab = table_for(FRAME, sites)
+    scans = radar_scans(truth, tab, "r1", rng, clutter_per_scan=5.0, sigma_rr_mps=1.0)
+    ads = [r for r in adsb_reports(truth, FRAME, [1], ["4ca1b2"], rng, period_s=1.0) if not gap[0] <= r.t < gap[1]]
+    est = [e for e in run_tracker(reception_order([r for sc in scans for r in sc], ads), sites)
+           if not isinstance(e, TrackerSummary)]  # fmt: skip
+    coop_ids = {e.track for e in est if e.icao == "4ca1b2"}
+    assert len(coop_ids) == 1
+    near = _ids_near(est, truth, 1)
+    assert len(near) > 100 and set(near[5:]) == coop_ids  # after its first seconds: always the same one track
+
+
+def test_adsb_identity_returns_to_its_track_id_after_a_long_silence() -> None:
+    """No other sensor sees the aircraft; its messages stop for 60 s (longer than a cooperative track coasts):
+    the track is dropped, and the next message brings the aircraft back under the same id."""
+    rng = np.random.default_rng(9)
+    sites = sites_from_enu(FRAME, [("adsb-1", "adsb", 0.0, 0.0, 0.0)])
+    truth = make_truth(rng, n_targets=2, duration_s=150.0, dt=0.1, box_m=(-5e3, 5e3, -5e3, 5e3),
+                       speed_mps=(40, 60), turn_fraction=0.0)  # fmt: skip
+    ads = [r for r in adsb_reports(truth, FRAME, [0, 1], ["4ca1b2", "4ca1b3"], rng, period_s=1.0)
+           if not (r.icao == "4ca1b2" and 50.0 <= r.t < 110.0)]  # fmt: skip
+    est = [e for e in run_tracker(ads, sites) if not isinstance(e, TrackerSummary)]
+    ids = {ic: {e.track for e in est if e.icao == ic} for ic in ("4ca1b2", "4ca1b3")}
+    assert all(len(v) == 1 for v in ids.values()) and ids["4ca1b2"] != ids["4ca1b3"]
+    times = sorted({e.t for e in est if e.icao == "4ca1b2"})
+    assert min(times) < 50.0 and max(times) > 140.0
+    assert not any(85.0 < t < 110.0 for t in times)  # dropped during the silence, not coasted for a minute

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -158,17 +158,82 @@ class RejectedReport(ValueError):
         self.reason = reason
 
 
-def _num(d: dict[str, Any], key: str, *, required: bool = True) -> float | None:
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """Accepted interval of one numeric report field and why values outside it cannot be real."""
+
+    lo: float
+    hi: float
+    why: str
+    lo_open: bool = False  # lo itself is excluded
+    hi_open: bool = False  # hi itself is excluded
+
+    def ok(self, v: float) -> bool:
+        """True if ``v`` is inside (a NaN is not)."""
+        above = v > self.lo if self.lo_open else v >= self.lo
+        below = v < self.hi if self.hi_open else v <= self.hi
+        return above and below
+
+    def text(self) -> str:
+        return f"{'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
+
+
+#: Accepted values of every numeric report field, one place for the reader (:func:`parse_report`), the
+#: tracker's check of report objects (:func:`report_problem`) and the vectorised check of its frames. The limits
+#: are physical or format bounds, deliberately wide: they reject what no sensor can mean (a range of 1e308 m, a
+#: σ of 0 that would make an innovation covariance singular, a σ so wide the report says nothing), not what is
+#: merely unlikely.
+LIMITS: dict[str, Limit] = {
+    "t": Limit(0.0, 4102444800.0, "UTC epoch seconds (or scenario seconds from 0) before 1970 or after 2100-01-01 "
+               "is a clock or unit error; beyond ~1e15 a float cannot even resolve the 0.5 s frame"),
+    "az_deg": Limit(0.0, 360.0, "azimuth clockwise from true north, one turn", hi_open=True),
+    "el_deg": Limit(-90.0, 90.0, "elevation above the horizontal: straight down to straight up"),
+    "sigma_az_deg": Limit(1e-3, 90.0, "below 0.001° (3.6″) no radar or microphone array resolves and the "
+                          "covariance nears singular; above 90° a bearing carries no information"),
+    "sigma_el_deg": Limit(1e-3, 90.0, "as sigma_az_deg"),
+    "snr_db": Limit(-100.0, 200.0, "a detection 100 dB below the noise or 200 dB above it is a unit error"),
+    "range_m": Limit(0.0, 1.0e6, "a plot is in front of the antenna; 1,000 km is beyond any surface radar's "
+                     "horizon for air targets (over-the-horizon radars are not modelled)", lo_open=True),
+    "sigma_range_m": Limit(1e-3, 1.0e5, "1 mm is finer than any radar's range cell; 100 km says nothing"),
+    "rr_mps": Limit(-1.0e4, 1.0e4, "10 km/s radial speed exceeds orbital speed: no air target moves so fast"),
+    "sigma_rr_mps": Limit(1e-3, 1.0e3, "1 mm/s is below any Doppler resolution; 1 km/s says nothing"),
+    "rcs_dbsm": Limit(-80.0, 80.0, "an insect is about -40 dBsm and a large ship +70 dBsm"),
+    "lat": Limit(-90.0, 90.0, "latitude, degrees"),
+    "lon": Limit(-180.0, 180.0, "longitude, degrees"),
+    "alt_m": Limit(-1000.0, 40000.0, "ADS-B encodes barometric altitudes from -1,000 ft to 126,750 ft (38.6 km); "
+                   "HAE adds at most ~100 m of geoid"),
+    "vel_enu_mps": Limit(-3000.0, 3000.0, "ADS-B velocity fields end at 4,092 kt (2.1 km/s) per component"),
+}  # fmt: skip
+
+#: Longest accepted text fields (characters): ids and hints longer than these are garbage, not names; a
+#: megabyte "sensor" would otherwise be kept in every count and log line.
+MAX_CHARS: dict[str, tuple[int, str]] = {
+    "sensor": (128, "sensor ids are short names (shipped: ≤ 24 characters)"),
+    "class_hint": (64, "a class id or spectral family name"),
+    "callsign": (8, "an ADS-B identification message carries 8 characters"),
+}
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _num(d: dict[str, Any], key: str, *, required: bool = True, name: str | None = None) -> float | None:
+    name = name or key
     if key not in d or d[key] is None:
         if required:
-            raise RejectedReport(f"{key}: missing")
+            raise RejectedReport(f"{name}: missing")
         return None
     v = d[key]
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise RejectedReport(f"{key}: not a number")
-    f = float(v)
+        raise RejectedReport(f"{name}: not a number")
+    try:
+        f = float(v)
+    except OverflowError:  # an integer beyond the float range (JSON allows any number of digits)
+        raise RejectedReport(f"{name}: not finite") from None
     if not math.isfinite(f):
-        raise RejectedReport(f"{key}: not finite")
+        raise RejectedReport(f"{name}: not finite")
+    lim = LIMITS[key]
+    if not lim.ok(f):
+        raise RejectedReport(f"{name}: outside {lim.text()}")
     return f
 
 
@@ -178,96 +243,122 @@ def _req(d: dict[str, Any], key: str) -> float:
     return v
 
 
-def _sigma(d: dict[str, Any], key: str, *, required: bool = True) -> float | None:
-    v = _num(d, key, required=required)
-    if v is not None and v <= 0:
-        raise RejectedReport(f"{key}: must be > 0")
+def _text(d: dict[str, Any], key: str, *, required: bool) -> str | None:
+    v = d.get(key)
+    if v is None:
+        if required:
+            raise RejectedReport(f"{key}: missing")
+        return None
+    if not isinstance(v, str):
+        raise RejectedReport(f"{key}: not a string")
+    if required and not v:
+        raise RejectedReport(f"{key}: missing")
+    n, _why = MAX_CHARS[key]
+    if len(v) > n:
+        raise RejectedReport(f"{key}: longer than {n} characters")
     return v
 
 
-def _az(d: dict[str, Any]) -> float:
-    az = _req(d, "az_deg")
-    if not 0.0 <= az < 360.0:
-        raise RejectedReport("az_deg: outside [0, 360)")
-    return az
-
-
-def _el(d: dict[str, Any], *, required: bool) -> float | None:
-    el = _num(d, "el_deg", required=required)
-    if el is not None and not -90.0 <= el <= 90.0:
-        raise RejectedReport("el_deg: outside [-90, 90]")
-    return el
-
-
 def parse_report(d: Any) -> Report:
-    """Validate one decoded report object; raise :class:`RejectedReport` naming the field."""
+    """Validate one decoded report object; raise :class:`RejectedReport` naming the field.
+
+    Every numeric field must be a finite JSON number inside its :data:`LIMITS` interval, every text field a
+    string within :data:`MAX_CHARS`; no other exception escapes, whatever ``d`` holds.
+
+    >>> parse_report({"t": 10.0, "sensor": "r1", "type": "radar", "range_m": 1e308, "az_deg": 1, "el_deg": 1,
+    ...               "sigma_range_m": 10, "sigma_az_deg": 0.3, "sigma_el_deg": 0.3})
+    Traceback (most recent call last):
+    ...
+    borderwatch.sensors.reports.RejectedReport: range_m: outside (0, 1e+06]
+    """
     if not isinstance(d, dict):
         raise RejectedReport("line: not a JSON object")
     t = _req(d, "t")
-    sensor = d.get("sensor")
-    if not isinstance(sensor, str) or not sensor:
-        raise RejectedReport("sensor: missing")
+    sensor = _text(d, "sensor", required=True)
+    assert sensor is not None
     kind = d.get("type")
     if kind == "bearing":
-        hint = d.get("class_hint")
         return BearingReport(
             t=t,
             sensor=sensor,
-            az_deg=_az(d),
-            sigma_az_deg=_sigma(d, "sigma_az_deg") or 0.0,
-            el_deg=_el(d, required=False),
-            sigma_el_deg=_sigma(d, "sigma_el_deg", required=False),
+            az_deg=_req(d, "az_deg"),
+            sigma_az_deg=_req(d, "sigma_az_deg"),
+            el_deg=_num(d, "el_deg", required=False),
+            sigma_el_deg=_num(d, "sigma_el_deg", required=False),
             snr_db=_num(d, "snr_db", required=False),
-            class_hint=str(hint) if hint is not None else None,
+            class_hint=_text(d, "class_hint", required=False),
         )
     if kind == "radar":
-        rng = _req(d, "range_m")
-        if rng <= 0:
-            raise RejectedReport("range_m: must be > 0")
-        el = _el(d, required=True)
-        assert el is not None
         return RadarReport(
             t=t,
             sensor=sensor,
-            range_m=rng,
-            az_deg=_az(d),
-            el_deg=el,
-            sigma_range_m=_sigma(d, "sigma_range_m") or 0.0,
-            sigma_az_deg=_sigma(d, "sigma_az_deg") or 0.0,
-            sigma_el_deg=_sigma(d, "sigma_el_deg") or 0.0,
+            range_m=_req(d, "range_m"),
+            az_deg=_req(d, "az_deg"),
+            el_deg=_req(d, "el_deg"),
+            sigma_range_m=_req(d, "sigma_range_m"),
+            sigma_az_deg=_req(d, "sigma_az_deg"),
+            sigma_el_deg=_req(d, "sigma_el_deg"),
             rr_mps=_num(d, "rr_mps", required=False),
-            sigma_rr_mps=_sigma(d, "sigma_rr_mps", required=False),
+            sigma_rr_mps=_num(d, "sigma_rr_mps", required=False),
             rcs_dbsm=_num(d, "rcs_dbsm", required=False),
         )
     if kind == "adsb":
         icao = d.get("icao")
-        if not isinstance(icao, str) or len(icao) != 6 or any(c not in "0123456789abcdefABCDEF" for c in icao):
+        if not isinstance(icao, str) or len(icao) != 6 or not _HEX.issuperset(icao):
             raise RejectedReport("icao: not 6 hex digits")
         lat = _req(d, "lat")
         lon = _req(d, "lon")
-        if not -90 <= lat <= 90:
-            raise RejectedReport("lat: outside [-90, 90]")
-        if not -180 <= lon <= 180:
-            raise RejectedReport("lon: outside [-180, 180]")
+        alt = _req(d, "alt_m")
         vel = d.get("vel_enu_mps")
         vel_t: tuple[float, float, float] | None = None
         if vel is not None:
             if not isinstance(vel, list) or len(vel) != 3:
                 raise RejectedReport("vel_enu_mps: not a list of 3 numbers")
-            vals = [_num({"v": x}, "v") for x in vel]
-            vel_t = (float(vals[0] or 0.0), float(vals[1] or 0.0), float(vals[2] or 0.0))
-        cs = d.get("callsign")
+            v0, v1, v2 = (_num({"vel_enu_mps": x}, "vel_enu_mps") for x in vel)
+            assert v0 is not None and v1 is not None and v2 is not None
+            vel_t = (v0, v1, v2)
+        cs = _text(d, "callsign", required=False)
         return AdsbReport(
             t=t,
             sensor=sensor,
             icao=icao.lower(),
             lat=lat,
             lon=lon,
-            alt_m=_req(d, "alt_m"),
-            callsign=str(cs) if cs is not None else None,
+            alt_m=alt,
+            callsign=cs,
             vel_enu_mps=vel_t,
         )
+    if isinstance(kind, str) and len(kind) > 16:
+        kind = kind[:16] + "…"
+    elif not isinstance(kind, (str, type(None))):
+        kind = type(kind).__name__
     raise RejectedReport(f"type: unknown report type {kind!r}")
+
+
+_REPORT_TYPES: dict[str, type[Report]] = {"bearing": BearingReport, "radar": RadarReport, "adsb": AdsbReport}
+
+
+def report_problem(r: Any) -> str | None:
+    """Why a report *object* (built in code, not read by :func:`parse_report`) is unusable, or None.
+
+    Same limits and reasons as :func:`parse_report`; the tracker calls it on reports that miss its fast path, so
+    a report object with a NaN, a 1e308 or a string where a number belongs is counted, not a crash.
+
+    >>> report_problem(BearingReport(t=1.0, sensor="a1", az_deg=float("nan"), sigma_az_deg=2.0))
+    'az_deg: not finite'
+    """
+    kind = getattr(r, "type", None)
+    cls = _REPORT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None or not isinstance(r, cls):
+        return "report: not a report object"
+    d = {name: getattr(r, name) for name in r.__dataclass_fields__}
+    if isinstance(d.get("vel_enu_mps"), tuple):
+        d["vel_enu_mps"] = list(d["vel_enu_mps"])
+    try:
+        parse_report(d)
+    except RejectedReport as exc:
+        return exc.reason
+    return None
 
 
 @dataclass(slots=True)
@@ -277,9 +368,10 @@ class ReportStream:
     path: Path
     rejected: Counter[str] = field(default_factory=Counter)
     accepted: int = 0
+    progress: Callable[[int, int], None] | None = None  # (bytes read, file size), for a progress bar
 
     def __iter__(self) -> Iterator[Report]:
-        for d in iter_objects(self.path, self.rejected):
+        for d in iter_objects(self.path, self.rejected, progress=self.progress):
             try:
                 r = parse_report(d)
             except RejectedReport as exc:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +40,7 @@ def simulate_reports(
     t_start: float | None = None,
     t_end: float | None = None,
     origins: list[tuple[int, float]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Report]:
     """Reports of every sensor of ``layout`` for ``truth``, sorted by reception time ``t`` (UTC epoch s).
 
@@ -46,6 +48,8 @@ def simulate_reports(
     has reached the nodes). Outage windows and clock errors come from ``options``. ``origins``, when given,
     receives one ``(target index, emission time)`` per returned report, in the same order (``-1`` for clutter
     and false bearings): simulation truth that lets a closed-loop run silence a killed drone.
+    ``progress(done, total)`` is called after each step (the acoustic network, each radar, each ADS-B receiver,
+    the final sort).
     """
     opts = options or SensorOptions()
     if len(truth) == 0 and t_start is None:
@@ -67,6 +71,17 @@ def simulate_reports(
         if opts.clock_error_s > 0
         else np.zeros(len(layout.acoustic_ids))
     )
+    n_steps = 2 + len(layout.radars) + len(layout.adsb)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, n_steps)
+
+    if progress is not None:
+        progress(0, n_steps)
     reports: list[Report] = []
     org: list[tuple[int, float]] | None = [] if origins is not None else None
     reports += acoustic_reports(
@@ -75,6 +90,7 @@ def simulate_reports(
         t_end=t1 + ac_cat.node.max_range_m.value / 300.0, clock_offset_s=offsets, outages=ac_out,
         origins=org,
     )  # fmt: skip
+    step()
     for site in layout.radars:
         up = np.ones(len(truth), dtype=bool)
         for o in opts.outages:
@@ -83,6 +99,7 @@ def simulate_reports(
         spec = rc.radars[str(site.extra.get("model", "giraffe1x"))]
         g = float(theatre.ground_height_m(site.lat, site.lon))
         reports += radar_reports(truth, site, spec, rc, g, rng, t_start=t0, t_end=t1, up=up, origins=org)
+        step()
     for site in layout.adsb:
         up = np.ones(len(truth), dtype=bool)
         for o in opts.outages:
@@ -90,10 +107,13 @@ def simulate_reports(
                 up &= ~((truth.t >= t0 + o.start_s) & (truth.t < t0 + o.end_s))
         g = float(theatre.ground_height_m(site.lat, site.lon))
         reports += adsb_reports(truth, site, rc.adsb, g, rng, up=up, origins=org)
+        step()
     if org is None or origins is None:
         reports.sort(key=lambda r: (r.t, r.sensor))
+        step()
         return reports
     assert len(org) == len(reports), "every report has one origin"
     order = sorted(range(len(reports)), key=lambda i: (reports[i].t, reports[i].sensor))
     origins.extend(org[i] for i in order)
+    step()
     return [reports[i] for i in order]

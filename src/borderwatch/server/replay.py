@@ -173,7 +173,7 @@ async def play(src: ReplaySource, url: str, keys: dict[str, bytes], clock: Any, 
 
 
 def hook(settings: Settings, opts: dict[str, object]) -> tuple[Settings, list[Background]]:
-    """The ``--replay`` extension of ``serve`` (see :class:`borderwatch.cli_serve.ServeHook`)."""
+    """The ``--replay`` extension of ``serve`` (see :class:`borderwatch.cli.serve.ServeHook`)."""
     import time
 
     from borderwatch.server.clock import ReplayClock

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,15 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
-from borderwatch.sensors.reports import AdsbReport, BearingReport, RadarReport, Report, SensorSite
+from borderwatch.sensors.reports import (
+    LIMITS,
+    AdsbReport,
+    BearingReport,
+    RadarReport,
+    Report,
+    SensorSite,
+    report_problem,
+)
 from borderwatch.tracking.association import Pairs, Pseudo, gnn_assign
 from borderwatch.tracking.classify import ClassModel, default_class_model
 from borderwatch.tracking.initiation import bearing_fixes, radar_initial_state, radar_to_enu
@@ -91,6 +99,7 @@ class TrackerConfig:
     coast_min_s: float = 8.0
     coast_min_radar_s: float = 3.0
     coast_intervals: float = 4.0
+    coast_coop_s: float = 30.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
     bearing_min_nodes: int = 4
@@ -101,6 +110,13 @@ class TrackerConfig:
     merge_pos_d2: float = 11.34
     merge_dv_mps: float = 12.0
     merge_persist_s: float = 3.0
+    merge_coop_h_d2: float = 9.21
+    merge_coop_dz_m: float = 250.0
+    merge_coop_h_m: float = 300.0
+    coop_init_h_m: float = 300.0
+    coop_init_dz_m: float = 300.0
+    coop_shadow_h_m: float = 500.0
+    coop_shadow_dv_mps: float = 25.0
     stitch_window_s: float = 300.0
     stitch_q: float = 0.5
     stitch_d2: float = 22.5
@@ -247,6 +263,53 @@ def _diag(v: FloatArray) -> FloatArray:
     return out
 
 
+def _to_float(v: Any) -> float:
+    """A value as a float for the screen: NaN for None and for anything that is not a real number."""
+    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+        return math.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
+
+
+def _row_problem(cols: tuple[list[Any], ...], spec: tuple[tuple[int, str, bool], ...], r: int, hint_ci: int) -> str:
+    """The reason for one screened-out row: the first field out of its limits, as :func:`parse_report` says it."""
+    for ci, name, optional in spec:
+        v = cols[ci][r]
+        if v is None:
+            if optional:
+                continue
+            return f"{name}: missing"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return f"{name}: not a number"
+        f = _to_float(v)
+        if not math.isfinite(f):
+            return f"{name}: not finite"
+        if not LIMITS[name].ok(f):
+            return f"{name}: outside {LIMITS[name].text()}"
+    if hint_ci > 0 and not isinstance(cols[hint_ci][r], (str, type(None))):
+        return "class_hint: not a string"
+    return "report: invalid"
+
+
+#: numeric columns of the frame's bearing and radar columns (see ``Tracker._new_columns``): (column, field, optional)
+_SPEC_B = ((3, "az_deg", False), (4, "sigma_az_deg", False), (5, "el_deg", True), (6, "sigma_el_deg", True))
+_SPEC_R = (
+    (3, "range_m", False),
+    (4, "az_deg", False),
+    (5, "el_deg", False),
+    (6, "rr_mps", True),
+    (7, "sigma_range_m", False),
+    (8, "sigma_az_deg", False),
+    (9, "sigma_el_deg", False),
+    (10, "sigma_rr_mps", True),
+    (11, "rcs_dbsm", True),
+)
+_REPORT_CLASS: dict[type, str] = {BearingReport: "bearing", RadarReport: "radar", AdsbReport: "adsb"}
+_T_LIMIT = LIMITS["t"]
+
+
 class Tracker:
     """Feed reports in reception order with :meth:`feed`; read confirmed tracks with :meth:`estimates`.
 
@@ -296,9 +359,10 @@ class Tracker:
         self.seen = np.zeros((0, len(self.sites)), dtype=bool)  # (tracks, sites): sensors that updated it
         self._n_pending = 0  # reports in the open frame (their index in it is their ``rid``)
         self._new_columns()
-        kinds = {v: k for k, v in _EXPECTED_TYPE.items()}
-        self._type_of = {sid: kinds[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
+        by_kind: dict[int, type] = {0: BearingReport, 1: RadarReport, 2: AdsbReport}
+        self._class_of = {sid: by_kind[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
         self._adsb_icao: dict[int, str] = {}
+        self._icao_id: dict[str, int] = {}  # every ADS-B identity seen → the track id that holds it (alive or not)
         self._clock = -math.inf  # latest reception time fed (−inf: none yet)
         self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
         self._frame_s = self.cfg.frame_s
@@ -320,14 +384,29 @@ class Tracker:
 
     # ------------------------------------------------------------------ input
     def feed(self, report: Report) -> bool:
-        """Accept one report (reception order); returns False if it was rejected (reason counted)."""
-        t = report.t
-        kind = report.type
+        """Accept one report (reception order); returns False if it was rejected (reason counted).
+
+        Nothing a report holds stops the tracker: the fast path checks sensor, report class and time window; a
+        report that misses it gets the full check (:meth:`check`, then every field against
+        :data:`~borderwatch.sensors.reports.LIMITS`), and the numeric fields of bearings and radar plots are
+        screened per frame, vectorised (:meth:`_screen`), before any arithmetic."""
         clock = self._clock
-        # fast path for the common case (known sensor of the right type, time near the stream clock); the full
-        # check also rejects non-finite times (a NaN fails every comparison)
-        if self._type_of.get(report.sensor) != kind or not (clock - self._lag <= t <= clock + self._lead):
-            reason = self._check(report)
+        try:
+            t = report.t
+            cls = type(report)
+            # fast path for the common case (known sensor of the right type, time near the stream clock); a NaN
+            # time fails every comparison and takes the full check
+            fast = self._class_of.get(report.sensor) is cls and clock - self._lag <= t <= clock + self._lead
+        except Exception:  # an unhashable sensor, a time that does not compare: the full check
+            fast = False
+        if not fast:
+            reason = self._check(report) or report_problem(report)
+            if reason is not None:
+                self.summary.rejected[reason] += 1
+                return False
+            t, cls = float(report.t), type(report)
+        elif cls is AdsbReport:  # rare (≤ 1 Hz per aircraft): every field checked here, not per frame
+            reason = report_problem(report)
             if reason is not None:
                 self.summary.rejected[reason] += 1
                 return False
@@ -339,8 +418,8 @@ class Tracker:
         self._n_pending = i + 1
         # the report's fields go to the frame's columns now, while the object is in cache (reading them later, one
         # field at a time over thousands of reports scattered in memory, cost more than the tracking arithmetic)
-        if kind == "bearing":
-            rb: BearingReport = report  # type: ignore[assignment]  # the type tag says so (checked above)
+        if cls is BearingReport:
+            rb: BearingReport = report  # type: ignore[assignment]  # the class says so (checked above)
             cb = self._cols_b
             cb[0].append(i)
             cb[1].append(t)
@@ -350,7 +429,7 @@ class Tracker:
             cb[5].append(rb.el_deg)
             cb[6].append(rb.sigma_el_deg)
             cb[7].append(rb.class_hint)
-        elif kind == "radar":
+        elif cls is RadarReport:
             rp: RadarReport = report  # type: ignore[assignment]
             cr = self._cols_r
             cr[0].append(i)
@@ -383,24 +462,84 @@ class Tracker:
             self.feed(r)
 
     def check(self, r: Report) -> str | None:
-        """Why the tracker would reject ``r`` (unknown sensor, wrong type, time far off), or None."""
+        """Why the tracker would reject ``r`` (not a report, unknown sensor, wrong type, time not a number, outside
+        :data:`~borderwatch.sensors.reports.LIMITS` or far from the stream clock), or None. Cheap: the other
+        fields are checked when the report is fed."""
         return self._check(r)
 
-    def _check(self, r: Report) -> str | None:
-        exp = self._type_of.get(r.sensor)
+    def _check(self, r: Any) -> str | None:
+        cls = type(r)
+        if cls not in _REPORT_CLASS:
+            return "report: not a report object"
+        sensor = r.sensor
+        if not isinstance(sensor, str):
+            return "sensor: not a string"
+        exp = self._class_of.get(sensor)
         if exp is None:
             return "sensor: unknown id"
-        if exp != r.type:
+        if exp is not cls:
             return "sensor: report type does not match the sensor type"
         t = r.t
+        if isinstance(t, bool) or not isinstance(t, (int, float)):
+            return "t: not a number"
+        try:
+            t = float(t)
+        except OverflowError:
+            return "t: not finite"
         if not math.isfinite(t):
             return "t: not finite"
+        if not _T_LIMIT.ok(t):
+            return f"t: outside {_T_LIMIT.text()}"
         if self._clock > -math.inf:
             if t < self._clock - self.cfg.max_lag_s:
                 return "t: too far in the past"
             if t > self._clock + self.cfg.max_lead_s:
                 return "t: too far in the future"
         return None
+
+    def _screen(self, cols: tuple[list[Any], ...], spec: tuple[tuple[int, str, bool], ...]) -> dict[int, FloatArray]:
+        """Float arrays of the numeric columns ``spec`` = ((column, field, optional), …) of a frame (NaN where an
+        optional field is None). Rows with a value outside :data:`LIMITS` (NaN, ±inf, 1e308, σ 0, a string) are
+        counted by reason, taken out of the accepted count and removed from *every* column in place, so the
+        arithmetic only ever sees good rows. Vectorised; the per-value path runs only when a column does not
+        even convert to floats."""
+        n = len(cols[0])
+        arrays: dict[int, FloatArray] = {}
+        bad = np.zeros(n, dtype=bool)
+        for ci, name, optional in spec:
+            col = cols[ci]
+            lim = LIMITS[name]
+            try:
+                a = _nan(col) if optional else _f(col)
+            except (TypeError, ValueError, OverflowError):  # a string, a None where required, a huge int, …
+                a = np.array([_to_float(v) for v in col], dtype=np.float64)
+                if not optional:
+                    a[np.array([v is None for v in col], dtype=bool)] = np.inf
+            arrays[ci] = a
+            lo_ok = a > lim.lo if lim.lo_open else a >= lim.lo
+            hi_ok = a < lim.hi if lim.hi_open else a <= lim.hi
+            ok = lo_ok & hi_ok
+            if optional and not ok.all():
+                n_none = col.count(None)
+                if n_none == n:
+                    continue
+                if n_none:
+                    ok |= np.fromiter((v is None for v in col), bool, n)
+            bad |= ~ok
+        hint_ci = 7 if len(cols) == 8 else -1  # bearings: class hints must be text (or None)
+        if hint_ci > 0 and not set(map(type, cols[hint_ci])) <= {str, type(None)}:
+            bad |= np.fromiter((not isinstance(h, (str, type(None))) for h in cols[hint_ci]), bool, n)
+        if not bad.any():
+            return arrays
+        rej = self.summary.rejected
+        for r in np.flatnonzero(bad).tolist():
+            rej[_row_problem(cols, spec, r, hint_ci)] += 1
+        self.summary.accepted -= int(bad.sum())
+        good = ~bad
+        keep = good.tolist()
+        for col in cols:
+            col[:] = list(compress(col, keep))
+        return {ci: a[good] for ci, a in arrays.items()}
 
     def _flush(self) -> None:
         self._t0 = -math.inf
@@ -694,36 +833,39 @@ class Tracker:
         d2r = np.pi / 180.0
         tf = -math.inf
         self._adsb_icao = {}
+        ar = self._screen(cols_r, _SPEC_R) if cols_r[0] else {}
         if cols_r[0]:
-            rid_l, t_l, s_l, rng_l, az_l, el_l, rr_l, srng_l, saz_l, sel_l, srr_l, rcs_l = cols_r
+            rid_l, t_l, s_l = cols_r[:3]
             k = len(rid_l)
             rid = np.fromiter(rid_l, np.int64, k)
             t = _f(t_l)
             tf = max(tf, float(t.max()))
             sens = np.fromiter([index[x] for x in s_l], np.int64, k)
-            rr, srr = _nan(rr_l), _nan(srr_l)
+            rr, srr = ar[6], ar[10]
             has = ~np.isnan(rr) & ~np.isnan(srr)
-            zall = np.stack([_f(rng_l), _f(az_l) * d2r, _f(el_l) * d2r, rr], -1)
+            zall = np.stack([ar[3], ar[4] * d2r, ar[5] * d2r, rr], -1)
             sg_rr = np.where(np.isnan(srr) | (srr == 0.0), 1.0, srr)
-            sall = np.stack([_f(srng_l), _f(saz_l) * d2r, _f(sel_l) * d2r, sg_rr], -1)
-            rcs = _nan(rcs_l)
+            sall = np.stack([ar[7], ar[8] * d2r, ar[9] * d2r, sg_rr], -1)
+            rcs = ar[11]
             for dim, m in ((3, ~has), (4, has)):
                 if m.any():
                     sm = sens[m]
                     b = MeasBatch("radar", zall[m, :dim], _diag(sall[m, :dim] ** 2), st.pos[sm], st.rot[sm])
                     groups.append(_Group("radar", b, t[m], sm, rid[m], rcs=rcs[m]))
+        ab = self._screen(cols_b, _SPEC_B) if cols_b[0] else {}
         if cols_b[0]:
-            rid_l, t_l, s_l, az_l, saz_l, el_l, sel_l, hint_l = cols_b
+            rid_l, t_l, s_l = cols_b[:3]
+            hint_l = cols_b[7]
             k = len(rid_l)
             rid = np.fromiter(rid_l, np.int64, k)
             t = _f(t_l)
             tf = max(tf, float(t.max()))
             sens = np.fromiter([index[x] for x in s_l], np.int64, k)
-            el, sel = _nan(el_l), _nan(sel_l)
+            el, sel = ab[5], ab[6]
             has = ~np.isnan(el) & ~np.isnan(sel)
-            zall = np.stack([_f(az_l) * d2r, el * d2r], -1)
+            zall = np.stack([ab[3] * d2r, el * d2r], -1)
             sg_el = np.where(np.isnan(sel) | (sel == 0.0), 1.0, sel)
-            sall = np.stack([_f(saz_l) * d2r, sg_el * d2r], -1)
+            sall = np.stack([ab[4] * d2r, sg_el * d2r], -1)
             if hint_l.count(None) == k:
                 hint, has_hint = None, np.zeros(k, dtype=bool)
             else:
@@ -797,6 +939,8 @@ class Tracker:
         cols_a: list[tuple[int, AdsbReport]],
     ) -> None:
         groups, tf = self._groups(cols_b, cols_r, cols_a)
+        if not groups:  # every report of the frame was screened out
+            return
         pairs = Pairs.empty()
         if self.id.size:
             xc, pc = self.combined()
@@ -824,6 +968,8 @@ class Tracker:
                     KIND[b.kind], xg, pg, trk, loc, g.t - tf, b.z, b.r, b.site, b.rot, b.c_sound, gate
                 )
                 ok = d2 < gate
+                if g.kind == "position":
+                    ok &= self._icao_allows(trk, g.rid[loc])
                 if not ok.any():
                     continue
                 # score = log-likelihood ratio against a miss (up to a constant shared by the competitors of a
@@ -852,6 +998,19 @@ class Tracker:
         used[ambiguous_reports] = True
         self._initiate(groups, used, tf)
         self._manage(tf)
+
+    def _icao_allows(self, trk: IntArray, rid: IntArray) -> BoolArray:
+        """Which (track, ADS-B report) pairs may associate: an identity is held by one track. A report goes to the
+        track that holds its ``icao``; a track without one may adopt an icao that no live track holds; a track
+        never takes another aircraft's reports."""
+        icao = self.icao
+        held = {ic for ic in icao if ic is not None}
+        rep = self._adsb_icao
+        out = np.zeros(trk.size, dtype=bool)
+        for k, (i, r) in enumerate(zip(trk.tolist(), rid.tolist(), strict=True)):
+            ti, ri = icao[i], rep[r]
+            out[k] = ti == ri if ti is not None else ri not in held
+        return out
 
     def _update_assigned(self, pairs: Pairs, a: IntArray, groups: list[_Group], pseudo: Pseudo) -> None:
         trk, tt, grp, loc = pairs.trk[a], pairs.t[a], pairs.group[a], pairs.local[a]
@@ -910,8 +1069,14 @@ class Tracker:
             sens_of[sel] = grp_i.sensor[loc[sel]]
             if grp_i.kind == "position":
                 self.coop[trk[sel]] = True
-                for i, lo in zip(trk[sel], loc[sel], strict=True):
-                    self.icao[int(i)] = self._adsb_icao[int(grp_i.rid[int(lo)])]
+                for i, lo in zip(trk[sel].tolist(), loc[sel].tolist(), strict=True):
+                    ic = self._adsb_icao[int(grp_i.rid[lo])]
+                    if self.icao[i] is None:  # adoption: a known identity keeps its old id (its track is dead)
+                        self.icao[i] = ic
+                        old_id = self._icao_id.get(ic)
+                        if old_id is not None and not (self.id == old_id).any():
+                            self.id[i] = old_id
+                        self._icao_id[ic] = int(self.id[i])
         self.seen[trk, sens_of] = True
         self._evidence(trk, grp, loc, groups)
 
@@ -944,6 +1109,11 @@ class Tracker:
             b = g.batch
             if g.kind == "radar":
                 f = np.flatnonzero(free)
+                if self.coop.any():  # no second track for a cooperative aircraft (see _near_coop)
+                    pos, _ = radar_to_enu(b.z[f, 0], b.z[f, 1], b.z[f, 2], b.site[f], b.rot[f])
+                    f = f[~self._near_coop(pos, g.t[f], b.z[f, 0] * np.sqrt(b.r[f, 2, 2]))]
+                    if f.size == 0:
+                        continue
                 has_rr = np.full(f.size, b.dim == 4)
                 z = b.z[f]
                 if b.dim == 3:
@@ -954,16 +1124,7 @@ class Tracker:
                 new = self._append(x, p, g.t[f], born=0, confirmed=False, sensors=list(g.sensor[f, None]))
                 self._evidence(new, np.zeros(f.size, dtype=np.int64), f, [g])
             elif g.kind == "position":
-                f = np.flatnonzero(free)
-                x = np.zeros((f.size, 6))
-                x[:, :3] = b.z[f]
-                p = np.zeros((f.size, 6, 6))
-                p[:, :3, :3] = b.r[f]
-                p[:, 3:, 3:] = np.eye(3) * 50.0**2
-                new = self._append(x, p, g.t[f], born=2, confirmed=True, sensors=list(g.sensor[f, None]))
-                self.coop[new] = True
-                for i, k in zip(new, f, strict=True):
-                    self.icao[int(i)] = self._adsb_icao[int(g.rid[k])]
+                self._initiate_adsb(g, np.flatnonzero(free))
             else:
                 f = np.flatnonzero(free)
                 has = np.full(f.size, b.dim == 2)
@@ -990,6 +1151,13 @@ class Tracker:
                 default_up_m=cfg.default_up_m,
                 c_sound=self.c_sound,
             )
+            if fixes and self.coop.any():
+                near = self._near_coop(
+                    np.array([fx.pos for fx in fixes]),
+                    np.array([fx.t for fx in fixes]),
+                    np.array([np.sqrt(max(fx.cov[2, 2], 0.0)) for fx in fixes]),
+                )
+                fixes = [fx for fx, nr in zip(fixes, near.tolist(), strict=True) if not nr]
             if fixes:
                 nf = len(fixes)
                 x = np.zeros((nf, 6))
@@ -1014,6 +1182,96 @@ class Tracker:
                     used_b[fx.reports] = True
                 bf.keep(~used_b)
 
+    def _near_coop(self, pos: FloatArray, t: FloatArray, sig_z: FloatArray) -> BoolArray:
+        """Which points (an unassigned radar plot, a bearing fix) lie on a cooperative track: within
+        ``coop_init_h_m`` horizontally and ``coop_init_dz_m`` + 3 ``sig_z`` (the point's own height σ: a radar's
+        elevation σ at 20 km is 175 m) vertically of its CV prediction. Such a point is the
+        aircraft itself seen by a sensor whose errors exceed its stated σ (the tight ADS-B track rejects it); it
+        must not start a second track of the aircraft. A drone closer than that to a cooperative aircraft would
+        wait until it separates, the price of one track per cooperative aircraft."""
+        cfg = self.cfg
+        ci = np.flatnonzero(self.coop & self.confirmed)
+        if ci.size == 0 or pos.shape[0] == 0:
+            return np.zeros(pos.shape[0], dtype=bool)
+        xc, _ = self.combined(ci)
+        tm = float(np.max(t))
+        ext = xc[:, :3] + xc[:, 3:] * (tm - self.t[ci])[:, None]
+        sdm = cKDTree(pos[:, :2]).sparse_distance_matrix(cKDTree(ext[:, :2]), cfg.coop_init_h_m, output_type="ndarray")
+        out = np.zeros(pos.shape[0], dtype=bool)
+        if sdm.size:
+            i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+            ok = np.abs(pos[i, 2] - ext[j, 2]) < cfg.coop_init_dz_m + 3.0 * sig_z[i]
+            out[i[ok]] = True
+        return out
+
+    def _shadows_coop(self, cand: BoolArray) -> BoolArray:
+        """Tentative tracks about to be confirmed that fly with a cooperative track: horizontally within
+        ``coop_shadow_h_m`` of it, horizontal velocities within ``coop_shadow_dv_mps`` (a tentative track's velocity
+        is rough). They are the aircraft seen by
+        sensors its ADS-B track rejects; confirmed, they would live beside it and raise alerts of their own."""
+        cfg = self.cfg
+        ci = np.flatnonzero(self.coop & self.confirmed)
+        ti = np.flatnonzero(cand)
+        out = np.zeros(self.id.size, dtype=bool)
+        if ci.size == 0 or ti.size == 0:
+            return out
+        xa, _ = self.combined(ci)
+        xb, _ = self.combined(ti)
+        tm = float(np.max(self.t))
+        pa = xa[:, :2] + xa[:, 3:5] * (tm - self.t[ci])[:, None]
+        pb = xb[:, :2] + xb[:, 3:5] * (tm - self.t[ti])[:, None]
+        sdm = cKDTree(pb).sparse_distance_matrix(cKDTree(pa), cfg.coop_shadow_h_m, output_type="ndarray")
+        if sdm.size:
+            i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+            ok = np.hypot(*(xb[i, 3:5] - xa[j, 3:5]).T) < cfg.coop_shadow_dv_mps
+            out[ti[i[ok]]] = True
+        return out
+
+    def _initiate_adsb(self, g: _Group, f: IntArray) -> None:
+        """Unassigned ADS-B reports: one track per identity (the latest report of each icao in the frame). An icao
+        a live track holds (its report failed the gate: a jump after a gap in its messages) re-anchors that track
+        at the reported position; a known icao whose track has died starts a track under its old id; a new icao
+        a new confirmed cooperative track."""
+        b = g.batch
+        latest: dict[str, int] = {}
+        for k in f.tolist():
+            ic = self._adsb_icao[int(g.rid[k])]
+            if ic not in latest or g.t[k] >= g.t[latest[ic]]:
+                latest[ic] = k
+        live = {ic: i for i, ic in enumerate(self.icao) if ic is not None}
+        fresh: list[int] = []
+        for ic, k in latest.items():
+            i = live.get(ic)
+            if i is None:
+                fresh.append(k)
+                continue
+            # re-anchor: position from the report, velocity kept but loosened, every mode alike
+            self.x[i, :, :3] = b.z[k]
+            self.p[i] = 0.0
+            self.p[i, :, :3, :3] = b.r[k]
+            self.p[i, :, 3:, 3:] = np.eye(3) * 50.0**2
+            self.t[i] = g.t[k]
+            self.t_last[i] = max(self.t_last[i], g.t[k])
+            self.hits[i] += 1
+            self.seen[i, g.sensor[k]] = True
+        if not fresh:
+            return
+        fr = np.array(fresh, dtype=np.int64)
+        x = np.zeros((fr.size, 6))
+        x[:, :3] = b.z[fr]
+        p = np.zeros((fr.size, 6, 6))
+        p[:, :3, :3] = b.r[fr]
+        p[:, 3:, 3:] = np.eye(3) * 50.0**2
+        new = self._append(x, p, g.t[fr], born=2, confirmed=True, sensors=list(g.sensor[fr, None]))
+        self.coop[new] = True
+        for i, k in zip(new.tolist(), fr.tolist(), strict=True):
+            ic = self._adsb_icao[int(g.rid[k])]
+            self.icao[i] = ic
+            old_id = self._icao_id.get(ic)
+            if old_id is not None and not (self.id == old_id).any():
+                self.id[i] = old_id  # the identity's track, back after a gap in its messages
+            self._icao_id[ic] = int(self.id[i])
+
     def _manage(self, tf: float) -> None:
         cfg = self.cfg
         if self.id.size == 0:
@@ -1021,6 +1279,10 @@ class Tracker:
         can = ~self.confirmed & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
         bearing_born = np.flatnonzero(can & (self.born == 1))  # these need enough distinct nodes
         can[bearing_born] = self.seen[bearing_born].sum(axis=1) >= cfg.confirm_min_sensors_bearing
+        shadow = np.zeros(self.id.size, dtype=bool)
+        if can.any() and self.coop.any():
+            shadow = self._shadows_coop(can)
+            can &= ~shadow
         if can.any():
             self.confirmed |= can
             self.summary.tracks_confirmed += int(can.sum())
@@ -1034,12 +1296,14 @@ class Tracker:
         acoustic = (self.seen & self._acoustic_site).any(axis=1)
         floor = np.where(acoustic, cfg.coast_min_s, cfg.coast_min_radar_s)
         stale = tf - self.t_last
+        coast = np.minimum(cfg.coast_s, np.maximum(floor, cfg.coast_intervals * self.dt_upd))
+        coast = np.where(self.coop, cfg.coast_coop_s, coast)  # an identity coasts through gaps in its messages
         drop = np.where(
             self.confirmed,
-            stale > np.minimum(cfg.coast_s, np.maximum(floor, cfg.coast_intervals * self.dt_upd)),
+            stale > coast,
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
-        keep = ~drop
+        keep = ~drop & ~shadow  # a tentative track that shadows a cooperative aircraft is that aircraft: dropped
         keep[replaced] = False  # coasting tracks whose identity a newly confirmed track took over
         drop[replaced] = False  # (not dead: their id lives on)
         # merge duplicates: tracks whose position and velocity agree within their joint uncertainty (the same
@@ -1064,6 +1328,16 @@ class Tracker:
                     dvh = np.hypot(dx[both, 3], dx[both, 4])
                     ib, jb = i[both], j[both]
                     loose = (d2p < cfg.merge_pos_d2) & (dvh < cfg.merge_dv_mps)
+                    # a cooperative track knows where its aircraft is (ADS-B, ~10 m): a non-cooperative track that
+                    # sits on it horizontally and flies with it is the same aircraft even when its altitude is off
+                    # (radar elevation at range and acoustic elevations give altitudes 100 m out, so the 3-D test
+                    # fails and the duplicate lives on beside the identity)
+                    one_coop = self.coop[ib] != self.coop[jb]
+                    if one_coop.any():
+                        d2h = mahalanobis2(dx[both, :2], pj[both, :2, :2])
+                        near_h = (d2h < cfg.merge_coop_h_d2) | (np.hypot(dx[both, 0], dx[both, 1]) < cfg.merge_coop_h_m)
+                        loose |= one_coop & near_h & (np.abs(dx[both, 2]) < cfg.merge_coop_dz_m)
+                        loose &= dvh < cfg.merge_dv_mps
                     ids = self.id
                     wb = np.flatnonzero(both)
                     for k in np.flatnonzero(loose).tolist():
@@ -1075,14 +1349,17 @@ class Tracker:
                 for a, b in zip(i[same], j[same], strict=True):
                     if not (keep[a] and keep[b]):
                         continue
-                    sa = (self.confirmed[a], self.hits[a], -self.id[a])
-                    sb = (self.confirmed[b], self.hits[b], -self.id[b])
+                    if self.icao[a] is not None and self.icao[b] is not None and self.icao[a] != self.icao[b]:
+                        continue  # two aircraft (formation, crossing): identities never merge
+                    sa = (self.confirmed[a], self.coop[a], self.hits[a], -self.id[a])
+                    sb = (self.confirmed[b], self.coop[b], self.hits[b], -self.id[b])
                     loser, winner = (b, a) if sa >= sb else (a, b)
                     keep[loser] = False
                     self.seen[winner] |= self.seen[loser]
                     if self.icao[winner] is None and self.icao[loser] is not None:
                         self.icao[winner] = self.icao[loser]
                         self.coop[winner] = True
+                        self._icao_id[self.icao[loser]] = int(self.id[winner])
         self._dup_since = dup_since
         dead = drop & self.confirmed & ~self.coop
         if dead.any():

@@ -37,12 +37,12 @@ def test_cli_json_and_bad_file(tmp_path: Path) -> None:
     sf.write(good, _rotor(16000.0, rng), 16000)
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio", encoding="utf-8")
-    res = runner.invoke(app, ["acoustic", "detect", str(good), str(bad), "--json"])
+    res = runner.invoke(app, ["acoustic", "detect", "--physics", str(good), str(bad), "--json"])
     assert res.exit_code == 0
     out = json.loads(res.stdout)
     assert out[0]["file"] == str(good) and out[0]["drone"] is True and set(out[0]) == {"file", "score", "drone"}
     assert "rejected 1" in res.stderr
-    res = runner.invoke(app, ["acoustic", "detect", str(bad)])
+    res = runner.invoke(app, ["acoustic", "detect", "--physics", str(bad)])
     assert res.exit_code == 2
 
 

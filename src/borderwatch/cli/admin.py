@@ -35,12 +35,10 @@ users_app = typer.Typer(help="Operator accounts (viewer, operator, admin).", no_
 sensors_app = typer.Typer(help="Sensor enrolment and HMAC keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
-
-def register(app: typer.Typer) -> None:
-    """Add the ``users``, ``sensors`` and ``audit`` sub-apps to the main typer app."""
-    app.add_typer(users_app, name="users")
-    app.add_typer(sensors_app, name="sensors")
-    app.add_typer(audit_app, name="audit")
+app = typer.Typer()  # this module's commands; borderwatch.cli adds them to the main app
+app.add_typer(users_app, name="users")
+app.add_typer(sensors_app, name="sensors")
+app.add_typer(audit_app, name="audit")
 
 
 def _handled(fn: F) -> F:
@@ -48,7 +46,7 @@ def _handled(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from borderwatch.cli import handle_errors
+        from borderwatch.cli.common import handle_errors
 
         return handle_errors(fn)(*args, **kwargs)
 
@@ -56,7 +54,7 @@ def _handled(fn: F) -> F:
 
 
 def _console() -> Console:
-    from borderwatch.cli import console
+    from borderwatch.cli.common import console
 
     return console
 

@@ -1,90 +1,21 @@
-"""The ``borderwatch`` command line: one typer app, each command a thin shell over a library call.
-
-Errors a user can cause print one line to stderr and exit with status 2.
-"""
+"""Core commands: ``theatre``, ``scenario``, ``simulate``, ``map``, ``run``, ``demo``."""
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from borderwatch import __version__
-from borderwatch.errors import BorderwatchError
+from borderwatch.cli.common import TheatreOpt, console, handle_errors, progress_bar
 
-app = typer.Typer(
-    name="borderwatch",
-    help="Decision support for land-border defence: drone wall, defence line, border events.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+app = typer.Typer()  # this module's commands; borderwatch.cli adds them to the main app
 theatre_app = typer.Typer(help="The ground we defend.", no_args_is_help=True)
 scenario_app = typer.Typer(help="Scenario presets and files.", no_args_is_help=True)
 app.add_typer(theatre_app, name="theatre")
 app.add_typer(scenario_app, name="scenario")
-
-# piped output (files, CI logs, test runners) gets wide tables instead of ellipsised 80-column ones
-console = Console() if sys.stdout.isatty() else Console(width=160)
-err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-TheatreOpt = Annotated[
-    str | None, typer.Option("--theatre", help="Shipped theatre name or a folder with theatre.yaml.")
-]
-
-
-def handle_errors(fn: F) -> F:
-    """Turn BorderwatchError into one line on stderr and exit status 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except BorderwatchError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar; yields a ``callback(done, total)``. Silent when stderr is not a terminal."""
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=False,
-        disable=not sys.stderr.isatty(),
-    ) as prog:
-        task = prog.add_task(description, total=None)
-
-        def cb(done: int, total: int) -> None:
-            prog.update(task, completed=done, total=total)
-
-        yield cb
-
-
-@app.callback(invoke_without_command=True)
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    if version:
-        console.print(f"borderwatch {__version__}")
-        raise typer.Exit(0)
 
 
 # --- theatre ------------------------------------------------------------------------------------------
@@ -296,32 +227,3 @@ def demo_cmd(
     console.print(f"  report:   {Path(summary['outputs']['report']).resolve()}")
     console.print(f"  truth:    {Path(summary['outputs']['truth']).resolve()}")
     console.print(f"  truth map: {png.resolve()}")
-
-
-from borderwatch.cli_mobility import register as _register_mobility  # noqa: E402
-
-_register_mobility(app)
-from borderwatch.cli_admin import register as _register_admin  # noqa: E402
-
-_register_admin(app)
-from borderwatch.cli_sensors import register as _register_sensors  # noqa: E402
-
-_register_sensors(app)
-
-from borderwatch.cli_tracking import register as _register_tracking  # noqa: E402
-
-_register_tracking(app)
-from borderwatch.cli_serve import register as _register_serve  # noqa: E402
-
-_register_serve(app)
-from borderwatch.cli_events import register as _register_events  # noqa: E402
-
-_register_events(app)
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

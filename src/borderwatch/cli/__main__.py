@@ -1,0 +1,5 @@
+"""``python -m borderwatch.cli``."""
+
+from borderwatch.cli import main
+
+main()

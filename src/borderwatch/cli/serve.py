@@ -1,0 +1,117 @@
+"""``borderwatch serve``: the live operations service (signed ingest, picture, decisions) on an SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Protocol
+
+import typer
+
+from borderwatch.cli.common import console, handle_errors
+
+if TYPE_CHECKING:
+    from borderwatch.server.run import Background
+    from borderwatch.server.settings import Settings
+
+
+class ServeHook(Protocol):
+    """Extends ``serve`` (e.g. ``--replay``): given the settings and the command's options, return the settings
+    to use (a replay clock, the scenario's sensors.json) and background tasks to run once the server listens
+    (a client that signs and POSTs the scenario's reports like a real sensor)."""
+
+    def __call__(self, settings: Settings, opts: dict[str, object]) -> tuple[Settings, list[Background]]: ...
+
+
+HOOKS: list[ServeHook] = []
+
+
+def build_settings(
+    *, store: Path, theatre: str | None, sensors: Path | None, max_skew_s: float, emit_interval_s: float
+) -> Settings:
+    from borderwatch.errors import InputError
+    from borderwatch.server.settings import Settings
+
+    if sensors is not None and not sensors.is_file():
+        raise InputError("file not found", source=str(sensors), field="--sensors")
+    if not max_skew_s > 0:
+        raise InputError(f"must be > 0, got {max_skew_s}", field="--max-skew")
+    if not emit_interval_s > 0:
+        raise InputError(f"must be > 0, got {emit_interval_s}", field="--emit-interval")
+    return Settings(
+        store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew_s, emit_interval_s=emit_interval_s
+    )
+
+
+app = typer.Typer()  # this module's commands; borderwatch.cli adds them to the main app
+
+
+@app.command("serve")
+@handle_errors
+def serve_cmd(
+    store: Annotated[Path, typer.Option("--store", help="SQLite store file (created if missing).")] = Path(
+        "borderwatch.db"
+    ),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    theatre: Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")] = None,
+    sensors: Annotated[
+        Path | None, typer.Option("--sensors", help="sensors.json of the sensors that will report.")
+    ] = None,
+    max_skew: Annotated[
+        float, typer.Option("--max-skew", help="Allowed |send time - receiver clock| in seconds.")
+    ] = 30.0,
+    emit_interval: Annotated[float, typer.Option("--emit-interval", help="Engine emit interval, s.")] = 1.0,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    replay: Annotated[
+        str | None,
+        typer.Option("--replay", help="Replay a scenario (preset, file, or run folder) as signed live sensors."),
+    ] = None,
+    speed: Annotated[float, typer.Option("--speed", help="Replay speed, × real time.")] = 10.0,
+    demo_users: Annotated[
+        bool, typer.Option("--demo-users", help="Create operator/viewer/admin with random passwords (printed).")
+    ] = False,
+) -> None:
+    """Run the live service: sensors POST signed reports, operators watch and decide over HTTP/WebSocket."""
+    from borderwatch.server.run import serve
+
+    settings = build_settings(
+        store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew, emit_interval_s=emit_interval
+    )
+    background: list[Background] = []
+    opts: dict[str, object] = {"host": host, "port": port, "replay": replay, "speed": speed}
+    hooks = list(HOOKS)
+    if replay:
+        from borderwatch.errors import InputError
+        from borderwatch.server.replay import hook as replay_hook
+
+        if not speed > 0:
+            raise InputError(f"must be > 0, got {speed}", field="--speed")
+        console.print(f"preparing the replay of {replay} (simulating if needed) …")
+        hooks.append(replay_hook)
+    created: dict[str, str] = {}
+    if demo_users:
+        from borderwatch.server.replay import demo_users as make_users
+
+        created = make_users(store)
+    for hook in hooks:
+        settings, extra = hook(settings, opts)
+        background += extra
+    if settings.sensors is None:
+        from borderwatch.errors import InputError
+
+        raise InputError("the engine needs the sensors that will report: give --sensors sensors.json")
+
+    def listening(url: str) -> None:
+        console.print(f"borderwatch serving on [bold]{url}[/] (API docs {url}/docs, metrics {url}/metrics)")
+        console.print(
+            "log in: POST /api/v1/login {name, password} → bearer token; "
+            "create users with `borderwatch users add`, sensors with `borderwatch sensors add`"
+        )
+        for name, pw in created.items():
+            console.print(f"  user [bold]{name}[/] password [bold]{pw}[/] (shown once)")
+        if demo_users and not created:
+            console.print("  users operator/viewer/admin exist already (passwords as first printed)")
+        if replay:
+            console.print(f"replaying {replay} at {speed:g}× real time through signed HTTP ingest")
+
+    serve(settings, host=host, port=port, background=background, on_listening=listening, log_level=log_level)
