@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test serve setup lint typecheck pytest bench clean
+.PHONY: demo test serve setup lint typecheck pytest bench clean web
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	PY="$(PY)" VENV="$(VENV)" bash scripts/bootstrap.sh
@@ -38,3 +38,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+# the browser picture: rebuild the shipped bundle (src/borderwatch/server/web/dist/) from web/ (needs Node + npm)
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build

@@ -99,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         metrics.router,
     ):
         app.include_router(r)
+    app.include_router(__import__("borderwatch.server.webui", fromlist=["router"]).router)  # browser picture
 
     @app.exception_handler(BorderwatchError)
     async def _user_error(_: Request, exc: BorderwatchError) -> JSONResponse:
