@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     sent_reports = 0
     while i < n or pending:
         if len(kills) < a.kills and time.monotonic() >= kill_at[-1]:
+            try:
+                before = len(httpx.get(url + "/api/v1/tracks", headers=hdr, timeout=5).json()["items"])
+            except (httpx.HTTPError, ValueError, KeyError):
+                before = -1
             proc.send_signal(signal.SIGKILL)
             proc.wait(30)
             t_kill = time.monotonic()
@@ -119,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(max(0.0, (reports[min(i, n - 1)]["t"] + shift) - time.time()))
             kills.append(
                 {
+                    "tracks_before_kill": before,
                     "restart_s": round(t_up - t_kill, 2),
                     "startup_s": round(up_s, 2),
                     "tracks_back_after_s": None if resume is None else round(resume, 2),
@@ -139,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         sent_reports = _send(url, pending, seq, keys, acked, sent_reports)
         if i >= n and pending:
             time.sleep(0.5)
-        if len(kills) >= a.kills and i >= n:
-            break
+        if len(kills) >= a.kills and (i >= n or time.monotonic() >= kill_at[-1]):
+            break  # some more reports after the last restart, then stop
     proc.terminate()
     proc.wait(60)
     st = open_store(d / "bw.db")
