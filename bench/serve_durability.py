@@ -76,9 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     keys = {i: sensor_keys.add_sensor(st, i) for i in ids}
     token = users.issue_token(st, users.add_user(st, "vera", "long-enough-pw", "viewer"), 24 * 3600.0)
     st.close()
-    # skip the quiet start: begin 60 s before the first radar plot (tracks form within seconds)
-    t_first = min(r["t"] for r in reports if r["type"] == "radar")
-    reports = [r for r in reports if r["t"] >= t_first - 60.0]
+    # skip the quiet start (drones still far out): begin 30 s before the first radar plot of a real target
+    with np.load(d / "report_origins.npz") as z:
+        tgt = z["target"]
+    t_first = min(r["t"] for k, r in enumerate(reports) if r["type"] == "radar" and tgt[k] >= 0)
+    reports = [r for r in reports if r["t"] >= t_first - 30.0]
     shift = time.time() + 2.0 - reports[0]["t"]
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
