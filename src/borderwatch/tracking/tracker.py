@@ -569,6 +569,12 @@ class Tracker:
             return []
         c0 = time.process_time()
         xc, pc = self.combined(idx)
+        ok = np.isfinite(xc).all(axis=1) & np.isfinite(pc.reshape(len(idx), -1)).all(axis=1)
+        if not ok.all():  # never report a track whose state went non-finite
+            self.summary.rejected["track: non-finite state (not reported)"] += int((~ok).sum())
+            idx, xc, pc = idx[ok], xc[ok], pc[ok]
+            if idx.size == 0:
+                return []
         dt = np.maximum(t - self.t[idx], 0.0)
         xc, pc = predict_cv(xc, pc, dt, self.cfg.gating_q, 0.1)
         fr = self.sites.frame
@@ -945,6 +951,9 @@ class Tracker:
         if self.id.size:
             xc, pc = self.combined()
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
+            # a track whose state went non-finite (numerically, from an extreme but accepted report) must not
+            # stop the frame: it gates with nothing, stays unassociated and is deleted by the coast rule
+            ext = np.where(np.isfinite(ext), ext, 1e15)
             tree = cKDTree(ext)
             # gating state: each track predicted once to the frame time; a pair shifts it by v·(t_report − tf)
             xg, pg = predict_cv(xc, pc, tf - self.t, self.cfg.gating_q, 0.1)
