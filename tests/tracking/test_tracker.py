@@ -277,7 +277,9 @@ def test_tracker_never_dies_on_a_report_object() -> None:
     it = iter(good)
     fed_bad = 0
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    # derandomized: the tracker carries state from one example to the next, so a failure could not be replayed
+    # or shrunk anyway; a fixed sequence keeps CI deterministic (non-finite states found this way are fixed)
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(
         kind=st.sampled_from(["radar", "bearing", "adsb"]),
         field=st.integers(0, 20),

@@ -953,7 +953,7 @@ class Tracker:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             # a track whose state went non-finite (numerically, from an extreme but accepted report) must not
             # stop the frame: it gates with nothing, stays unassociated and is deleted by the coast rule
-            ext = np.where(np.isfinite(ext), ext, 1e15)
+            ext = np.where(np.isfinite(ext), ext, 1e15 + 1e7 * np.arange(len(ext), dtype=float)[:, None])
             tree = cKDTree(ext)
             # gating state: each track predicted once to the frame time; a pair shifts it by v·(t_report − tf)
             xg, pg = predict_cv(xc, pc, tf - self.t, self.cfg.gating_q, 0.1)
@@ -1312,6 +1312,9 @@ class Tracker:
             stale > coast,
             (stale > cfg.tentative_coast_s) | (tf - self.t_init > cfg.confirm_window_s),
         ) | (sig > cfg.max_pos_sigma_m)
+        # a track whose state went non-finite (numerically, from an extreme but accepted report) is dropped
+        finite = np.isfinite(xc).all(axis=1) & np.isfinite(pc.reshape(len(xc), -1)).all(axis=1)
+        drop |= ~finite
         keep = ~drop & ~shadow  # a tentative track that shadows a cooperative aircraft is that aircraft: dropped
         keep[replaced] = False  # coasting tracks whose identity a newly confirmed track took over
         drop[replaced] = False  # (not dead: their id lives on)
@@ -1324,6 +1327,8 @@ class Tracker:
         dup_since: dict[tuple[int, int], float] = {}
         if self.id.size > 1:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
+            far = 1e15 + 1e7 * np.arange(len(ext), dtype=float)[:, None]  # non-finite rows: far apart, no pairs
+            ext = np.where(np.isfinite(ext), ext, far)
             pr = cKDTree(ext).query_pairs(cfg.merge_m, output_type="ndarray")
             if pr.size:
                 i, j = pr[:, 0], pr[:, 1]
