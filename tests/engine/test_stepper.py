@@ -146,3 +146,35 @@ def test_no_outcome_is_drawn_when_the_track_is_gone(sim: tuple[object, dict[str,
     assert any(x["id"] == done.id and x["outcome"] == done.outcome for f in frames for x in f.engagements)
     if done.outcome == "cancelled":
         assert done.cost_eur == 0 and eng.magazine[done.unit] == eng.unit_by_id[done.unit].magazine
+
+
+def test_live_track_frames_between_emits(sim: tuple[object, dict[str, Path]]) -> None:
+    """With ``track_interval_s`` the engine also sends, between emit times, the tracks that reports updated;
+    the emit-time frames (assessments, alerts, recommendations) stay those of a run without it."""
+    ld, paths = sim
+    reports = list(read_reports(paths["reports"]))
+    plain = _engine(ld, paths, RunConfig(auto_approve=True, closed_loop=False))
+    live = _engine(ld, paths, RunConfig(auto_approve=True, closed_loop=False, track_interval_s=0.1))
+    p_frames: list = []  # type: ignore[type-arg]
+    l_frames: list = []  # type: ignore[type-arg]
+    i, t = 0, reports[0].t
+    while i < len(reports):
+        t += 0.1
+        chunk = []
+        while i < len(reports) and reports[i].t <= t:
+            chunk.append(reports[i])
+            i += 1
+        for eng, out in ((plain, p_frames), (live, l_frames)):
+            eng.feed(chunk)
+            out += eng.advance_frames(t)
+    emit_times = {f.t for f in p_frames}
+    in_between = [f for f in l_frames if f.t not in emit_times]
+    assert in_between, "track frames between emit times"
+    for f in in_between:
+        assert f.estimates and not (f.assessments or f.alerts or f.recommendations or f.engagements)
+        for e in f.estimates:
+            assert e.t == f.t and e.status != "coasting", "only tracks a report updated"
+    kinds = {"assessment", "alert", "recommendation", "engagement"}
+    assert [x for x in _signature(l_frames) if x[1] in kinds] == [x for x in _signature(p_frames) if x[1] in kinds]
+    # between two emits a track is sent again only if a report updated it since it was last sent
+    assert len(in_between) > 10

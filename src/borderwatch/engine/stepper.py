@@ -59,6 +59,12 @@ class RunConfig:
     track_lost_s: float = 10.0  # assumption: a track without an estimate this long before the intercept is lost
     rejection_hold_s: float = 120.0  # assumption: after a rejection, no new recommendation on that track for this long
     queue_grace_s: float = 30.0  # assumption: a queue entry without an update this long is withdrawn
+    # live picture: between emit times, advance() also makes a frame of the tracks a report updated since the
+    # last frame, at most this often (None: tracks only at emit times, as a batch run writes them)
+    track_interval_s: float | None = None
+    # whether those frames close the tracker's open frame (lower latency; the tracker's per-frame work — bearing
+    # initiation over its whole window — then runs at that rate) or wait for the frame's end (frame_s)
+    track_flush: bool = False
 
 
 class DecisionRefused(BorderwatchError):
@@ -250,6 +256,8 @@ class Engine:
         self._frames: list[Frame] = []
         self._estimates: dict[str, TrackEstimate] = {}
         self._assessment: dict[str, dict[str, Any]] = {}
+        self._last_track_frame = -math.inf
+        self._fresh: dict[str, TrackEstimate] = {}  # tracks sent by track frames since the last emit
 
     # ------------------------------------------------------------------ inputs
     def check(self, d: Any) -> tuple[Report | None, str | None]:
@@ -298,9 +306,25 @@ class Engine:
             while self._next_emit <= t:
                 self._emit(self._next_emit)
                 self._next_emit += self.cfg.emit_interval_s
+        ti = self.cfg.track_interval_s
+        if ti is not None and self._next_emit is not None and t - self._last_track_frame >= ti:
+            self._track_frame(t)
         self.now = max(self.now, t)
         out, self._frames = self._frames, []
         return out
+
+    def _track_frame(self, t: float) -> None:
+        """A frame of the tracks that reports updated since the last frame (live picture between emit times).
+
+        Assessment, alerts and the decision cycle stay on the emit times; this frame only moves the symbols."""
+        est = self.tracker.estimates(t, updated_after=self._last_track_frame, flush=self.cfg.track_flush)
+        self._last_track_frame = t
+        if not est:
+            return
+        # kept apart from the emit-time state (hand-over, coasting, drops), which stays as without these frames
+        for e in est:
+            self._fresh[e.track] = e
+        self._frames.append(Frame(t, estimates=est))
 
     def finish(self, t_end: float) -> list[Frame]:
         """End of a batch run: one last emit, every engagement resolved, lost tracks alerted."""
@@ -386,7 +410,7 @@ class Engine:
                 busy[e.unit] += 1
         return {
             "t": self.now,
-            "tracks": [e.to_dict() for e in self._estimates.values()],
+            "tracks": [e.to_dict() for e in {**self._estimates, **self._fresh}.values()],
             "assessments": list(self._assessment.values()),
             "alerts": [a.to_json() for a in self.alerts.alerts.values()],
             "recommendations": pending,
@@ -483,6 +507,7 @@ class Engine:
 
     def _emit(self, t: float) -> None:
         estimates = self.tracker.estimates(t)
+        self._last_track_frame = t
         coast = self.tracker.cfg.coast_s
         for e in estimates:
             if e.status != "coasting" or e.track not in self._last_seen:
@@ -492,6 +517,8 @@ class Engine:
         estimates = [e for e in estimates if t - self._last_seen[e.track] <= coast]
         now = {e.track: e for e in estimates}
         dropped = [k for k in self._estimates if k not in now]
+        dropped += [k for k in self._fresh if k not in now and k not in self._estimates]
+        self._fresh = {}
         for k in dropped:
             self._assessment.pop(k, None)
         self._estimates = now

@@ -26,6 +26,7 @@ from typing import Any
 
 from borderwatch.bus import SUBJECT_REPORTS, Bus, subject_token
 from borderwatch.server import storeio
+from borderwatch.server.jsonutil import dumps
 from borderwatch.server.metrics import UNKNOWN_SENSOR, Metrics
 from borderwatch.server.settings import Settings
 
@@ -244,7 +245,7 @@ class Ingest:
             return "bad_report", "report: not a JSON object"
         if len(rep) > MAX_REPORT_KEYS:
             return "bad_report", f"report: more than {MAX_REPORT_KEYS} fields"
-        size = len(json.dumps(rep))
+        size = len(dumps(rep))
         if size > self.settings.max_report_bytes:
             return "bad_report", f"report: {size} bytes of JSON (limit {self.settings.max_report_bytes})"
         if "sensor" in rep and rep["sensor"] != sensor:
@@ -306,7 +307,7 @@ class Ingest:
                     "reports": p.reports,
                 }
                 k += n
-                await self.bus.publish(f"{SUBJECT_REPORTS}.{subject_token(p.sensor)}", json.dumps(payload).encode())
+                await self.bus.publish(f"{SUBJECT_REPORTS}.{subject_token(p.sensor)}", dumps(payload))
             return results
 
     def _count(self, results: list[Result]) -> None:

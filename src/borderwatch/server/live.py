@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from borderwatch.bus import SUBJECT_AUDIT, SUBJECT_DECISIONS, SUBJECT_DELTA, SUBJECT_REPORTS, SUBJECT_SNAPSHOT, Bus
 from borderwatch.errors import NotFoundError
 from borderwatch.server import storeio
-from borderwatch.server.jsonutil import dumps, plain
+from borderwatch.server.jsonutil import dumps, loads, plain
 from borderwatch.server.metrics import Metrics
 from borderwatch.server.settings import Settings
 
@@ -128,9 +128,10 @@ class LiveDriver:
         self._buf = ReorderBuffer()
         self._stop = asyncio.Event()
         speed = getattr(settings.clock, "speed", 1.0)
-        self.tick_wall_s = settings.tick_s or settings.emit_interval_s / (
-            speed if isinstance(speed, int | float) and speed > 0 else 1.0
-        )
+        speed = speed if isinstance(speed, int | float) and speed > 0 else 1.0
+        step_s = min(settings.emit_interval_s, settings.picture_interval_s or math.inf)
+        self.tick_wall_s = settings.tick_s or max(0.02, step_s / speed)
+        self._next_snapshot = 0.0  # monotonic time of the next periodic snapshot
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -230,7 +231,7 @@ class LiveDriver:
 
     def _take(self, msg: Any) -> None:
         try:
-            payload = json.loads(msg.data)
+            payload = loads(msg.data)
             ids = payload.get("ids") or []
             if ids and max(ids) <= self.rebuilt_max_id:
                 return  # already re-fed from the store
@@ -259,12 +260,16 @@ class LiveDriver:
                 except Exception:
                     self.metrics.engine_errors.labels("delta").inc()
             self.steps += 1
-            await self._persist(deltas)
-            await self._publish_deltas(deltas)
             walls = [w for tm, w in self._pending_wall if tm <= t]
             self._pending_wall = [(tm, w) for tm, w in self._pending_wall if tm > t]
-            await self._publish_snapshot()
+            # publish first (the picture is what the latency is about), then write: the deltas are the engine's
+            # own output, re-made from the durable reports after a crash
+            await self._publish_deltas(deltas, wall=min(walls) if walls else None)
             done = time.time()
+            if time.monotonic() >= self._next_snapshot:
+                self._next_snapshot = time.monotonic() + self.settings.snapshot_interval_s
+                await self._publish_snapshot()
+            await self._persist(deltas)
             for w in walls:
                 self.metrics.latency.observe(max(0.0, done - w))
             return deltas
@@ -296,10 +301,14 @@ class LiveDriver:
             self.metrics.engine_errors.labels("persist").inc()
             log.exception("writing %d deltas to the store failed", len(deltas))
 
-    async def _publish_deltas(self, deltas: list[dict[str, Any]]) -> None:
+    async def _publish_deltas(self, deltas: list[dict[str, Any]], *, wall: float | None = None) -> None:
+        """Each delta numbered (``epoch``, ``seq``); ``wall``: the ingest wall time of the oldest report the step
+        took (how far the picture lags its input, measured by a client as its receive time minus ``wall``)."""
         for d in deltas:
             self.seq += 1
             msg = {"type": "delta", "epoch": self.epoch, "seq": self.seq, **d}
+            if wall is not None:
+                msg["wall"] = wall
             await self.bus.publish(SUBJECT_DELTA, dumps(msg))
 
     def _snapshot_body(self) -> bytes:

@@ -38,7 +38,11 @@ class Settings:
     # engine driver
     run_engine: bool = True
     emit_interval_s: float = 1.0
-    tick_s: float | None = None  # wall seconds between engine steps; default emit_interval_s / clock speed
+    # tracks move on the picture this often (engine time) between the emit times, where assessments, alerts and
+    # recommendations are made; None: the picture changes only at emit times
+    picture_interval_s: float | None = 0.05
+    tick_s: float | None = None  # wall seconds between engine steps; default picture (or emit) interval / speed
+    snapshot_interval_s: float = 1.0  # wall seconds between whole-picture snapshots on the bus (clients join on one)
     engine_lag_s: float = 0.0  # reports wait this long in the reorder buffer (room for reports in transit)
     rebuild_window_s: float = 120.0  # on start, re-feed the store's reports of this window
     bus_maxsize: int = 4096

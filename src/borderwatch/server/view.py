@@ -14,6 +14,7 @@ from collections import deque
 from typing import Any
 
 from borderwatch.bus import SUBJECT_DELTA, SUBJECT_SNAPSHOT, Bus
+from borderwatch.server.jsonutil import loads
 
 log = logging.getLogger("borderwatch.view")
 
@@ -74,7 +75,7 @@ class PictureView:
 
     def _apply(self, subject: str, data: bytes) -> None:
         if subject == SUBJECT_SNAPSHOT:
-            snap = json.loads(data)
+            snap = loads(data)
             sseq = int(snap.get("seq", 0))
             if snap.get("epoch") != self.epoch:
                 self.epoch = snap.get("epoch", "")
@@ -84,7 +85,7 @@ class PictureView:
             self.snapshot_raw = data
             self.seq = max(self.seq, sseq)
         elif subject == SUBJECT_DELTA:
-            head = json.loads(data)
+            head = loads(data)
             seq = int(head["seq"])
             if head.get("epoch") != self.epoch:
                 self.epoch = head.get("epoch", "")

@@ -561,10 +561,16 @@ class Tracker:
             return combine(self.x, self.p, self.mu)
         return combine(self.x[idx], self.p[idx], self.mu[idx])
 
-    def estimates(self, t: float) -> list[TrackEstimate]:
-        """Confirmed tracks predicted to ``t``, using only reports fed so far (pending ones are processed)."""
-        self._flush()
-        idx = np.flatnonzero(self.confirmed)
+    def estimates(self, t: float, *, updated_after: float | None = None, flush: bool = True) -> list[TrackEstimate]:
+        """Confirmed tracks predicted to ``t``, using only reports fed so far (pending ones are processed unless
+        ``flush`` is False: then the open frame waits for its own end, ``frame_s``).
+
+        ``updated_after``: only the tracks that a report updated after this time (a live picture's in-between
+        frames carry just what changed)."""
+        if flush:
+            self._flush()
+        sel = self.confirmed if updated_after is None else self.confirmed & (self.t_last > updated_after)
+        idx = np.flatnonzero(sel)
         if idx.size == 0:
             return []
         c0 = time.process_time()

@@ -151,12 +151,15 @@ async def picture_ws(ws: WebSocket) -> None:
         closed = asyncio.create_task(_wait_closed(ws))
         try:
             while not closed.done():
-                getter = asyncio.create_task(feed.queue.get())
-                done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                    break
-                seq, body = getter.result()
+                try:  # the common case under load: deltas already queued, no task to wait on
+                    seq, body = feed.queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    getter = asyncio.create_task(feed.queue.get())
+                    done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                    if getter not in done:
+                        getter.cancel()
+                        break
+                    seq, body = getter.result()
                 if feed.resync.is_set():  # it fell behind: the backlog was dropped, a snapshot replaces it
                     feed.resync.clear()
                     last = await _send_snapshot(ws, st)
@@ -176,8 +179,14 @@ async def picture_ws(ws: WebSocket) -> None:
 
 
 async def _send_snapshot(ws: WebSocket, st: AppState) -> int:
+    """The newest snapshot, then the buffered deltas made after it (snapshots are renewed about once a second,
+    deltas at every step); returns the last seq sent."""
     raw, seq = st.view.snapshot_raw, int(st.view.snapshot.get("seq", 0))
+    epoch = str(st.view.snapshot.get("epoch", ""))
     await ws.send_text(raw.decode())
+    for s, body in st.view.since(epoch, seq) or []:
+        await ws.send_text(body.decode())
+        seq = s
     return seq
 
 
