@@ -329,7 +329,8 @@ def forecast_cmd(
                       min_train_days=min(365, counts.shape[1] - 7 * backtest_weeks))  # fmt: skip
         doc["backtest"] = bt.as_dict()
         console.print(f"back-test: MAE {bt.mae_model:.3f} vs seasonal-naive {bt.mae_seasonal_naive:.3f}, "
-                      f"80 % coverage {bt.coverage_80:.3f}")  # fmt: skip
+                      f"80 % coverage {bt.coverage_80:.3f} (randomised PIT; integer intervals "
+                      f"{bt.coverage_80_integer:.3f} at model probability {bt.mean_interval_prob:.3f})")  # fmt: skip
     if out:
         out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
 
