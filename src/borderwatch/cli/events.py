@@ -7,9 +7,9 @@ import functools
 import getpass
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -43,9 +43,7 @@ RegisterOpt = Annotated[
 DEFAULT_STORE = "borderwatch.db"
 TheatreOpt = Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")]
 SectionsOpt = Annotated[Path | None, typer.Option("--sections", help="sections.yaml instead of the theatre's.")]
-AuthorOpt = Annotated[
-    str | None, typer.Option("--as", "--author", help="Who records this (default: the login name).")
-]
+AuthorOpt = Annotated[str | None, typer.Option("--as", "--author", help="Who records this (default: the login name).")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="Recording time, ISO 8601 (default: now).")]
 NowOpt = Annotated[str | None, typer.Option("--now", help="Time the deadlines are checked at (default: now).")]
 _OPEN: list[Store] = []  # stores opened by the running command, closed when it ends

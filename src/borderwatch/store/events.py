@@ -47,6 +47,10 @@ class NotAllowedError(BorderwatchError):
     """The acting user may not make this change (unknown, disabled, or a viewer)."""
 
 
+class VersionConflict(InputError):
+    """A version does not follow the event's latest stored version (someone else wrote first)."""
+
+
 def check_writer(store: Store, actor: str, *, session: Session | None = None) -> Role:
     """The role of ``actor`` if they may add, correct and close events (operator or admin)."""
     with transaction(store, session, readonly=True) as s:
@@ -114,7 +118,7 @@ def record(
                 last = None if row is None else EventVersion.model_validate(row.body)
             have = 0 if last is None else last.version
             if v.version != have + 1:
-                raise InputError(
+                raise VersionConflict(
                     f"{v.event_id}: version {v.version} cannot follow version {have} (versions are never rewritten)",
                     field="version",
                 )
@@ -188,7 +192,9 @@ def histories(
         .group_by(r.event_id)
         .subquery()
     )
-    sel = select(r.event_id, latest.c.first).join(latest, and_(r.event_id == latest.c.event_id, r.version == latest.c.v))
+    sel = select(r.event_id, latest.c.first).join(
+        latest, and_(r.event_id == latest.c.event_id, r.version == latest.c.v)
+    )
     if since is not None:
         sel = sel.where(r.time_s >= since)
     if until is not None:
@@ -198,11 +204,7 @@ def histories(
     if event_ids is not None:
         sel = sel.where(r.event_id.in_(list(event_ids)))
     chosen = sel.subquery()
-    stmt = (
-        select(r.body)
-        .join(chosen, r.event_id == chosen.c.event_id)
-        .order_by(chosen.c.first, r.version)
-    )
+    stmt = select(r.body).join(chosen, r.event_id == chosen.c.event_id).order_by(chosen.c.first, r.version)
     out: dict[str, builtins.list[EventVersion]] = {}
     with store.session(readonly=True) as s:
         for (body,) in s.execute(stmt):
