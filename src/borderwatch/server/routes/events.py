@@ -117,6 +117,14 @@ def _secs(st: Any) -> Sections:
     return _sections(st.settings.theatre)
 
 
+def _rounded(geom: Any) -> dict[str, Any]:
+    """GeoJSON geometry with coordinates to 1e-6 degrees (about 0.1 m)."""
+    from shapely import set_precision
+    from shapely.geometry import mapping
+
+    return dict(mapping(set_precision(geom, 1e-6)))
+
+
 def _t(value: datetime | None) -> float | None:
     if value is None:
         return None
@@ -160,8 +168,6 @@ def _routes(prefix: str, *, in_schema: bool) -> APIRouter:
     def sections(_: Reader, st: State) -> dict[str, Any]:
         """GeoJSON FeatureCollection: each section's border line with its impact level today, the reason and
         the required reaction, and its unauthorised-crossing events over the last 7 days."""
-        from shapely.geometry import mapping
-
         from borderwatch.crossings.impact import load_rules, section_levels
         from borderwatch.store.events import histories
 
@@ -184,7 +190,7 @@ def _routes(prefix: str, *, in_schema: bool) -> APIRouter:
             feats.append({
                 "type": "Feature",
                 "id": s.id,
-                "geometry": mapping(s.geometry),
+                "geometry": _rounded(s.geometry),
                 "properties": {
                     "id": s.id, "name": s.name, "unit": s.unit, "level": lv.level, "temporary": lv.temporary,
                     "reason": lv.reason, "reaction": lv.reaction, "events_7d": sum(d.section == s.id for d in week),
