@@ -97,6 +97,7 @@ def test_list_filters_by_time_and_section(client: Any, env: Env) -> None:
     assert [e["section"] for e in got] == ["LV-BY-04"]
     got = get(section="LV-BY-03").json()
     assert len(got) == 2 and {"id", "version", "time", "section", "kind", "persons", "outcome", "status"} <= set(got[0])
+    assert [e["time"] for e in get(limit=2).json()] == [e["time"] for e in get().json()[1:]]  # the newest two
     r = get(since="yesterday")
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "since"]
     r = get(section="NOPE")

@@ -208,7 +208,7 @@ def _routes(prefix: str, *, in_schema: bool) -> APIRouter:
         section: Annotated[str | None, Query(max_length=128)] = None,
         limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
     ) -> list[EventOut]:
-        """Events (their latest versions) by time, oldest first."""
+        """Events (their latest versions) by time, oldest first; at most the newest ``limit``."""
         from borderwatch.store.events import histories
 
         try:
@@ -224,7 +224,7 @@ def _routes(prefix: str, *, in_schema: bool) -> APIRouter:
         now = float(st.settings.clock())
         hs = list(histories(st.store, since=t0, until=t1, section=section).values())
         hs.sort(key=lambda h: (h[-1].data.time_s, h[-1].event_id))
-        return [_out(h, now) for h in hs[:limit]]
+        return [_out(h, now) for h in hs[-limit:]]  # the newest `limit`, oldest first
 
     @router.get("/events/{event_id}", responses={404: _ERR[404]})
     def event(event_id: str, _: Reader, st: State) -> EventOut:
