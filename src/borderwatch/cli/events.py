@@ -3,12 +3,14 @@ and reinforcement plans."""
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -18,16 +20,62 @@ if TYPE_CHECKING:
     from borderwatch.crossings.model import EventData, EventVersion
     from borderwatch.crossings.register import JsonlRepository
     from borderwatch.crossings.sections import Sections
+    from borderwatch.store import Store
+    from borderwatch.store.events import StoreRepository
 
+    Repo = JsonlRepository | StoreRepository
+
+F = TypeVar("F", bound=Callable[..., Any])
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        "--store", envvar="BORDERWATCH_STORE",
+        help="Operations store holding the register (file or URL); writes need an operator or admin (--as).",
+    ),
+]  # fmt: skip
 RegisterOpt = Annotated[
-    Path, typer.Option("--register", help="Register directory (holds events.jsonl).", envvar="BORDERWATCH_REGISTER")
-]
+    Path | None,
+    typer.Option(
+        "--register", envvar="BORDERWATCH_REGISTER",
+        help="Use a register directory (events.jsonl, no users or audit log) instead of the store.",
+    ),
+]  # fmt: skip
+DEFAULT_STORE = "borderwatch.db"
 TheatreOpt = Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")]
 SectionsOpt = Annotated[Path | None, typer.Option("--sections", help="sections.yaml instead of the theatre's.")]
-AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who records this (default: the login name).")]
+AuthorOpt = Annotated[str | None, typer.Option("--as", "--author", help="Who records this (default: the login name).")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="Recording time, ISO 8601 (default: now).")]
 NowOpt = Annotated[str | None, typer.Option("--now", help="Time the deadlines are checked at (default: now).")]
-DEFAULT_REGISTER = Path("borderwatch-register")
+_OPEN: list[Store] = []  # stores opened by the running command, closed when it ends
+
+
+def _cmd(fn: F) -> F:
+    """``handle_errors``, and every store the command opened is closed when it ends."""
+    inner = handle_errors(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            while _OPEN:
+                _OPEN.pop().close()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _repo(store: str, register: Path | None, *, actor: str | None = None, create: bool = False) -> Repo:
+    """The register: the store's (default) or a register directory's. ``create`` makes a missing store file."""
+    if register is not None:
+        from borderwatch.crossings.register import JsonlRepository
+
+        return JsonlRepository(register)
+    from borderwatch.cli.admin import _open
+    from borderwatch.store.events import StoreRepository
+
+    st = _open(store, create=create)
+    _OPEN.append(st)
+    return StoreRepository(st, actor=actor)
 
 
 def _t(value: str | None, name: str) -> float:
@@ -50,16 +98,31 @@ def _day(d: int) -> str:
     return datetime.fromtimestamp(d * 86400.0, UTC).strftime("%Y-%m-%d")
 
 
-def _ctx(theatre: str | None, sections: Path | None, register: Path) -> tuple[Sections, JsonlRepository]:
-    from borderwatch.crossings.register import JsonlRepository
+def _sections(theatre: str | None, sections: Path | None) -> Sections:
     from borderwatch.crossings.sections import load_sections
     from borderwatch.theatre import DEFAULT_THEATRE, load_theatre
 
-    th = load_theatre(theatre or DEFAULT_THEATRE)
-    return load_sections(th, sections), JsonlRepository(register)
+    return load_sections(load_theatre(theatre or DEFAULT_THEATRE), sections)
 
 
-def _history_counts(repo: JsonlRepository, secs: Sections) -> tuple[int, Any, list[EventData]]:
+def _ctx(
+    theatre: str | None, sections: Path | None, store: str, register: Path | None, *, actor: str | None = None,
+    create: bool = False,
+) -> tuple[Sections, Repo]:  # fmt: skip
+    secs = _sections(theatre, sections)
+    return secs, _repo(store, register, actor=actor, create=create)
+
+
+def _histories(repo: Repo) -> dict[str, list[EventVersion]]:
+    """Every event's versions (one query on the store)."""
+    from borderwatch.store.events import StoreRepository
+
+    if isinstance(repo, StoreRepository):
+        return repo.histories()
+    return {v.event_id: repo.history(v.event_id) for v in repo.list()}
+
+
+def _history_counts(repo: Repo, secs: Sections) -> tuple[int, Any, list[EventData]]:
     from borderwatch.crossings.forecast import daily_counts
     from borderwatch.crossings.register import current_events
     from borderwatch.errors import InputError
@@ -83,9 +146,10 @@ app.add_typer(rf, name="reinforce")
 
 
 @ev.command("add")
-@handle_errors
+@_cmd
 def add_cmd(
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     author: AuthorOpt = None,
@@ -104,10 +168,11 @@ def add_cmd(
 ) -> None:
     """Record a new event, a follow-up (--follows ID) or a correction (--corrects ID)."""
     from borderwatch.crossings.io import COLUMNS, RowError, parse_row, to_row
-    from borderwatch.crossings.register import correct, follow_up, new_report, next_event_id
+    from borderwatch.crossings.register import JsonlRepository, correct, follow_up, new_report, next_event_id
     from borderwatch.errors import InputError
 
-    secs, repo = _ctx(theatre, sections, register_dir)
+    who = _author(author)
+    secs, repo = _ctx(theatre, sections, store, register_dir, actor=who, create=True)
     row: dict[str, Any] = {}
     base_id = follows or corrects
     if follows and corrects:
@@ -124,25 +189,30 @@ def add_cmd(
         raise InputError(parsed.reason, field=parsed.field)
     data = parsed
     now = _t(at, "--at")
-    who = _author(author)
     if follows:
         v = follow_up(repo.history(follows), data, author=who, at=now, reason=reason)
     elif corrects:
         v = correct(repo.history(corrects), data, author=who, at=now, reason=reason)
-    else:
+    elif isinstance(repo, JsonlRepository):
         v = new_report(
             data, event_id=next_event_id(repo, data.time_s), author=who, at=now, reason=reason, owner=owner,
             notice=notice,
         )  # fmt: skip
-    repo.append(v)
+    else:
+        from borderwatch.store.events import new_events
+
+        [v] = new_events(repo.store, [data], actor=who, at=now, reason=reason, owner=owner, notice=notice)
+    if follows or corrects or isinstance(repo, JsonlRepository):
+        repo.append(v)
     console.print(f"{v.event_id} version {v.version} ({v.action}) recorded by {v.author}")
 
 
 @ev.command("import")
-@handle_errors
+@_cmd
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="CSV or JSON-lines file of events (docs/formats.md).")],
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     author: AuthorOpt = None,
@@ -151,30 +221,41 @@ def import_cmd(
     """Import events: good rows become first reports, bad rows are listed (row, field, reason).
     Exits 2 only when no row was good."""
     from borderwatch.crossings.io import read_events
-    from borderwatch.crossings.register import new_report
+    from borderwatch.crossings.register import JsonlRepository, new_report
     from borderwatch.errors import InputError
 
-    secs, repo = _ctx(theatre, sections, register_dir)
-    res = read_events(file, sections=secs)
-    known = {v.data.external_ref for v in repo.list() if v.data.external_ref}
     who = _author(author)
+    secs, repo = _ctx(theatre, sections, store, register_dir, actor=who, create=True)
+    res = read_events(file, sections=secs)
+    latest = repo.list()
+    known = {v.data.external_ref for v in latest if v.data.external_ref}
     now = _t(at, "--at")
-    batch: list[EventVersion] = []
-    with progress_bar("import") as cb:
-        for i, (n, d) in enumerate(res.good):
-            if d.external_ref and d.external_ref in known:
-                from borderwatch.crossings.io import RowError
+    good: list[tuple[int, EventData]] = []
+    for n, d in res.good:
+        if d.external_ref and d.external_ref in known:
+            from borderwatch.crossings.io import RowError
 
-                res.rejected.append(RowError(n, "external_ref", f"{d.external_ref!r} is already in the register"))
-                continue
-            day = datetime.fromtimestamp(d.time_s, UTC).strftime("%Y%m%d")
-            eid = f"EV-{day}-{len(repo.list()) + len(batch) + 1:04d}"
-            batch.append(new_report(d, event_id=eid, author=who, at=now, reason=f"imported from {file.name} row {n}"))
-            if d.external_ref:
-                known.add(d.external_ref)
-            cb(i + 1, len(res.good))
-        repo.append_many(batch)
-        added = len(batch)
+            res.rejected.append(RowError(n, "external_ref", f"{d.external_ref!r} is already in the register"))
+            continue
+        good.append((n, d))
+        if d.external_ref:
+            known.add(d.external_ref)
+    reasons = [f"imported from {file.name} row {n}" for n, _ in good]
+    with progress_bar("import") as cb:
+        cb(0, 1)
+        if isinstance(repo, JsonlRepository):
+            batch: list[EventVersion] = []
+            for (_, d), why in zip(good, reasons, strict=True):
+                day = datetime.fromtimestamp(d.time_s, UTC).strftime("%Y%m%d")
+                eid = f"EV-{day}-{len(latest) + len(batch) + 1:04d}"
+                batch.append(new_report(d, event_id=eid, author=who, at=now, reason=why))
+            repo.append_many(batch)
+        elif good:
+            from borderwatch.store.events import new_events
+
+            new_events(repo.store, [d for _, d in good], actor=who, at=now, reason=reasons)
+        added = len(good)
+        cb(1, 1)
     for r in sorted(res.rejected, key=lambda r: r.row):
         console.print(f"rejected {r}", highlight=False)
     console.print(f"{added} event(s) imported into {repo.path}, {len(res.rejected)} row(s) rejected")
@@ -183,9 +264,10 @@ def import_cmd(
 
 
 @ev.command("list")
-@handle_errors
+@_cmd
 def list_cmd(
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     now: NowOpt = None,
@@ -202,15 +284,15 @@ def list_cmd(
     from borderwatch.crossings.io import iso
     from borderwatch.crossings.register import view
 
-    _, repo = _ctx(theatre, sections, register_dir)
+    repo = _repo(store, register_dir)
     t = _t(now, "--now")
-    views = [view(repo.history(v.event_id), now=t) for v in repo.list()]
+    views = [view(h, now=t) for h in _histories(repo).values()]
     views = [
         v for v in views
         if (not open_only or v.status == "open") and (not overdue_only or v.overdue or v.late)
         and (section is None or v.data.section == section)
     ]  # fmt: skip
-    views.sort(key=lambda v: -v.data.time_s)
+    views.sort(key=lambda v: (not v.overdue, -v.data.time_s))  # overdue first reports at the top
     tab = Table(title=f"{len(views)} event(s)")
     for c in ("event", "v", "time", "section", "category", "persons", "outcome", "status", "first report"):
         tab.add_column(c)
@@ -224,18 +306,21 @@ def list_cmd(
 
 
 @ev.command("show")
-@handle_errors
+@_cmd
 def show_cmd(
     event_id: Annotated[str, typer.Argument(help="Event id.")],
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     now: NowOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON lines.")] = False,
 ) -> None:
-    """An event's current data and its full history (who, when, why, what changed)."""
+    """An event's current data, its full history (who, when, why, what changed) and, from the store, its
+    audit trail."""
     from borderwatch.crossings.io import iso
-    from borderwatch.crossings.register import JsonlRepository, changes, view
+    from borderwatch.crossings.register import changes, view
+    from borderwatch.store.events import StoreRepository, event_audit
 
-    repo = JsonlRepository(register_dir)
+    repo = _repo(store, register_dir)
     hist = repo.history(event_id)
     if as_json:
         for v in hist:
@@ -261,34 +346,49 @@ def show_cmd(
         )
         console.print(line, markup=False, highlight=False)
         prev = v.data
+    if isinstance(repo, StoreRepository):
+        console.print("[bold]audit trail[/]")
+        for a in event_audit(repo.store, event_id):
+            what = a.action + (f" v{a.details['version']}" if "version" in a.details else "")
+            changed = ", ".join(a.details.get("changes", {}))
+            console.print(
+                f"  seq {a.seq} {iso(a.t)} {a.actor}: {what}" + (f" (changed {changed})" if changed else ""),
+                markup=False, highlight=False,
+            )  # fmt: skip
 
 
 @ev.command("close")
-@handle_errors
+@_cmd
 def close_cmd(
     event_id: Annotated[str, typer.Argument(help="Event id.")],
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     author: AuthorOpt = None,
     at: AtOpt = None,
     reason: Annotated[str, typer.Option(help="Why the event is closed.")] = "closed by the owner",
     closure: Annotated[str, typer.Option(help="did_not_occur | not_significant | ended")] = "ended",
 ) -> None:
-    """Close an event (Art. 9(7)); only its owner may."""
-    from borderwatch.crossings.register import JsonlRepository, close
+    """Close an event (Art. 9(7)); only its owner may (or, in the store, an admin)."""
+    from borderwatch.crossings.register import close
     from borderwatch.errors import InputError
+    from borderwatch.store.events import StoreRepository, check_writer
+    from borderwatch.store.users import Role
 
     if closure not in ("did_not_occur", "not_significant", "ended"):
         raise InputError(f"{closure!r} is not one of did_not_occur, not_significant, ended", field="--closure")
-    repo = JsonlRepository(register_dir)
-    v = close(repo.history(event_id), author=_author(author), at=_t(at, "--at"), reason=reason, closure=closure)  # type: ignore[arg-type]
+    who = _author(author)
+    repo = _repo(store, register_dir, actor=who)
+    admin = isinstance(repo, StoreRepository) and check_writer(repo.store, who) is Role.ADMIN
+    v = close(repo.history(event_id), author=who, at=_t(at, "--at"), reason=reason, closure=closure, admin=admin)  # type: ignore[arg-type]
     repo.append(v)
     console.print(f"{event_id} closed ({closure}) by {v.author}, version {v.version}")
 
 
 @ev.command("forecast")
-@handle_errors
+@_cmd
 def forecast_cmd(
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     days: Annotated[int, typer.Option(help="Days ahead.")] = 7,
@@ -300,7 +400,7 @@ def forecast_cmd(
 
     from borderwatch.crossings.forecast import backtest, fit, predict
 
-    secs, repo = _ctx(theatre, sections, register_dir)
+    secs, repo = _ctx(theatre, sections, store, register_dir)
     d0, counts, _ = _history_counts(repo, secs)
     with progress_bar("forecast") as cb:
         cb(0, 1)
@@ -329,16 +429,18 @@ def forecast_cmd(
                       min_train_days=min(365, counts.shape[1] - 7 * backtest_weeks))  # fmt: skip
         doc["backtest"] = bt.as_dict()
         console.print(f"back-test: MAE {bt.mae_model:.3f} vs seasonal-naive {bt.mae_seasonal_naive:.3f}, "
-                      f"80 % coverage {bt.coverage_80:.3f}")  # fmt: skip
+                      f"80 % coverage {bt.coverage_80:.3f} (randomised PIT; integer intervals "
+                      f"{bt.coverage_80_integer:.3f} at model probability {bt.mean_interval_prob:.3f})")  # fmt: skip
     if out:
         out.write_text(json.dumps(doc, indent=1), encoding="utf-8")
 
 
 @ev.command("export")
-@handle_errors
+@_cmd
 def export_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output .csv or .geojson file.")],
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     now: NowOpt = None,
@@ -349,13 +451,14 @@ def export_cmd(
     from borderwatch.errors import InputError
     from borderwatch.interop.geojson import write_features
 
-    secs, repo = _ctx(theatre, sections, register_dir)
+    secs, repo = _ctx(theatre, sections, store, register_dir)
     latest = repo.list()
     if out.suffix.lower() == ".csv":
         n = write_csv(out, [(v.event_id, v.version, v.data) for v in latest])
     elif out.suffix.lower() in (".geojson", ".json"):
         t = _t(now, "--now")
-        rows = [(v.event_id, v.version, view(repo.history(v.event_id), now=t).status, v.data) for v in latest]
+        hs = _histories(repo)
+        rows = [(v.event_id, v.version, view(hs[v.event_id], now=t).status, v.data) for v in latest]
         feats = geojson_features(rows, sections=secs)
         write_features(out, feats)
         n = len(feats)
@@ -365,11 +468,12 @@ def export_cmd(
 
 
 @ev.command("report")
-@handle_errors
+@_cmd
 def report_cmd(
     kind: Annotated[str, typer.Argument(help="indicators (Annex 1 refusals of entry) | sitrep (weekly HTML)")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     month: Annotated[str | None, typer.Option(help="indicators: YYYY-MM (default: last month).")] = None,
@@ -383,7 +487,7 @@ def report_cmd(
     from borderwatch.crossings.register import current_events, view
     from borderwatch.errors import InputError
 
-    secs, repo = _ctx(theatre, sections, register_dir)
+    secs, repo = _ctx(theatre, sections, store, register_dir)
     out.mkdir(parents=True, exist_ok=True)
     evs = current_events(repo)
     t_now = _t(now, "--now")
@@ -428,7 +532,7 @@ def report_cmd(
             fc = predict(model, section_ids=secs.ids, day0=d_hist0 + upto, n_days=7)
             cb(2, 3)
             week_events = [e for e in crossing if w0 <= e.time_s // 86400 < w0 + 7]
-            overdue = [v.event_id for v in repo.list() if view(repo.history(v.event_id), now=t_now).overdue]
+            overdue = [eid for eid, h in _histories(repo).items() if view(h, now=t_now).overdue]
             hist_from = max(0, upto - 28)
             page = weekly_report_html(
                 sections=secs, week_start_day=w0, events=week_events, levels=lv,
@@ -449,7 +553,7 @@ def report_cmd(
 
 
 @ev.command("synth")
-@handle_errors
+@_cmd
 def synth_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output CSV (the import format).")],
     theatre: TheatreOpt = None,
@@ -474,9 +578,10 @@ def synth_cmd(
 
 
 @sec.command("status")
-@handle_errors
+@_cmd
 def status_cmd(
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     date: Annotated[str | None, typer.Option(help="Day to assess, YYYY-MM-DD (default: today).")] = None,
@@ -489,7 +594,7 @@ def status_cmd(
     from borderwatch.crossings.impact import load_rules, section_levels
     from borderwatch.crossings.register import current_events
 
-    secs, repo = _ctx(theatre, sections, register_dir)
+    secs, repo = _ctx(theatre, sections, store, register_dir)
     day = int(_t(date, "--date") // 86400)
     lv = section_levels(current_events(repo), section_ids=secs.ids, days=[day], rules=load_rules(rules))
     if as_json:
@@ -512,10 +617,11 @@ def status_cmd(
 
 
 @rf.command("plan")
-@handle_errors
+@_cmd
 def plan_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: plan.json, map.png, shifts.csv.")],
-    register_dir: RegisterOpt = DEFAULT_REGISTER,
+    store: StoreOpt = DEFAULT_STORE,
+    register_dir: RegisterOpt = None,
     theatre: TheatreOpt = None,
     sections: SectionsOpt = None,
     forces: Annotated[Path | None, typer.Option(help="forces.yaml (default: the theatre's shipped file).")] = None,
@@ -531,7 +637,7 @@ def plan_cmd(
     from borderwatch.crossings.forecast import fit, predict
     from borderwatch.plot.crossings import plan_map
 
-    secs, repo = _ctx(theatre, sections, register_dir)
+    secs, repo = _ctx(theatre, sections, store, register_dir)
     fo = load_forces(forces, theatre_name=secs.theatre.name, sections=secs)
     d0, counts, _ = _history_counts(repo, secs)
     with progress_bar("reinforce") as cb:

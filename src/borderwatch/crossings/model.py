@@ -37,6 +37,8 @@ RefusalReason = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"]
 Action = Literal["notice", "first_report", "follow_up", "correction", "closure"]
 ClosureReason = Literal["did_not_occur", "not_significant", "ended"]
 
+MAX_TIME_S = 4.1e9  # times run 1970-2099
+MAX_PERSONS = 100_000  # more in one event is a typing error
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
 
@@ -46,11 +48,14 @@ class EventData(Strict):
     category: Category = "unauthorised_crossing"
     attempt: Attempt = Field(description="1.1(a) attempted or actual crossing")
     manner: Manner = Field("unknown", description="1.1(b) open or clandestine")
-    time_s: float = Field(description="1.2(a) time of the event, UTC epoch s")
-    aware_s: float | None = Field(None, description="when the authority became aware (default: time_s)")
-    reported_s: float | None = Field(
-        None, description="when the first report was submitted, if outside this register (imports); UTC epoch s"
+    time_s: float = Field(ge=0.0, lt=MAX_TIME_S, description="1.2(a) time of the event, UTC epoch s")
+    aware_s: float | None = Field(
+        None, ge=0.0, lt=MAX_TIME_S, description="when the authority became aware (default: time_s)"
     )
+    reported_s: float | None = Field(
+        None, ge=0.0, lt=MAX_TIME_S,
+        description="when the first report was submitted, if outside this register (imports); UTC epoch s",
+    )  # fmt: skip
     section: str = Field(min_length=1, description="1.2(a) place: border section id")
     lat: float | None = Field(None, ge=-90.0, le=90.0, description="1.2(a) place: point, degrees")
     lon: float | None = Field(None, ge=-180.0, le=180.0)
@@ -58,7 +63,7 @@ class EventData(Strict):
     direction: Direction = Field(description="1.2(b) entry to / exit from the Schengen area")
     detection: Detection = Field(description="1.2(f) how detected")
     alert_id: str | None = Field(None, description="a linked borderwatch alert (detection = sensor)")
-    persons: int = Field(ge=0, description="number of persons (0 = not known)")
+    persons: int = Field(ge=0, le=MAX_PERSONS, description="number of persons (0 = not known)")
     nationalities: dict[str, int] = Field(default_factory=dict, description="ISO 3166 code -> persons")
     age_groups: dict[AgeGroup, int] = Field(default_factory=dict)
     sex: dict[Sex, int] = Field(default_factory=dict)
@@ -106,7 +111,7 @@ class EventVersion(Strict):
     version: int = Field(ge=1)
     action: Action
     author: str = Field(min_length=1)
-    recorded_s: float = Field(description="when this version was recorded, UTC epoch s")
+    recorded_s: float = Field(ge=0.0, lt=MAX_TIME_S, description="when this version was recorded, UTC epoch s")
     reason: str = Field(min_length=1, description="why this version was made")
     owner: str = Field(min_length=1, description="owner of the event (Art. 9(7) closes it)")
     follows: str | None = Field(None, description="'EVENT@VERSION' of the first report this one links to")

@@ -240,10 +240,12 @@ def correct(history: list[EventVersion], data: EventData, *, author: str, at: fl
     )  # fmt: skip
 
 
-def close(history: list[EventVersion], *, author: str, at: float, reason: str, closure: ClosureReason) -> EventVersion:
-    """Close an event (Art. 9(7)); only its owner may."""
+def close(
+    history: list[EventVersion], *, author: str, at: float, reason: str, closure: ClosureReason, admin: bool = False
+) -> EventVersion:
+    """Close an event (Art. 9(7)); only its owner may, or an admin (``admin=True``, the store checks the role)."""
     owner = history[0].owner
-    if author != owner:
+    if author != owner and not admin:
         raise InputError(f"{history[0].event_id} is owned by {owner!r}; only the owner closes it (not {author!r})")
     return _next(history, action="closure", author=author, recorded_s=at, reason=reason, data=history[-1].data,
                  closure=closure)  # fmt: skip

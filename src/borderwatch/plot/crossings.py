@@ -45,6 +45,15 @@ def _draw_sections(ax: Any, sections: Sections, colours: dict[str, str], labels:
             )  # fmt: skip
 
 
+def _notes(ax: Any, notes: list[str]) -> None:
+    """Provenance notes just below the map (not at the foot of the figure, which leaves a blank band)."""
+    if notes:
+        ax.annotate(
+            "\n".join(textwrap.fill(n, 130) for n in notes), (0, 0), xycoords="axes fraction", xytext=(0, -34),
+            textcoords="offset points", fontsize=7, color="#555555", va="top", ha="left",
+        )  # fmt: skip
+
+
 def section_map_png(
     *, sections: Sections, levels: dict[str, str], events: list[EventData], title: str, notes: list[str]
 ) -> bytes:
@@ -57,9 +66,8 @@ def section_map_png(
         ax.scatter(a[:, 0], a[:, 1], s=6, c="#2b2b2b", alpha=0.6, zorder=10, linewidths=0)
     handles = [Line2D([], [], color=c, lw=6, label=f"impact level {lv}") for lv, c in LEVEL_COLOUR.items()]
     handles.append(Line2D([], [], marker="o", color="none", markerfacecolor="#2b2b2b", label="event (reported point)"))
-    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
-    if notes:
-        fig.text(0.01, 0.005, "\n".join(textwrap.fill(n, 130) for n in notes), fontsize=7, color="#555555", va="bottom")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
+    _notes(ax, notes)
     return _png(fig)
 
 
@@ -90,6 +98,8 @@ def forecast_png(history_day0: int, history: np.ndarray, fc: Forecast, section_i
         ax.plot(fd, fc.mean[i], color="#d73027", lw=1.2)
         ax.set_title(sid, fontsize=8)
         ax.tick_params(labelsize=7)
+        top = max(float(np.max(history[i], initial=0.0)), float(np.max(fc.hi[i], initial=0.0)), float(fc.mean[i].max()))
+        ax.set_ylim(0.0, max(1.0, top) * 1.08)  # a quiet section reads 0-1, not a 1e-17 scale
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
     fig.supxlabel("days from the forecast start (grey: history, red: mean, band: 80 % interval)", fontsize=8)
@@ -109,8 +119,7 @@ def plan_map(
     _draw_sections(ax, sections, colours, labels)
     sm = matplotlib.cm.ScalarMappable(cmap=cmap, norm=matplotlib.colors.Normalize(0, vmax))
     fig.colorbar(sm, ax=ax, shrink=0.6, label="officers on duty per shift (mean over the horizon)")
-    if notes:
-        fig.text(0.01, 0.005, "\n".join(textwrap.fill(n, 130) for n in notes), fontsize=7, color="#555555", va="bottom")
+    _notes(ax, notes)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -197,3 +197,28 @@ class AuditRow(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON text, exactly as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class EventVersionRow(Base):
+    """One version of a border event (``crossings.model.EventVersion``): appended, never changed.
+
+    ``body`` is the version as JSON; ``event_id``, ``version``, ``action``, ``time_s``, ``section`` and
+    ``category`` are copied out of it for queries. On SQLite, triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "event_versions"
+    __table_args__ = (
+        UniqueConstraint("event_id", "version", name="uq_event_versions_event_version"),
+        Index("ix_event_versions_section_time", "section", "time_s"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(NAME), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(NAME))
+    recorded_s: Mapped[float] = mapped_column(Float)
+    time_s: Mapped[float] = mapped_column(Float, index=True)
+    section: Mapped[str] = mapped_column(String(NAME))
+    category: Mapped[str] = mapped_column(String(32))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
