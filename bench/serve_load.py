@@ -17,6 +17,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -141,7 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     from borderwatch.store import open_store, sensor_keys, users
 
     d = Path(tempfile.mkdtemp(prefix="bw-load-"))
-    sites, block = _block(a.rate, a.block_s, a.seed)
+    # the block takes minutes to simulate; it is kept in the temp dir for the next run with the same parameters
+    cache = Path(tempfile.gettempdir()) / f"bw-load-block-{a.rate:g}-{a.block_s}-{a.seed}.pkl"
+    try:
+        sites, block = pickle.loads(cache.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        sites, block = _block(a.rate, a.block_s, a.seed)
+        block = {k: dict(v) for k, v in block.items()}
+        cache.write_bytes(pickle.dumps((sites, block)))
     # the synthetic sites sit at the theatre's reference point; any theatre will do for ingest and tracking
     write_sensors(sites, d / "sensors.json")
     st = open_store(d / "bw.db")

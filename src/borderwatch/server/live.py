@@ -36,6 +36,7 @@ from borderwatch.server.settings import Settings
 
 log = logging.getLogger("borderwatch.live")
 REBUILD_CHUNK = 2000
+SAVE_INTERVAL_S = 0.5  # wall seconds between writes of the engine's deltas to the store's picture tables
 
 
 class EngineLike(Protocol):
@@ -132,6 +133,10 @@ class LiveDriver:
         step_s = min(settings.emit_interval_s, settings.picture_interval_s or math.inf)
         self.tick_wall_s = settings.tick_s or max(0.02, step_s / speed)
         self._next_snapshot = 0.0  # monotonic time of the next periodic snapshot
+        # step deltas not yet written: the picture tables are written about twice a second (one transaction),
+        # not at every 50 ms step; an operator action writes them first, in its own transaction
+        self._unsaved: list[dict[str, Any]] = []
+        self._next_save = 0.0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -150,6 +155,8 @@ class LiveDriver:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        async with self._lock:
+            await self._persist(self._take_unsaved())
         if self._sub is not None:
             await self._sub.close()
 
@@ -269,7 +276,10 @@ class LiveDriver:
             if time.monotonic() >= self._next_snapshot:
                 self._next_snapshot = time.monotonic() + self.settings.snapshot_interval_s
                 await self._publish_snapshot()
-            await self._persist(deltas)
+            self._unsaved += deltas
+            if time.monotonic() >= self._next_save or len(self._unsaved) >= 20_000:
+                self._next_save = time.monotonic() + SAVE_INTERVAL_S
+                await self._persist(self._take_unsaved())
             for w in walls:
                 self.metrics.latency.observe(max(0.0, done - w))
             return deltas
@@ -291,6 +301,10 @@ class LiveDriver:
             self.metrics.engine_errors.labels("advance").inc()
             log.exception("engine.advance(%s) failed", t)
             return []
+
+    def _take_unsaved(self) -> list[dict[str, Any]]:
+        out, self._unsaved = self._unsaved, []
+        return out
 
     async def _persist(self, deltas: list[dict[str, Any]]) -> None:
         if not deltas:
@@ -341,7 +355,9 @@ class LiveDriver:
                 raise Refused(str(e) or type(e).__name__) from None
             deltas = self._flush()
             note = storeio.AuditNote(who, action, f"recommendation:{rec_id}", {"reason": reason}, t)
-            stored = await asyncio.to_thread(storeio.persist_deltas, self.store, deltas, audit=note, epoch=self.epoch)
+            stored = await asyncio.to_thread(
+                storeio.persist_deltas, self.store, self._take_unsaved() + deltas, audit=note, epoch=self.epoch
+            )
             await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq
@@ -367,7 +383,7 @@ class LiveDriver:
             await asyncio.to_thread(
                 storeio.persist_deltas,
                 self.store,
-                deltas,
+                self._take_unsaved() + deltas,
                 acks=[(alert_id, who, t, alert)],
                 audit=note,
                 epoch=self.epoch,
