@@ -197,16 +197,22 @@ class Cat062Encoder:
 
 def height_from_elevation(range_m: float, el_deg: float, radar_hae_m: float) -> float:
     """Target height (same datum as the radar's) from slant range and apparent elevation: the inverse of
-    :func:`borderwatch.interop.asterix.elevation_deg` (fixed-point iteration, converges in a few steps)."""
+    :func:`borderwatch.interop.asterix.elevation_deg`. Solves d² + dh² = r² with dh = d·tan(el) + d²/(2kR) for the
+    ground range d by bisection (the left side grows with d over [0, r] for the elevations a radar reports)."""
     from borderwatch.sensors.radar import K_EFF, R_EARTH_M
 
-    el = math.radians(el_deg)
-    d = range_m * math.cos(el)
-    dh = 0.0
-    for _ in range(8):
-        dh = d * math.tan(el) + d * d / (2.0 * K_EFF * R_EARTH_M)
-        d = math.sqrt(max(range_m * range_m - dh * dh, 1.0))
-    return radar_hae_m + dh
+    el = math.radians(_clip(el_deg, -89.9, 89.9))
+    t, c, r2 = math.tan(el), 1.0 / (2.0 * K_EFF * R_EARTH_M), range_m * range_m
+    lo, hi = 0.0, range_m
+    for _ in range(60):
+        d = 0.5 * (lo + hi)
+        dh = d * t + c * d * d
+        if d * d + dh * dh > r2:
+            hi = d
+        else:
+            lo = d
+    d = 0.5 * (lo + hi)
+    return radar_hae_m + d * t + c * d * d
 
 
 def cat048_record(rep: dict[str, Any], sac: int, sic: int, site: RadarSite, *, with_height: bool = True) -> Any:
