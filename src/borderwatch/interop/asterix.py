@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from borderwatch.interop import asterix_spec as S
+from borderwatch.sensors.radar import K_EFF, R_EARTH_M
 
 NM_M = 1852.0
 FT_M = 0.3048
@@ -652,11 +653,10 @@ def sites_by_code(sensors: list[dict[str, Any]]) -> dict[tuple[int, int], RadarS
 def elevation_deg(range_m: float, target_hae_m: float, radar_hae_m: float) -> float:
     """Elevation (deg) at which the radar sees a target at slant range ``range_m`` and height ``target_hae_m``:
     the inverse of the simulated radar's geometry (height above the radar's ground sphere, 4/3 earth)."""
-    from borderwatch.sensors.radar import apparent_elevation_rad
-
     dh = target_hae_m - radar_hae_m
     d = math.sqrt(max(range_m * range_m - dh * dh, 1.0))
-    return math.degrees(float(apparent_elevation_rad(d, dh)))
+    # borderwatch.sensors.radar.apparent_elevation_rad, scalar (called per plot)
+    return math.degrees(math.atan2(dh - d * d / (2.0 * K_EFF * R_EARTH_M), d))
 
 
 def plot_to_report(p: dict[str, Any], site: RadarSite, ref_epoch: float) -> dict[str, Any] | None:
