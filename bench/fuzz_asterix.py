@@ -76,6 +76,8 @@ def main() -> None:
     ap.add_argument("--target", choices=["fast", "cat062"], default="fast",
                     help="fast: the CAT048/034/021 walker; cat062: the libasterix CAT062 path")  # fmt: skip
     ap.add_argument("--max-len", type=int, default=4096)
+    ap.add_argument("--max-time", type=int, default=0, help="stop after this many seconds (0: no limit)")
+    ap.add_argument("--log", type=Path, default=None, help="write libFuzzer's output here as it runs")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpus, arts = Path(tmp) / "corpus", Path(tmp) / "artifacts"
@@ -84,11 +86,14 @@ def main() -> None:
         _seeds(corpus)
         n_seeds = len(list(corpus.iterdir()))
         cmd = [sys.executable, __file__, f"--child={a.target}", f"-atheris_runs={a.runs}", f"-timeout={a.timeout}",
-               f"-max_len={a.max_len}", f"-artifact_prefix={arts}/", "-print_final_stats=1", str(corpus)]  # fmt: skip
+               f"-max_len={a.max_len}", f"-artifact_prefix={arts}/", "-print_final_stats=1",
+               f"-max_total_time={a.max_time}", str(corpus)]  # fmt: skip
         t0 = time.monotonic()
-        p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        log = a.log or Path(tmp) / "fuzz.log"
+        with log.open("w") as fh:
+            p = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONHASHSEED": "0"})
         wall = time.monotonic() - t0
-        err = p.stderr
+        err = log.read_text(errors="replace")
         done = re.findall(r"Done (\d+) (?:runs )?in (\d+) second", err)
         stats = dict(re.findall(r"stat::(\w+):\s+(\d+)", err))
         crashes = sorted(x.name for x in arts.iterdir())

@@ -35,12 +35,14 @@ def _plots(t0: float, n: int, seed: int) -> list[dict[str, object]]:
         t = t0 + k
         e, nn, u = 18000.0 + 50.0 * k, 8000.0 - 10.0 * k, 300.0
         r = math.sqrt(e * e + nn * nn + u * u)
-        out.append({"t": round(t, 3), "sensor": "radar-rezekne", "type": "radar", "range_m": round(r + rng.normal(0, 15), 2),
+        out.append({"t": round(t, 3), "sensor": "radar-rezekne", "type": "radar",
+                    "range_m": round(r + rng.normal(0, 15), 2),
                     "az_deg": round(math.degrees(math.atan2(e, nn)) % 360 + rng.normal(0, 0.3), 4),
                     "el_deg": round(math.degrees(math.asin(u / r)), 4), "sigma_range_m": 15.0, "sigma_az_deg": 0.3,
                     "sigma_el_deg": 0.5})  # fmt: skip
         out.append({"t": round(t + 0.5, 3), "sensor": "radar-rezekne", "type": "radar",
-                    "range_m": round(float(rng.uniform(2000, 30000)), 2), "az_deg": round(float(rng.uniform(0, 360)), 4),
+                    "range_m": round(float(rng.uniform(2000, 30000)), 2),
+                    "az_deg": round(float(rng.uniform(0, 360)), 4),
                     "el_deg": 0.5, "sigma_range_m": 15.0, "sigma_az_deg": 0.3, "sigma_el_deg": 0.5})  # fmt: skip
     return out
 
@@ -54,12 +56,12 @@ def test_cat048_over_udp_into_serve_gives_tracks_and_cat062_out(tmp_path: Path) 
     token = users.issue_token(st, users.add_user(st, "vera", "long-enough-pw", "viewer"), 3600.0)
     st.close()
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve", "--store", str(tmp_path / "bw.db"),
-           "--sensors", str(tmp_path / "sensors.json"), "--port", str(PORT_HTTP),
+    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve",
+           "--store", str(tmp_path / "bw.db"), "--sensors", str(tmp_path / "sensors.json"), "--port", str(PORT_HTTP),
            "--asterix-udp", f"127.0.0.1:{PORT_IN}", "--asterix-out", f"127.0.0.1:{PORT_OUT}"]  # fmt: skip
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", PORT_OUT))
-    sink.settimeout(0.2)
+    sink.settimeout(0.3)
     log = tmp_path / "serve.log"
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{PORT_HTTP}"
@@ -74,24 +76,30 @@ def test_cat048_over_udp_into_serve_gives_tracks_and_cat062_out(tmp_path: Path) 
             except httpx.HTTPError:
                 time.sleep(0.3)
         time.sleep(1.0)  # the UDP source starts when the server listens
-        coded = A.sites_by_code([RADAR])
-        site = coded[(25, 7)]
-        t0 = time.time() - 25.0
-        grams = encode_reports_cat048(_plots(t0, 25, seed=4), {"radar-rezekne": (25, 7)}, {"radar-rezekne": site})
+        site = A.sites_by_code([RADAR])[(25, 7)]
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for _, g in grams:
-            tx.sendto(g, ("127.0.0.1", PORT_IN))
-            time.sleep(0.02)
         tx.sendto(b"\x30\xff\xffgarbage", ("127.0.0.1", PORT_IN))  # counted, not fatal
         tracks: list[dict[str, object]] = []
         cat062: list[dict[str, object]] = []
-        end = time.monotonic() + 180
+        t_start = time.time()
+        plots = _plots(t_start, 240, seed=4)  # a live radar: one scan a second, sent when it is due
+        k = 0
+        end = time.monotonic() + 240
         while time.monotonic() < end and not (tracks and cat062):
+            now = time.time()
+            due = [p for p in plots[k:] if float(p["t"]) <= now]  # type: ignore[arg-type]
+            k += len(due)
+            if due:
+                for _, g in encode_reports_cat048(due, {"radar-rezekne": (25, 7)}, {"radar-rezekne": site}):
+                    tx.sendto(g, ("127.0.0.1", PORT_IN))
             try:
-                data = sink.recv(65535)
-                cat062 += [r for r in A.decode_bytes(data) if r["kind"] == "track"]
+                while True:
+                    data = sink.recv(65535)
+                    cat062 += [r for r in A.decode_bytes(data) if r["kind"] == "track"]
             except TimeoutError:
                 pass
+            if k < 12:  # a track needs a few scans
+                continue
             try:
                 r = httpx.get(url + "/api/v1/tracks", headers={"Authorization": f"Bearer {token}"}, timeout=30)
                 tracks = r.json()["items"]

@@ -76,13 +76,14 @@ def test_random_reports_roundtrip(seed: int) -> None:
     reps = []
     for k in range(600):
         r = float(rng.uniform(200, 250_000))
+        el_max = min(60.0, math.degrees(math.asin(9000 / r))) if r > 9000 else 60.0  # up to 9 km high
         reps.append({
             "t": round(1.77e9 + k * 0.05 + float(rng.uniform(0, 0.05)), 3),
             "sensor": f"r-{int(rng.integers(0, 3))}",
             "type": "radar",
             "range_m": round(r, 2),
             "az_deg": round(float(rng.uniform(0, 360)), 4) % 360,
-            "el_deg": round(float(rng.uniform(-1.5, min(60.0, math.degrees(math.asin(9000 / r)) if r > 9000 else 60))), 4),
+            "el_deg": round(float(rng.uniform(-1.5, el_max)), 4),
             "rr_mps": round(float(rng.uniform(-300, 300)), 3),
             "sigma_range_m": 15.0, "sigma_az_deg": 0.3, "sigma_el_deg": 0.5, "sigma_rr_mps": 0.5,
         })  # fmt: skip

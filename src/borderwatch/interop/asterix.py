@@ -94,8 +94,8 @@ def _var_len(buf: bytes, p: int, end: int, name: str, kind: int, arg: Any) -> in
         rb, eb = arg
         if p + rb > end:
             raise AsterixError(f"record: truncated in item {name}")
-        n = int.from_bytes(buf[p : p + rb], "big")
-        return p + rb + n * eb
+        n: int = int.from_bytes(buf[p : p + rb], "big")
+        return int(p + rb + n * eb)
     if kind == S.REPETITIVE_FX:
         while True:
             p += arg
@@ -439,7 +439,9 @@ def _adsb021(b: bytes, it: dict[str, int], F: dict[str, S.Field]) -> dict[str, A
     return out
 
 
-def decode_bytes(data: bytes, stats: DecodeStats | None = None, *, cats: tuple[int, ...] = DECODED) -> list[dict[str, Any]]:
+def decode_bytes(
+    data: bytes, stats: DecodeStats | None = None, *, cats: tuple[int, ...] = DECODED
+) -> list[dict[str, Any]]:
     """Every decodable record of ``data`` (one datagram or a raw recording) as a dict; bad input is counted in
     ``stats`` and skipped."""
     st = stats if stats is not None else DecodeStats()

@@ -253,7 +253,11 @@ def cat034_north_marker(sac: int, sic: int, t: float, *, period_s: float | None 
 
 
 def encode_reports_cat048(
-    reports: list[dict[str, Any]], codes: dict[str, tuple[int, int]], sites: dict[str, RadarSite], *, scan_s: float = 1.0
+    reports: list[dict[str, Any]],
+    codes: dict[str, tuple[int, int]],
+    sites: dict[str, RadarSite],
+    *,
+    scan_s: float = 1.0,
 ) -> list[tuple[float, bytes]]:
     """Radar reports -> ``(send time, datagram)``: per radar, one CAT048 data block per scan-period bin, with a
     CAT034 north marker at each bin start. Reports of sensors without a SAC/SIC in ``codes`` are skipped."""

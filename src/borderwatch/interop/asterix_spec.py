@@ -176,10 +176,7 @@ def _content(it: Any) -> tuple[bool, float, str]:
     if not issubclass(var, Element):
         raise SpecError(f"{it.cv_non_spare.cv_name}: not an element")
     rule = var.cv_rule
-    if not issubclass(rule, RuleContentContextFree):
-        rule_c = rule.cv_default_content
-    else:
-        rule_c = rule.cv_content
+    rule_c = rule.cv_content if issubclass(rule, RuleContentContextFree) else rule.cv_default_content
     if issubclass(rule_c, ContentQuantity):
         return issubclass(rule_c.cv_signedness, Signed), float(rule_c.cv_lsb), str(rule_c.cv_unit)
     if issubclass(rule_c, ContentInteger):

@@ -45,7 +45,9 @@ class Endpoint:
 
 def parse_endpoint(text: str, *, what: str, default_host: str = "0.0.0.0") -> Endpoint:
     """``PORT``, ``HOST:PORT`` or ``[HOST:]PORT@GROUP`` (multicast group to join)."""
-    s, group = (text.split("@", 1) + [None])[:2] if "@" in text else (text, None)
+    s, group = text, None
+    if "@" in text:
+        s, group = text.split("@", 1)
     host, _, port_s = s.rpartition(":")
     try:
         port = int(port_s)
