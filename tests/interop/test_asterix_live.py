@@ -111,7 +111,7 @@ def test_cat048_over_udp_into_serve_gives_tracks_and_cat062_out(tmp_path: Path) 
         metrics = httpx.get(url + "/metrics", timeout=30).text
         assert 'sensor="_asterix"' in metrics
         sensors = httpx.get(url + "/api/v1/sensors", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
-        assert any(s["id"] == "radar-rezekne" and s["count"] > 0 for s in sensors["items"]), sensors
+        assert any(s["id"] == "radar-rezekne" and s["count"] > 0 for s in sensors), sensors
     finally:
         proc.terminate()
         try:

@@ -94,8 +94,8 @@ def _var_len(buf: bytes, p: int, end: int, name: str, kind: int, arg: Any) -> in
         rb, eb = arg
         if p + rb > end:
             raise AsterixError(f"record: truncated in item {name}")
-        n: int = int.from_bytes(buf[p : p + rb], "big")
-        return int(p + rb + n * eb)
+        cnt = int.from_bytes(buf[p : p + rb], "big")
+        return int(p + rb + cnt * eb)
     if kind == S.REPETITIVE_FX:
         while True:
             p += arg
