@@ -29,6 +29,7 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_tshark.sh
 	$(BIN)/pytest
 
 test: lint typecheck pytest

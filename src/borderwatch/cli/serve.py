@@ -67,6 +67,16 @@ def serve_cmd(
         typer.Option("--replay", help="Replay a scenario (preset, file, or run folder) as signed live sensors."),
     ] = None,
     speed: Annotated[float, typer.Option("--speed", help="Replay speed, × real time.")] = 10.0,
+    asterix_udp: Annotated[
+        str | None,
+        typer.Option(
+            "--asterix-udp",
+            help="Receive ASTERIX CAT048/034/021 on UDP [HOST:]PORT[@GROUP]; radars need sac/sic in sensors.json.",
+        ),
+    ] = None,
+    asterix_out: Annotated[
+        str | None, typer.Option("--asterix-out", help="Send the system tracks as CAT062 to HOST:PORT over UDP.")
+    ] = None,
     demo_users: Annotated[
         bool, typer.Option("--demo-users", help="Create operator/viewer/admin with random passwords (printed).")
     ] = False,
@@ -78,7 +88,14 @@ def serve_cmd(
         store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew, emit_interval_s=emit_interval
     )
     background: list[Background] = []
-    opts: dict[str, object] = {"host": host, "port": port, "replay": replay, "speed": speed}
+    opts: dict[str, object] = {
+        "host": host,
+        "port": port,
+        "replay": replay,
+        "speed": speed,
+        "asterix_udp": asterix_udp,
+        "asterix_out": asterix_out,
+    }
     hooks = list(HOOKS)
     if replay:
         from borderwatch.errors import InputError
@@ -88,6 +105,10 @@ def serve_cmd(
             raise InputError(f"must be > 0, got {speed}", field="--speed")
         console.print(f"preparing the replay of {replay} (simulating if needed) …")
         hooks.append(replay_hook)
+    if asterix_udp or asterix_out:
+        from borderwatch.interop.udp import hook as asterix_hook
+
+        hooks.append(asterix_hook)
     created: dict[str, str] = {}
     if demo_users:
         from borderwatch.server.replay import demo_users as make_users
@@ -111,6 +132,10 @@ def serve_cmd(
             console.print(f"  user [bold]{name}[/] password [bold]{pw}[/] (shown once)")
         if demo_users and not created:
             console.print("  users operator/viewer/admin exist already (passwords as first printed)")
+        if asterix_udp:
+            console.print(f"ASTERIX in on UDP {asterix_udp}")
+        if asterix_out:
+            console.print(f"CAT062 out to UDP {asterix_out}")
         if replay:
             console.print(f"replaying {replay} at {speed:g}× real time through signed HTTP ingest")
 
