@@ -133,3 +133,44 @@ class BeastClock:
         if self._first is None:
             self._first = ticks
         return self.t0 + ((ticks - self._first) % MLAT_WRAP) / MLAT_HZ
+
+
+def t0_from_name(name: str) -> float | None:
+    """UTC epoch of the first frame when a capture's name carries it (``…-utc--1522782148.136310917--.log``,
+    beastblackbox's ``nc … > radar-beast-bin-utc--$(date +%s.%N).log`` convention)."""
+    import re
+
+    m = re.search(r"utc--?(\d{9,11}(?:\.\d+)?)", name)
+    return float(m.group(1)) if m else None
+
+
+def decode_beast_file(
+    path: str, *, sensor: str = "adsb", t0: float | None = None, ref: tuple[float, float] | None = None
+) -> dict[str, object]:
+    """Reports of a Beast capture: ``{"records": [...], "rejected": {...}, "skipped": {...}, "frames": N}``.
+
+    Times follow the MLAT counter from ``t0`` (given, else from the file name, else 0 = seconds from the first
+    frame)."""
+    from pathlib import Path
+
+    from borderwatch.interop.modes import AdsbDecoder
+
+    p = Path(path)
+    start = t0 if t0 is not None else t0_from_name(p.name)
+    clock = BeastClock(start or 0.0)
+    reader = BeastReader()
+    dec = AdsbDecoder(sensor=sensor, ref=ref)
+    out = []
+    with p.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            for f in reader.feed(chunk):
+                if f.kind == "mode_ac":
+                    dec.skipped["mode A/C: not used"] += 1
+                    continue
+                rep = dec.feed(f.msg, clock.time(f.mlat_ticks, 0.0))
+                if rep is not None:
+                    out.append(rep)
+    rejected = reader.rejected + dec.rejected
+    if reader._buf:
+        rejected["frame: truncated at the end of the file"] += 1
+    return {"records": out, "rejected": dict(rejected), "skipped": dict(dec.skipped), "frames": reader.frames}

@@ -567,3 +567,20 @@ def tls_context(*, cert: str | None, key: str | None, ca: str | None, verify: bo
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def decode_cot_file(path: str) -> dict[str, object]:
+    """CoT events of a file of concatenated ``<event>`` documents: ``{"records": [...], "rejected": {...}}``."""
+    buf = bytearray(Path(path).read_bytes())
+    board = Counter[str]()
+    out = []
+    for raw in split_xml_stream(buf):
+        try:
+            ev = parse_event(raw)
+        except CotError as e:
+            board[str(e)] += 1
+            continue
+        out.append({"uid": ev.uid, "type": ev.type, "how": ev.how, "t": ev.time, "stale": ev.stale, "lat": ev.lat,
+                    "lon": ev.lon, "hae": ev.hae, "ce": ev.ce, "le": ev.le, "callsign": ev.callsign,
+                    "remarks": ev.remarks})  # fmt: skip
+    return {"records": out, "rejected": dict(board)}

@@ -304,3 +304,22 @@ async def sbs_reports(
             split.overlong = 0
         if out:
             yield out
+
+
+def decode_sbs_file(
+    path: str, *, sensor: str = "adsb", time_source: str = "message", utc_offset_s: float = 0.0
+) -> dict[str, object]:
+    """Reports of an SBS-1 text file (plain or .gz): ``{"records": [...], "rejected": {...}, "skipped": {...}}``."""
+    import gzip
+    from pathlib import Path
+
+    p = Path(path)
+    parser = SbsParser(sensor=sensor, time_source=time_source, utc_offset_s=utc_offset_s)
+    opener = gzip.open if p.suffix == ".gz" else open
+    out = []
+    with opener(p, "rb") as fh:
+        for line in fh:
+            rep = parser.parse_line(line, arrival=time.time())
+            if rep is not None:
+                out.append(rep)
+    return {"records": out, "rejected": dict(parser.rejected), "skipped": dict(parser.skipped)}
