@@ -108,10 +108,19 @@ def run() -> None:
     done = re.findall(r"Done (\d+) runs in (\d+) second", err)
     last = re.findall(r"#(\d+)\s+(?:pulse|NEW|REDUCE|DONE)\s+cov: (\d+)", err)
     crashes = sorted(str(x) for x in work.glob("crash-*")) + sorted(str(x) for x in work.glob("timeout-*"))
-    print(json.dumps({"bench": "fuzz_adsb", "target": a.target, "inputs": int(done[-1][0]) if done else
-                      (int(last[-1][0]) if last else 0), "coverage": int(last[-1][1]) if last else None,
-                      "wall_s": round(time.time() - t0, 1), "exit": p.returncode, "crashes": len(crashes),
-                      "crash_files": crashes, "tail": err.strip().splitlines()[-3:] if p.returncode else []}))  # fmt: skip
+    inputs = int(done[-1][0]) if done else (int(last[-1][0]) if last else 0)
+    out = {
+        "bench": "fuzz_adsb",
+        "target": a.target,
+        "inputs": inputs,
+        "coverage": int(last[-1][1]) if last else None,
+        "wall_s": round(time.time() - t0, 1),
+        "exit": p.returncode,
+        "crashes": len(crashes),
+        "crash_files": crashes,
+        "tail": err.strip().splitlines()[-3:] if p.returncode else [],
+    }
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def test_framing_of_the_real_capture(decoded) -> None:  # type: ignore[no-untype
 
 
 def test_every_mode_s_frame_matches_dump1090(decoded) -> None:  # type: ignore[no-untyped-def]
-    frames, reps, _, _ = decoded
+    frames, _, _, _ = decoded
     ref = _ref()
     matched = 0
     for f in frames:

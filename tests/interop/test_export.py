@@ -31,16 +31,19 @@ def _run_dir(d: Path, seed: int) -> Path:
                     "segment": "LV-RU", "sigma_m": 300.0, "sigma_s": 20.0}})  # fmt: skip
     (d / "tracks.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines) + "not json\n")
     (d / "assessments.jsonl").write_text("".join(json.dumps(x) + "\n" for x in ass))
+    msg = "hostile shahed crossed <LV-RU> & more"
     alerts = [{"id": "A0001", "t": 1767225601.0, "kind": "crossed", "level": "alarm", "track": "T000000",
-               "identity": "hostile", "lat": 56.5, "lon": 27.9, "message": "hostile shahed crossed <LV-RU> & more"}]  # fmt: skip
+               "identity": "hostile", "lat": 56.5, "lon": 27.9, "message": msg}]  # fmt: skip
     (d / "alerts.jsonl").write_text("".join(json.dumps(x) + "\n" for x in alerts))
     (d / "chokepoints.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [27.8, 56.3]},
-         "properties": {"id": "C01", "kind": "road", "lanes": 2, "width_m": 7.5, "bridge": True, "entries": ["a", "b"]}},
+         "properties": {"id": "C01", "kind": "road", "lanes": 2, "width_m": 7.5, "bridge": True,
+                        "entries": ["a", "b"]}},
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [999, 56.3]}, "properties": {"id": "C02"}},
     ]}))  # fmt: skip
     (d / "plan.json").write_text(json.dumps({"makespan_h": 5.0, "chokepoints": [
-        {"id": "C01", "kind": "road", "lon": 27.8, "lat": 56.3, "closed_h": 4.5, "trucks": ["T1"], "parks": {"P": {"x": 1}}}],
+        {"id": "C01", "kind": "road", "lon": 27.8, "lat": 56.3, "closed_h": 4.5, "trucks": ["T1"],
+         "parks": {"P": {"x": 1}}}],
         "trucks": [{"truck": "T1", "park": "P", "route": {"edges": [1, 2], "road_km": 10.0,
                     "coordinates": [[27.5, 56.2], [27.6, 56.25], [27.8, 56.3]]}, "trips": []}]}))  # fmt: skip
     reg = [{"event_id": "EV-20260101-0001", "version": 1, "action": "first_report", "owner": "x",
@@ -92,7 +95,11 @@ def test_every_format_reads_back_in_gdal(tmp_path: Path, seed: int) -> None:
             root = ET.parse(out).getroot()
             ns = {"k": "http://www.opengis.net/kml/2.2"}
             assert len(root.findall(".//k:Placemark", ns)) == n
-            msg = [d.findtext("k:value", namespaces=ns) for d in root.findall(".//k:Data", ns) if d.get("name") == "message"]
+            msg = [
+                d.findtext("k:value", namespaces=ns)
+                for d in root.findall(".//k:Data", ns)
+                if d.get("name") == "message"
+            ]
             assert msg == ["hostile shahed crossed <LV-RU> & more"]
             layers = pyogrio.list_layers(out)  # GDAL's KML driver: one layer per Folder
             assert {str(x[0]) for x in layers} >= {"track_heads", "alerts"}

@@ -106,7 +106,7 @@ def test_any_line_is_a_report_or_a_counted_reason(lines: list[str | bytes], data
     fields = GOOD.split(",")
     for x in lines:
         i = data.draw(st.integers(0, 21))
-        mutated = ",".join(fields[:i] + [x if isinstance(x, str) else x.hex()] + fields[i + 1 :])
+        mutated = ",".join([*fields[:i], x if isinstance(x, str) else x.hex(), *fields[i + 1 :]])
         for line in (x, mutated):
             before = sum(p.rejected.values()) + sum(p.skipped.values()) + p.reports
             rep = p.parse_line(line)

@@ -78,7 +78,9 @@ class SbsServer(threading.Thread):
                         dist = 215.0 * (t - t0)  # 420 kt
                         la = lat + dist * math.cos(math.radians(crs)) / 111_320.0
                         lo = lon + dist * math.sin(math.radians(crs)) / (111_320.0 * math.cos(math.radians(lat)))
-                        conn.sendall(_sbs_line(icao, t, 1, cs=cs) + _sbs_line(icao, t, 4) + _sbs_line(icao, t, 3, la, lo))
+                        conn.sendall(
+                            _sbs_line(icao, t, 1, cs=cs) + _sbs_line(icao, t, 4) + _sbs_line(icao, t, 3, la, lo)
+                        )
                         self.sent += 1
                     conn.sendall(b"MSG,3,garbage\r\n\xff\xfe\r\n")
                     time.sleep(0.5)
@@ -142,8 +144,9 @@ def test_sbs_into_serve_gives_tracks_and_cot_reaches_a_pytak_receiver(tmp_path: 
     sbs.start()
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     log = tmp_path / "serve.log"
-    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve", "--store", str(tmp_path / "bw.db"),
-           "--sensors", str(tmp_path / "sensors.json"), "--port", str(http_port), "--sbs", f"127.0.0.1:{sbs_port}",
+    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve",
+           "--store", str(tmp_path / "bw.db"), "--sensors", str(tmp_path / "sensors.json"), "--port", str(http_port),
+           "--sbs", f"127.0.0.1:{sbs_port}",
            "--cot-out", f"udp://239.2.3.1:{cot_port}", "--cot-in", f"udp://127.0.0.1:{cin_port}"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{http_port}"
@@ -154,7 +157,12 @@ def test_sbs_into_serve_gives_tracks_and_cot_reaches_a_pytak_receiver(tmp_path: 
         tracks = httpx.get(url + "/api/v1/tracks", headers=hdr, timeout=10).json()["items"]
         # a friendly patrol heard on --cot-in
         patrol = track_event({"t": time.time(), "track": "x", "lat": 56.55, "lon": 27.5, "alt_m": 150.0}, None)
-        patrol.uid, patrol.type, patrol.callsign, patrol.stale = "PATROL-7", "a-f-G-U-C-I", "Patrol 7", time.time() + 300
+        patrol.uid, patrol.type, patrol.callsign, patrol.stale = (
+            "PATROL-7",
+            "a-f-G-U-C-I",
+            "Patrol 7",
+            time.time() + 300,
+        )
 
         async def send_patrol() -> None:
             s = CotSink(f"udp://127.0.0.1:{cin_port}")

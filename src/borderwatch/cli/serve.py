@@ -102,9 +102,8 @@ def serve_cmd(
     )
     background: list[Background] = []
     opts: dict[str, object] = {"host": host, "port": port, "replay": replay, "speed": speed}
-    tak = {"sbs": sbs, "beast": beast, "adsb_sensor": adsb_sensor, "adsb_time": adsb_time, "cot_out": cot_out,
-           "cot_format": cot_format, "cot_cert": cot_cert, "cot_key": cot_key, "cot_ca": cot_ca, "cot_in": cot_in}  # fmt: skip
-    opts.update(tak)
+    opts.update(sbs=sbs, beast=beast, adsb_sensor=adsb_sensor, adsb_time=adsb_time, cot_out=cot_out)
+    opts.update(cot_format=cot_format, cot_cert=cot_cert, cot_key=cot_key, cot_ca=cot_ca, cot_in=cot_in)
     hooks = list(HOOKS)
     if replay:
         from borderwatch.errors import InputError

@@ -127,7 +127,7 @@ def _iso_second(s: int) -> str:
 
 def _iso(t: float) -> str:
     """ISO 8601 UTC with milliseconds (``2026-01-01T00:00:00.000Z``)."""
-    s, msec = divmod(int(round(t * 1000.0)), 1000)
+    s, msec = divmod(round(t * 1000.0), 1000)
     return f"{_iso_second(s)}.{msec:03d}Z"
 
 
@@ -136,7 +136,9 @@ def _hhmm(t: float) -> str:
     return f"{g.tm_hour:02d}:{g.tm_min:02d}:{g.tm_sec:02d}Z"
 
 
-def track_event(track: dict[str, Any], assessment: dict[str, Any] | None = None, *, now: float | None = None) -> CotEvent:
+def track_event(
+    track: dict[str, Any], assessment: dict[str, Any] | None = None, *, now: float | None = None
+) -> CotEvent:
     """One track (tracks.jsonl line) and its latest assessment (assessments.jsonl line) as a CoT event."""
     tabs = cot_types()
     probs: dict[str, float] = track.get("class") or {}
@@ -150,7 +152,7 @@ def track_event(track: dict[str, Any], assessment: dict[str, Any] | None = None,
     t = float(track["t"])
     coast, coast_coop = coast_limits()
     ce, le = _errors(track.get("cov_pos_enu_m2"))
-    ve, vn, _ = (list(track.get("vel_enu_mps") or (0.0, 0.0, 0.0)) + [0.0, 0.0, 0.0])[:3]
+    ve, vn, _ = [*list(track.get("vel_enu_mps") or ()), 0.0, 0.0, 0.0][:3]
     speed = math.hypot(ve, vn)
     course = math.degrees(math.atan2(ve, vn)) % 360.0
     parts = []
@@ -348,26 +350,26 @@ def _parse_proto(data: bytes) -> CotEvent:
 
     try:
         msg = takproto.parse_proto(bytearray(data))
-    except Exception as e:  # protobuf's DecodeError and friends
-        raise CotError(f"event: not TAK protobuf ({type(e).__name__})") from None
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise CotError(f"event: not TAK protobuf ({type(exc).__name__})") from None
     if msg is None or msg == -1:
         raise CotError("event: not TAK protobuf (header)")
-    e = msg.cotEvent
-    if not e.uid or not e.type:
-        raise CotError("uid: missing" if not e.uid else "type: missing")
+    ce = msg.cotEvent
+    if not ce.uid or not ce.type:
+        raise CotError("uid: missing" if not ce.uid else "type: missing")
     return CotEvent(
-        uid=e.uid[:256],
-        type=e.type[:64],
-        how=e.how[:16],
-        time=e.sendTime / 1000.0,
-        start=e.startTime / 1000.0,
-        stale=e.staleTime / 1000.0,
-        lat=_float(str(e.lat), "lat", -90, 90),
-        lon=_float(str(e.lon), "lon", -180, 180),
-        hae=e.hae,
-        ce=e.ce,
-        le=e.le,
-        callsign=e.detail.contact.callsign or None,
+        uid=ce.uid[:256],
+        type=ce.type[:64],
+        how=ce.how[:16],
+        time=ce.sendTime / 1000.0,
+        start=ce.startTime / 1000.0,
+        stale=ce.staleTime / 1000.0,
+        lat=_float(str(ce.lat), "lat", -90, 90),
+        lon=_float(str(ce.lon), "lon", -180, 180),
+        hae=ce.hae,
+        ce=ce.ce,
+        le=ce.le,
+        callsign=ce.detail.contact.callsign or None,
     )
 
 
@@ -430,7 +432,7 @@ class FriendlyBoard:
 
 def split_xml_stream(buf: bytearray) -> list[bytes]:
     """Complete ``<event …>…</event>`` documents from the front of a TCP byte buffer (removed from it)."""
-    out = []
+    out: list[bytes] = []
     end_tag = b"</event>"
     while True:
         i = buf.find(end_tag)
@@ -573,7 +575,7 @@ def decode_cot_file(path: str) -> dict[str, object]:
     """CoT events of a file of concatenated ``<event>`` documents: ``{"records": [...], "rejected": {...}}``."""
     buf = bytearray(Path(path).read_bytes())
     board = Counter[str]()
-    out = []
+    out: list[dict[str, Any]] = []
     for raw in split_xml_stream(buf):
         try:
             ev = parse_event(raw)

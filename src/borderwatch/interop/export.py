@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ GEOMETRY = {
 
 @dataclass(slots=True)
 class Feature:
-    coords: list[tuple[float, ...]]  # one coordinate for a Point, several for a LineString (lon, lat[, alt])
+    coords: Sequence[tuple[float, ...]]  # one coordinate for a Point, several for a LineString (lon, lat[, alt])
     props: dict[str, Any]
 
 
@@ -119,7 +120,9 @@ def _tracks(path: Path, out: Layers, assessments: dict[str, dict[str, Any]]) -> 
         }
         if a.get("crossing"):
             props["crossing"] = a["crossing"]
-        out.add("track_heads", Feature([(float(last["lon"]), float(last["lat"]), float(last.get("alt_m") or 0))], props))
+        out.add(
+            "track_heads", Feature([(float(last["lon"]), float(last["lat"]), float(last.get("alt_m") or 0))], props)
+        )
         line = [(float(r["lon"]), float(r["lat"]), float(r.get("alt_m") or 0)) for r in rows]
         if len({c[:2] for c in line}) >= 2:
             out.add("track_paths", Feature(line, {k: props[k] for k in ("track", "t_first", "t_last", "points",
@@ -140,14 +143,17 @@ def _points_jsonl(path: Path, out: Layers, layer: str) -> None:
         if not _ok(d.get("lon"), d.get("lat")):
             out.rejected[f"{path.name}: line without lat/lon"] += 1
             continue
-        out.add(layer, Feature([(float(d["lon"]), float(d["lat"]))], {k: v for k, v in d.items() if k not in ("lat", "lon")}))
+        out.add(
+            layer,
+            Feature([(float(d["lon"]), float(d["lat"]))], {k: v for k, v in d.items() if k not in ("lat", "lon")}),
+        )
 
 
 def _geojson(path: Path, out: Layers, layer: str) -> None:
     doc = json.loads(path.read_text(encoding="utf-8"))
     for i, f in enumerate(doc.get("features") or []):
         g = (f or {}).get("geometry") or {}
-        c = g.get("coordinates")
+        c: Any = g.get("coordinates")
         props = dict((f or {}).get("properties") or {})
         try:
             if g.get("type") == "Point" and _ok(c[0], c[1]):
@@ -164,11 +170,15 @@ def _plan(path: Path, out: Layers) -> None:
     doc = json.loads(path.read_text(encoding="utf-8"))
     for c in doc.get("chokepoints") or []:
         if _ok(c.get("lon"), c.get("lat")):
-            out.add("plan_sites", Feature([(float(c["lon"]), float(c["lat"]))], {k: v for k, v in c.items()
-                                                                                 if k not in ("lat", "lon")}))  # fmt: skip
+            props = {k: v for k, v in c.items() if k not in ("lat", "lon")}
+            out.add("plan_sites", Feature([(float(c["lon"]), float(c["lat"]))], props))
     for t in doc.get("trucks") or []:
         coords = ((t.get("route") or {}).get("coordinates")) or []
-        pts = [(float(p[0]), float(p[1])) for p in coords if isinstance(p, list | tuple) and len(p) >= 2 and _ok(p[0], p[1])]
+        pts = [
+            (float(p[0]), float(p[1]))
+            for p in coords
+            if isinstance(p, list | tuple) and len(p) >= 2 and _ok(p[0], p[1])
+        ]
         if len(pts) >= 2:
             route = dict(t.get("route") or {})
             route.pop("coordinates", None)
@@ -268,7 +278,7 @@ def columns(features: list[Feature]) -> dict[str, tuple[str, list[Any]]]:
         else:
             kind = "str"
             vals = [None if v is None else (str(v).lower() if isinstance(v, bool) else str(v)) for v in vals]
-        out[k] = (kind, vals)
+        out[k] = (kind, list(vals))
     return out
 
 
@@ -300,16 +310,18 @@ def _kml_coords(f: Feature) -> str:
 def write_kml(layers: Layers, path: Path) -> int:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>',
              "<name>borderwatch</name>"]  # fmt: skip
-    for ident, colour in _KML_STYLE.items():
+    for style, colour in _KML_STYLE.items():
         parts.append(
-            f'<Style id="{ident}"><IconStyle><color>{colour}</color></IconStyle>'
+            f'<Style id="{style}"><IconStyle><color>{colour}</color></IconStyle>'
             f"<LineStyle><color>{colour}</color><width>2</width></LineStyle></Style>"
         )
     n = 0
     for name, fs in layers.layers.items():
         parts.append(f"<Folder><name>{escape(name)}</name>")
         for f in fs:
-            label = next((str(f.props[k]) for k in ("track", "id", "event_id", "truck", "entry") if f.props.get(k)), name)
+            label = next(
+                (str(f.props[k]) for k in ("track", "id", "event_id", "truck", "entry") if f.props.get(k)), name
+            )
             parts.append(f"<Placemark><name>{escape(label)}</name>")
             ident = f.props.get("identity")
             if ident in _KML_STYLE:

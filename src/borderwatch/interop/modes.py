@@ -79,12 +79,10 @@ def nl(lat: float) -> int:
     if lat == 0.0:
         return 59
     x = 1.0 - (1.0 - math.cos(math.pi / (2.0 * NZ))) / math.cos(math.pi / 180.0 * a) ** 2
-    return int(math.floor(2.0 * math.pi / math.acos(x)))
+    return math.floor(2.0 * math.pi / math.acos(x))
 
 
-def cpr_global(
-    even: tuple[int, int], odd: tuple[int, int], *, newest_odd: bool
-) -> tuple[float, float] | None:
+def cpr_global(even: tuple[int, int], odd: tuple[int, int], *, newest_odd: bool) -> tuple[float, float] | None:
     """Globally unambiguous airborne position from an even and an odd (lat_cpr, lon_cpr) pair; None when the
     two straddle a longitude-zone boundary (wait for the next pair)."""
     le, lo = even[0] / CPR_MAX, odd[0] / CPR_MAX

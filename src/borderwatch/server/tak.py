@@ -47,7 +47,9 @@ def adsb_sensor(sensors_path: Any, wanted: str | None) -> tuple[str, tuple[float
     """The ADS-B receiver's id and site from sensors.json."""
     if sensors_path is None:
         raise InputError("an ADS-B source needs --sensors with the receiver as an adsb entry", field="--sbs")
-    doc = json.loads(open(sensors_path, encoding="utf-8").read())
+    from pathlib import Path
+
+    doc = json.loads(Path(sensors_path).read_text(encoding="utf-8"))
     ads = [s for s in doc.get("sensors", []) if s.get("type") == "adsb"]
     if wanted is not None:
         ads = [s for s in ads if s.get("id") == wanted]
