@@ -29,7 +29,7 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "adsb"
 def _seeds(target: str, d: Path) -> None:
     d.mkdir(parents=True, exist_ok=True)
     if target == "beast":
-        raw = (DATA / "ulss7-beast-1522782148.bin").read_bytes()
+        raw = (DATA / "ulss7-beast-bin-utc--1522782148.136310917--.log").read_bytes()
         for i in range(0, min(len(raw), 200 * 512), 512):
             (d / f"s{i}").write_bytes(raw[i : i + 512])
     else:

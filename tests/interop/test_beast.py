@@ -17,7 +17,7 @@ from borderwatch.interop.modes import FT, AdsbDecoder, crc24, me_fields
 from borderwatch.sensors.reports import parse_report
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "adsb"
-CAPTURE = DATA / "ulss7-beast-1522782148.bin"
+CAPTURE = DATA / "ulss7-beast-bin-utc--1522782148.136310917--.log"
 T0 = 1522782148.136310917  # from the capture's file name (UTC of its first frame)
 
 

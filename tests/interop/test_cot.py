@@ -24,9 +24,10 @@ from borderwatch.interop.cot import (
     track_event,
 )
 
+COV = [[900.1, 12.0, 0.0], [12.0, 850.3, 0.0], [0.0, 0.0, 2500.0]]
 TRACK = {"t": 1767225600.25, "track": "T000042", "lat": 56.6212345, "lon": 28.0412345, "alt_m": 321.5,
-         "vel_enu_mps": [-48.1, -6.2, 0.1], "cov_pos_enu_m2": [[900.1, 12.0, 0.0], [12.0, 850.3, 0.0], [0.0, 0.0, 2500.0]],
-         "status": "confirmed", "class": {"shahed": 0.81, "stray_lr": 0.12, "geran3": 0.04}, "sensors": ["ac-017", "r-2"],
+         "vel_enu_mps": [-48.1, -6.2, 0.1], "cov_pos_enu_m2": COV, "status": "confirmed",
+         "class": {"shahed": 0.81, "stray_lr": 0.12, "geran3": 0.04}, "sensors": ["ac-017", "r-2"],
          "cooperative": False, "quality": 0.93}  # fmt: skip
 ASSESS = {"t": 1767225600.25, "track": "T000042", "identity": "hostile", "class": "shahed", "score": 0.91,
           "crossing": {"t": 1767225900.0, "lat": 56.61, "lon": 27.95, "segment": "LV-RU-03", "sigma_m": 350.0,
@@ -94,10 +95,15 @@ def test_cooperative_single_sensor_and_unassessed_tracks() -> None:
 
 def test_alert_event() -> None:
     a = {"id": "A0007", "t": 1767225601.0, "kind": "crossed", "level": "alarm", "track": "T000042",
-         "identity": "hostile", "lat": 56.5, "lon": 27.9, "message": "hostile shahed T000042 crossed <LV-RU-03>"}  # fmt: skip
+         "identity": "hostile", "lat": 56.5, "lon": 27.9,
+         "message": "hostile shahed T000042 crossed <LV-RU-03>"}  # fmt: skip
     root = ET.fromstring(to_xml(alert_event(a)))
     assert root.get("type") == "b-a-g" and root.get("uid") == "borderwatch.alert.A0007"
     assert root.findtext("detail/remarks") == a["message"]
+
+
+HEAD = b'<event uid="a" type="a-f-G" time="2026-01-01T00:00:00Z" stale="2026-01-01T00:05:00Z">'
+PT = b'<point lat="1" lon="0"/></event>'
 
 
 @pytest.mark.parametrize(
@@ -106,13 +112,10 @@ def test_alert_event() -> None:
         (b"<event", "event: not XML"),
         (b'<!DOCTYPE x [<!ENTITY a "b">]><event/>', "event: DOCTYPE/ENTITY not allowed"),
         (b"<evt/>", "event: root element is not <event>"),
-        (b'<event uid="a" type="a-f-G" time="2026-01-01T00:00:00Z" stale="2026-01-01T00:05:00Z"/>', "point: missing"),
-        (b'<event uid="a" type="a-f-G" time="2026-01-01T00:00:00Z" stale="2026-01-01T00:05:00Z">'
-         b'<point lat="91" lon="0"/></event>', "lat: outside [-90, 90]"),  # fmt: skip
-        (b'<event uid="a" type="a-f-G" time="yesterday" stale="2026-01-01T00:05:00Z"><point lat="1" lon="0"/></event>',
-         "time: not an ISO 8601 time"),  # fmt: skip
-        (b'<event type="a-f-G" time="2026-01-01T00:00:00Z" stale="2026-01-01T00:05:00Z"><point lat="1" lon="0"/></event>',
-         "uid: missing or longer than 256 characters"),  # fmt: skip
+        (HEAD[:-1] + b"/>", "point: missing"),
+        (HEAD + b'<point lat="91" lon="0"/></event>', "lat: outside [-90, 90]"),
+        (HEAD.replace(b"2026-01-01T00:00:00Z", b"yesterday") + PT, "time: not an ISO 8601 time"),
+        (HEAD.replace(b'uid="a" ', b"") + PT, "uid: missing or longer than 256 characters"),
         (b"\xbf\x01\xbf\xff\xff", "event: not TAK protobuf"),
     ],
 )

@@ -71,7 +71,12 @@ def adsb_decode_cmd(
     sensor: Annotated[str, typer.Option("--sensor", help="Sensor id for the reports.")] = "adsb",
     out: Annotated[Path | None, typer.Option("-o", "--out", help="reports.jsonl to write (else stdout).")] = None,
     t0: Annotated[float | None, typer.Option("--t0", help="Beast: UTC epoch of the first frame.")] = None,
-    ref: Annotated[str | None, typer.Option("--ref", help="Beast: receiver LAT,LON for local CPR decoding.")] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="Beast: receiver LAT,LON (rejects positions beyond 600 km).")
+    ] = None,
+    decoder: Annotated[
+        str, typer.Option("--decoder", help="Beast: builtin, or pymodes (needs borderwatch[modes], GPL-3.0).")
+    ] = "builtin",
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON on stderr.")] = False,
 ) -> None:
     """Decode an ADS-B capture into reports of the report contract (reports.jsonl lines)."""
@@ -87,7 +92,7 @@ def adsb_decode_cmd(
     elif kind == "beast":
         from borderwatch.interop.beast import decode_beast_file
 
-        res = decode_beast_file(str(file), sensor=sensor, t0=t0, ref=_ref(ref))
+        res = decode_beast_file(str(file), sensor=sensor, t0=t0, ref=_ref(ref), decoder=decoder)
     else:
         raise InputError(f"expected sbs or beast, got {kind!r}", field="--format")
     recs: list[dict[str, object]] = res["records"]  # type: ignore[assignment]

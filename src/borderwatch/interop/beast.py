@@ -136,21 +136,32 @@ class BeastClock:
 
 
 def t0_from_name(name: str) -> float | None:
-    """UTC epoch of the first frame when a capture's name carries it (``…-utc--1522782148.136310917--.log``,
-    beastblackbox's ``nc … > radar-beast-bin-utc--$(date +%s.%N).log`` convention)."""
+    """UTC epoch of the first frame when a capture's name carries it: beastblackbox's
+    ``…-utc--1522782148.136310917--.log`` (``nc … > radar-beast-bin-utc--$(date +%s.%N).log``) or any
+    ``-<10-digit epoch>`` part.
+
+    >>> t0_from_name("ulss7-beast-bin-utc--1522782148.136310917--.log"), t0_from_name("ulss7-1522782148.bin")
+    (1522782148.1363108, 1522782148.0)
+    """
     import re
 
-    m = re.search(r"utc--?(\d{9,11}(?:\.\d+)?)", name)
+    m = re.search(r"(?:utc--?|[-_])(\d{10}(?:\.\d+)?)(?!\d)", name)
     return float(m.group(1)) if m else None
 
 
 def decode_beast_file(
-    path: str, *, sensor: str = "adsb", t0: float | None = None, ref: tuple[float, float] | None = None
+    path: str,
+    *,
+    sensor: str = "adsb",
+    t0: float | None = None,
+    ref: tuple[float, float] | None = None,
+    decoder: str = "builtin",
 ) -> dict[str, object]:
     """Reports of a Beast capture: ``{"records": [...], "rejected": {...}, "skipped": {...}, "frames": N}``.
 
     Times follow the MLAT counter from ``t0`` (given, else from the file name, else 0 = seconds from the first
-    frame)."""
+    frame). ``decoder="pymodes"`` decodes the Mode-S frames with pyModeS instead of the built-in decoder
+    (GPL-3.0, the optional extra ``borderwatch[modes]``; for cross-checking)."""
     from pathlib import Path
 
     from borderwatch.interop.modes import AdsbDecoder
@@ -159,7 +170,15 @@ def decode_beast_file(
     start = t0 if t0 is not None else t0_from_name(p.name)
     clock = BeastClock(start or 0.0)
     reader = BeastReader()
-    dec = AdsbDecoder(sensor=sensor, ref=ref)
+    dec: AdsbDecoder | PyModesDecoder
+    if decoder == "pymodes":
+        dec = PyModesDecoder(sensor=sensor)
+    elif decoder == "builtin":
+        dec = AdsbDecoder(sensor=sensor, ref=ref)
+    else:
+        from borderwatch.errors import InputError
+
+        raise InputError(f"expected builtin or pymodes, got {decoder!r}", field="--decoder")
     out = []
     with p.open("rb") as fh:
         while chunk := fh.read(1 << 16):
@@ -174,3 +193,56 @@ def decode_beast_file(
     if reader._buf:
         rejected["frame: truncated at the end of the file"] += 1
     return {"records": out, "rejected": dict(rejected), "skipped": dict(dec.skipped), "frames": reader.frames}
+
+
+@dataclass(slots=True)
+class PyModesDecoder:
+    """The same ``feed(msg, t)`` as :class:`~borderwatch.interop.modes.AdsbDecoder`, decoded by pyModeS's
+    ``PipeDecoder`` (GPL-3.0: only with the optional extra ``pip install borderwatch[modes]``)."""
+
+    sensor: str
+    rejected: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    _pipe: object = None
+    _cs: dict[str, str] = field(default_factory=dict)
+    _vel: dict[str, tuple[float, list[float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            import pyModeS
+        except ImportError:
+            from borderwatch.errors import InputError
+
+            raise InputError(
+                "pyModeS is not installed: pip install 'borderwatch[modes]' (GPL-3.0)", field="--decoder"
+            ) from None
+        self._pipe = pyModeS.PipeDecoder()
+
+    def feed(self, msg: bytes, t: float) -> dict[str, object] | None:
+        out = self._pipe.decode(msg.hex(), timestamp=t)  # type: ignore[attr-defined]
+        if not out.get("crc_valid", True):
+            self.rejected["crc: mismatch"] += 1
+            return None
+        if out.get("df") not in (17, 18):
+            self.skipped[f"df: {out.get('df')} not used"] += 1
+            return None
+        icao = str(out.get("icao", "")).lower()
+        if out.get("callsign"):
+            self._cs[icao] = str(out["callsign"]).strip("_ ")
+        if out.get("groundspeed") is not None and out.get("track") is not None:
+            a = math.radians(float(out["track"]))
+            gs = float(out["groundspeed"]) * 1852.0 / 3600.0
+            vr = float(out.get("vertical_rate") or 0.0) * 0.3048 / 60.0
+            self._vel[icao] = (t, [gs * math.sin(a), gs * math.cos(a), vr])
+        lat, lon, alt = out.get("latitude"), out.get("longitude"), out.get("altitude")
+        if lat is None or lon is None or alt is None:
+            return None
+        rep: dict[str, object] = {"t": round(t, 3), "sensor": self.sensor, "type": "adsb", "icao": icao,
+                                  "lat": round(float(lat), 6), "lon": round(float(lon), 6),
+                                  "alt_m": round(float(alt) * 0.3048, 1), "alt_src": "baro"}  # fmt: skip
+        if icao in self._cs:
+            rep["callsign"] = self._cs[icao][:8]
+        v = self._vel.get(icao)
+        if v is not None and t - v[0] <= 10.0:
+            rep["vel_enu_mps"] = [round(x, 2) for x in v[1]]
+        return rep

@@ -187,9 +187,11 @@ class AdsbDecoder:
     ``feed(msg, t)`` takes one frame (7 or 14 bytes) received at ``t`` (UTC epoch s) and returns a report for
     an airborne position it could place, else None. ``rejected`` counts frames that are bad (``crc: mismatch``,
     ``frame: length …``); ``skipped`` counts good frames that give no report, by why (``df: 11 not used``,
-    ``cpr: waiting for the other frame``, ``alt: Gillham-coded``…). ``ref`` (lat, lon), the receiver's site,
-    enables local decoding of the first frame of an aircraft (within 180 NM of the receiver); without it the
-    first position needs an even/odd pair.
+    ``cpr: waiting for the other frame``, ``alt: Gillham-coded``…). An aircraft's first position always comes
+    from an even/odd pair (global decoding), later ones from single frames relative to its last position.
+    ``ref`` (lat, lon), the receiver's site, rejects global solutions farther than ``max_range_m`` from it
+    (``cpr: beyond the receiver's range``). Local decoding relative to the receiver is not used: it is only
+    right within 180 NM and a distant aircraft would be placed in the wrong zone without a sign of it.
 
     A barometric altitude is corrected to height above the ellipsoid by the aircraft's last reported
     GNSS–baro difference (TC 19) when known; otherwise the pressure altitude stands in for it (a few hundred
@@ -201,6 +203,7 @@ class AdsbDecoder:
     rejected: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     decoded: Counter[str] = field(default_factory=Counter)
+    max_range_m: float = 600_000.0  # line of sight to 12 km altitude is ~450 km; margin for ducting
     max_aircraft: int = 20_000
     _ac: dict[str, _Aircraft] = field(default_factory=dict)
 
@@ -287,6 +290,9 @@ class AdsbDecoder:
     def _position(self, ac: _Aircraft, cpr: tuple[int, int], odd: bool, t: float) -> tuple[float, float] | None:
         if ac.even is not None and ac.odd is not None and abs(ac.even[0] - ac.odd[0]) <= PAIR_MAX_S:
             g = cpr_global(ac.even[1], ac.odd[1], newest_odd=odd)
+            if g is not None and self.ref is not None and not _within(g, self.ref, self.max_range_m):
+                self.rejected["cpr: beyond the receiver's range"] += 1
+                return None
             if g is not None:
                 # a global solution far from the aircraft's recent position is an error (dump1090 does the same)
                 if ac.pos is None or t - ac.pos[0] > LOCAL_MAX_S or _near(g, ac.pos[1:], t - ac.pos[0]):
@@ -301,10 +307,6 @@ class AdsbDecoder:
                 return loc
             self.rejected["cpr: local position jumps from the last one"] += 1
             return None
-        if self.ref is not None:
-            loc = cpr_local(cpr, odd, self.ref[0], self.ref[1])
-            ac.pos = (t, loc[0], loc[1])
-            return loc
         self.skipped["cpr: waiting for the other frame"] += 1
         return None
 
@@ -315,6 +317,12 @@ class AdsbDecoder:
         if len(self._ac) >= self.max_aircraft:  # all recent: drop the oldest half
             for k in list(self._ac)[: self.max_aircraft // 2]:
                 del self._ac[k]
+
+
+def _within(a: tuple[float, float], b: tuple[float, float], r_m: float) -> bool:
+    dlat = math.radians(a[0] - b[0])
+    dlon = math.radians((a[1] - b[1] + 180.0) % 360.0 - 180.0) * math.cos(math.radians(b[0]))
+    return 6371000.0 * math.hypot(dlat, dlon) <= r_m
 
 
 def _near(a: tuple[float, float], b: tuple[float, float], dt: float) -> bool:
