@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -217,3 +218,66 @@ def test_bad_sink_urls() -> None:
         CotSink("http://x:1")
     with pytest.raises(ValueError, match="xml or proto"):
         CotSink("udp://239.2.3.1:6969", fmt="json")
+
+
+def test_tls_sink_with_client_certificate(tmp_path: Path) -> None:
+    """A TLS 'TAK server' that demands a client certificate signed by its CA (certificates made by openssl)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from borderwatch.interop.cot import tls_context
+
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl (Debian package) is needed to make the test certificates"
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True, cwd=tmp_path)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=test-ca")  # fmt: skip
+    for name in ("server", "client"):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+            "-subj", f"/CN={'localhost' if name == 'server' else 'bw-client'}", "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1")  # fmt: skip
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", f"{name}.pem", "-days", "2", "-copy_extensions", "copy")  # fmt: skip
+
+    ev = track_event(TRACK, ASSESS)  # (the first call loads the tracker's coast limits: outside the loop)
+
+    async def go() -> list[bytes]:
+        got: list[bytes] = []
+        sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(tmp_path / "ca.pem"))
+        sctx.load_cert_chain(str(tmp_path / "server.pem"), str(tmp_path / "server.key"))
+        sctx.verify_mode = ssl.CERT_REQUIRED
+
+        async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            buf = bytearray()
+            while chunk := await r.read(65536):
+                buf += chunk
+                got.extend(split_xml_stream(buf))
+            w.close()
+
+        srv = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=sctx)
+        port = srv.sockets[0].getsockname()[1]
+        ctx = tls_context(cert=str(tmp_path / "client.pem"), key=str(tmp_path / "client.key"),
+                          ca=str(tmp_path / "ca.pem"))  # fmt: skip
+        sink = CotSink(f"tls://127.0.0.1:{port}", ssl_context=ctx)
+        assert await sink.send([ev]) == 1
+        for _ in range(50):
+            if got:
+                break
+            await asyncio.sleep(0.1)
+        await sink.close()
+        # without a client certificate the server refuses the handshake, and nothing reaches it
+        bare = CotSink(
+            f"tls://127.0.0.1:{port}", ssl_context=tls_context(cert=None, key=None, ca=str(tmp_path / "ca.pem"))
+        )
+        await bare.send([ev])
+        await asyncio.sleep(0.3)
+        await bare.close()
+        srv.close()
+        return got
+
+    got = asyncio.run(asyncio.wait_for(go(), 60))
+    assert len(got) == 1 and ET.fromstring(got[0]).get("uid") == "borderwatch.T000042"
