@@ -4,12 +4,13 @@ Each input is fed in chunks (split points drawn from the input) through :class:`
 through :class:`AdsbDecoder` (with and without a receiver reference), or split into lines through
 :class:`SbsParser`. Any exception is a crash; every report that comes out must pass the report contract
 (``parse_report``). Seeds: frames of the real ULSS7 capture and lines of its SBS output (tests/data/adsb).
-Runs ``--runs`` inputs per target (or until ``--max-s``), then prints one JSON object per target:
+Runs ``--runs`` inputs per target (default 1,000,000) or until ``--max-s`` (default 600 s per target; 0: no limit),
+then prints one JSON object (a summary per target):
 
-    .venv/bin/python bench/fuzz_adsb.py --target beast --runs 1000000
-    .venv/bin/python bench/fuzz_adsb.py --target sbs --runs 1000000
+    .venv/bin/python bench/fuzz_adsb.py                       # both targets, at most 10 min each
+    .venv/bin/python bench/fuzz_adsb.py --target beast --runs 1000000 --max-s 0
 
-atheris is a bench-only tool (``pip install atheris==3.0.0``), not a dependency of borderwatch.
+atheris (Apache-2.0) is in the dev extra only; borderwatch does not depend on it.
 """
 
 from __future__ import annotations
@@ -87,21 +88,27 @@ def main() -> None:
 
 def run() -> None:
     """Run the fuzzer in a child process (libFuzzer exits the process when done) and summarise its output."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--target", choices=["beast", "sbs", "both"], default="both")
+    ap.add_argument("--runs", type=int, default=1_000_000)
+    ap.add_argument("--max-s", type=int, default=600, help="stop each target after this many seconds (0: no limit)")
+    a = ap.parse_args()
+    res = [fuzz(t, a.runs, a.max_s) for t in (("beast", "sbs") if a.target == "both" else (a.target,))]
+    total = sum(int(r["crashes"]) for r in res)
+    print(json.dumps({"bench": "fuzz_adsb", "targets": res, "crashes": total, "ok": total == 0}))
+
+
+def fuzz(target: str, runs: int, max_s: int) -> dict[str, object]:
     import re
     import subprocess
 
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--target", choices=["beast", "sbs"], required=True)
-    ap.add_argument("--runs", type=int, default=1_000_000)
-    ap.add_argument("--max-s", type=int, default=0, help="stop after this many seconds (0: no limit)")
-    a = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix=f"bw-fuzz-{a.target}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"bw-fuzz-{target}-"))
     seeds = work / "corpus"
-    _seeds(a.target, seeds)
-    cmd = [sys.executable, __file__, "--child", "--target", a.target, f"-runs={a.runs}", "-max_len=4096",
+    _seeds(target, seeds)
+    cmd = [sys.executable, __file__, "--child", "--target", target, f"-runs={runs}", "-max_len=4096",
            "-rss_limit_mb=2048", "-timeout=10", f"-artifact_prefix={work}/", str(seeds)]  # fmt: skip
-    if a.max_s:
-        cmd.insert(-1, f"-max_total_time={a.max_s}")
+    if max_s:
+        cmd.insert(-1, f"-max_total_time={max_s}")
     t0 = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ})
     err = p.stderr
@@ -109,9 +116,8 @@ def run() -> None:
     last = re.findall(r"#(\d+)\s+(?:pulse|NEW|REDUCE|DONE)\s+cov: (\d+)", err)
     crashes = sorted(str(x) for x in work.glob("crash-*")) + sorted(str(x) for x in work.glob("timeout-*"))
     inputs = int(done[-1][0]) if done else (int(last[-1][0]) if last else 0)
-    out = {
-        "bench": "fuzz_adsb",
-        "target": a.target,
+    return {
+        "target": target,
         "inputs": inputs,
         "coverage": int(last[-1][1]) if last else None,
         "wall_s": round(time.time() - t0, 1),
@@ -120,7 +126,6 @@ def run() -> None:
         "crash_files": crashes,
         "tail": err.strip().splitlines()[-3:] if p.returncode else [],
     }
-    print(json.dumps(out))
 
 
 if __name__ == "__main__":
