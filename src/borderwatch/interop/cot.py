@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import ssl
 import time
 from collections import Counter
@@ -96,7 +97,7 @@ def _errors(cov: Any) -> tuple[float, float]:
         ee, en, nn, uu = float(cov[0][0]), float(cov[0][1]), float(cov[1][1]), float(cov[2][2])
     except (TypeError, IndexError, ValueError):
         return UNKNOWN_ERR, UNKNOWN_ERR
-    if not all(math.isfinite(x) for x in (ee, en, nn, uu)) or ee < 0 or nn < 0 or uu < 0:
+    if not (0.0 <= ee < math.inf and 0.0 <= nn < math.inf and 0.0 <= uu < math.inf and math.isfinite(en)):
         return UNKNOWN_ERR, UNKNOWN_ERR
     # the mean of the two horizontal eigenvalues is (ee + nn) / 2; CE90 of the equivalent circular normal
     ce = CE90 * math.sqrt(max((ee + nn) / 2.0, 0.0))
@@ -104,12 +105,12 @@ def _errors(cov: Any) -> tuple[float, float]:
     return ce, le
 
 
-_SPECIAL = ("&", "<", ">", '"', "\n", "\r", "\t")
+_SPECIAL = re.compile(r'[&<>"\n\r\t]').search
 
 
 def escape(s: str) -> str:
     """XML text and attribute escape (fast path when nothing needs escaping)."""
-    if not any(c in s for c in _SPECIAL):
+    if _SPECIAL(s) is None:
         return s
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
