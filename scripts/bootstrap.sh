@@ -26,6 +26,7 @@ if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   echo "bootstrap: $PY lacks venv/ensurepip; installing python3-venv"
   apt_install python3-venv python3.11-venv
 fi
+command -v openssl >/dev/null 2>&1 || apt_install openssl  # tests make TLS certificates (CoT over TLS)
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from borderwatch import __version__
-from borderwatch.cli import admin, core, events, interop, mobility, sensors, serve, tracking
+from borderwatch.cli import admin, core, events, interop, interop_tak, mobility, sensors, serve, tracking
 from borderwatch.cli.common import TheatreOpt, console, err_console, handle_errors, progress_bar
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for _mod in (core, mobility, sensors, tracking, admin, serve, events, interop):
+for _mod in (core, mobility, sensors, tracking, admin, serve, events, interop, interop_tak):
     app.registered_commands.extend(_mod.app.registered_commands)
     app.registered_groups.extend(_mod.app.registered_groups)
 

@@ -80,6 +80,29 @@ def serve_cmd(
     demo_users: Annotated[
         bool, typer.Option("--demo-users", help="Create operator/viewer/admin with random passwords (printed).")
     ] = False,
+    sbs: Annotated[
+        list[str] | None, typer.Option("--sbs", help="ADS-B receiver's SBS-1 feed HOST:PORT (dump1090: 30003).")
+    ] = None,
+    beast: Annotated[
+        list[str] | None, typer.Option("--beast", help="ADS-B receiver's Beast feed HOST:PORT (dump1090: 30005).")
+    ] = None,
+    adsb_sensor: Annotated[
+        str | None, typer.Option("--adsb-sensor", help="The receiver's id in --sensors (default: the only adsb).")
+    ] = None,
+    adsb_time: Annotated[
+        str, typer.Option("--adsb-time", help="Report time: arrival (our clock) or message (the feed's, as UTC).")
+    ] = "arrival",
+    cot_out: Annotated[
+        list[str] | None,
+        typer.Option("--cot-out", help="Send tracks and alerts as CoT: tcp://H:P, tls://H:P or udp://GROUP:P."),
+    ] = None,
+    cot_format: Annotated[str, typer.Option("--cot-format", help="CoT encoding: xml or proto (TAK v1).")] = "xml",
+    cot_cert: Annotated[str | None, typer.Option("--cot-cert", help="TLS client certificate (PEM).")] = None,
+    cot_key: Annotated[str | None, typer.Option("--cot-key", help="TLS client key (PEM).")] = None,
+    cot_ca: Annotated[str | None, typer.Option("--cot-ca", help="CA of the TAK server (PEM).")] = None,
+    cot_in: Annotated[
+        str | None, typer.Option("--cot-in", help="Hear friendly CoT on udp://GROUP:PORT or tcp://HOST:PORT.")
+    ] = None,
 ) -> None:
     """Run the live service: sensors POST signed reports, operators watch and decide over HTTP/WebSocket."""
     from borderwatch.server.run import serve
@@ -96,6 +119,8 @@ def serve_cmd(
         "asterix_udp": asterix_udp,
         "asterix_out": asterix_out,
     }
+    opts.update(sbs=sbs, beast=beast, adsb_sensor=adsb_sensor, adsb_time=adsb_time, cot_out=cot_out)
+    opts.update(cot_format=cot_format, cot_cert=cot_cert, cot_key=cot_key, cot_ca=cot_ca, cot_in=cot_in)
     hooks = list(HOOKS)
     if replay:
         from borderwatch.errors import InputError
@@ -109,6 +134,10 @@ def serve_cmd(
         from borderwatch.interop.udp import hook as asterix_hook
 
         hooks.append(asterix_hook)
+    if sbs or beast or cot_out or cot_in:
+        from borderwatch.server.tak import hook as tak_hook
+
+        hooks.append(tak_hook)
     created: dict[str, str] = {}
     if demo_users:
         from borderwatch.server.replay import demo_users as make_users

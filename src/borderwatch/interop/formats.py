@@ -14,6 +14,9 @@ from typing import Any
 
 DECODERS: dict[str, str] = {
     "asterix": "borderwatch.interop.asterix_file:decode_file",
+    "sbs": "borderwatch.interop.formats:_sbs",
+    "beast": "borderwatch.interop.formats:_beast",
+    "cot": "borderwatch.interop.formats:_cot",
 }
 
 
@@ -43,3 +46,32 @@ def get(name: str) -> Decoder:
     mod, _, fn = DECODERS[name].partition(":")
     f: Decoder = getattr(importlib.import_module(mod), fn)
     return f
+
+
+def _counts(out: dict[str, object]) -> DecodeResult:
+    recs = out.get("records")
+    stats = {k: v for k, v in out.items() if k != "records"}
+    return DecodeResult(list(recs) if isinstance(recs, list) else [], stats)
+
+
+def _sbs(path: Path, opts: DecodeOptions) -> DecodeResult:
+    """SBS-1 BaseStation text (``borderwatch.interop.sbs``); options: ``sensor``, ``time_source``."""
+    from borderwatch.interop.sbs import decode_sbs_file
+
+    kw = {k: opts.extra[k] for k in ("sensor", "time_source", "utc_offset_s") if k in opts.extra}
+    return _counts(decode_sbs_file(str(path), **kw))
+
+
+def _beast(path: Path, opts: DecodeOptions) -> DecodeResult:
+    """Beast binary (``borderwatch.interop.beast``); ``t0`` dates the MLAT clock."""
+    from borderwatch.interop.beast import decode_beast_file
+
+    kw = {k: opts.extra[k] for k in ("sensor", "decoder") if k in opts.extra}
+    return _counts(decode_beast_file(str(path), t0=opts.t0, **kw))
+
+
+def _cot(path: Path, opts: DecodeOptions) -> DecodeResult:
+    """Cursor-on-Target XML events (``borderwatch.interop.cot``)."""
+    from borderwatch.interop.cot import decode_cot_file
+
+    return _counts(decode_cot_file(str(path)))

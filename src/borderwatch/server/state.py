@@ -24,3 +24,4 @@ class AppState:
     health: SensorHealth
     live: LiveDriver | None = None
     sites: dict[str, dict[str, Any]] = field(default_factory=dict)  # sensor id -> sensors.json entry
+    friendlies: Any = None  # borderwatch.interop.cot.FriendlyBoard when `serve --cot-in` listens
