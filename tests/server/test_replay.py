@@ -57,7 +57,7 @@ def test_replay_approve_audit_and_verify(tmp_path: Path) -> None:
                 and "user viewer password" in log.read_text()
                 and log.read_text()
             ),
-            240,
+            600,  # simulating the scenario first; minutes on a loaded 2-core machine
             "serve to listen",
         )
         pw = dict(re.findall(r"user (\w+) password (\S+)", text))
