@@ -16,7 +16,18 @@ from borderwatch.errors import BorderwatchError, InputError, NotFoundError
 from borderwatch.server.ingest import Checker, Ingest, SensorHealth
 from borderwatch.server.live import LiveDriver
 from borderwatch.server.metrics import Metrics
-from borderwatch.server.routes import admin, alerts, auth, history, ingest, metrics, picture, recommendations
+from borderwatch.server.routes import (
+    admin,
+    alerts,
+    auth,
+    defence,
+    history,
+    ingest,
+    metrics,
+    picture,
+    recommendations,
+    tiles,
+)
 from borderwatch.server.settings import Settings
 from borderwatch.server.state import AppState
 from borderwatch.server.view import PictureView
@@ -97,6 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
         history.router,
         admin.router,
         metrics.router,
+        defence.router,
+        tiles.router,
     ):
         app.include_router(r)
     app.include_router(__import__("borderwatch.server.webui", fromlist=["router"]).router)  # browser picture
