@@ -580,38 +580,72 @@ function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
+// the alert queue groups a track's open alerts into one line (its most severe, newest alert, with a count):
+// a raid raises several alerts per drone, and one line per alert pushed the urgent ones out of sight
+const LEVEL_ORDER = { alarm: 0, warning: 1, info: 2 };
+function alertGroups() {
+  const open = new Map();
+  const acked = [];
+  for (const a of S.alerts.values()) {
+    if (a.acknowledged_by) {
+      acked.push(a);
+      continue;
+    }
+    const k = a.track || a.id;
+    const g = open.get(k) || { key: k, items: [] };
+    g.items.push(a);
+    open.set(k, g);
+  }
+  const groups = [...open.values()].map((g) => {
+    g.items.sort((a, b) => (LEVEL_ORDER[a.level] ?? 9) - (LEVEL_ORDER[b.level] ?? 9) || b.t - a.t);
+    g.head = g.items[0];
+    g.t = Math.max(...g.items.map((a) => a.t));
+    return g;
+  });
+  groups.sort((a, b) => (LEVEL_ORDER[a.head.level] ?? 9) - (LEVEL_ORDER[b.head.level] ?? 9) || b.t - a.t);
+  acked.sort((a, b) => b.t - a.t);
+  return { groups, acked: acked.slice(0, 5) };
+}
+
 function renderAlerts() {
   S.dirty.alerts = false;
   const ul = $("alerts");
-  const items = [...S.alerts.values()].sort((a, b) => !!a.acknowledged_by - !!b.acknowledged_by || b.t - a.t).slice(0, 30);
-  $("n-alerts").textContent = `(${[...S.alerts.values()].filter((a) => !a.acknowledged_by).length} open)`;
-  const sig = JSON.stringify(items.map((a) => [a.id, a.acknowledged_by || ""]));
+  const { groups, acked } = alertGroups();
+  const nOpen = groups.reduce((n, g) => n + g.items.length, 0);
+  $("n-alerts").textContent = `(${nOpen} open · ${groups.length} tracks)`;
+  const shown = groups.slice(0, 40);
+  const sig = JSON.stringify([shown.map((g) => [g.key, g.items.length, g.head.id]), acked.map((a) => a.id)]);
   if (sig === S.alertSig) return;
   S.alertSig = sig;
-  ul.innerHTML = items
-    .map((a) => {
-      const ack = a.acknowledged_by
-        ? `<span class="acked-by">ack ${esc(a.acknowledged_by)}</span>`
-        : S.me.can_decide
-          ? `<button type="button" class="ack" data-alert="${esc(a.id)}" aria-label="acknowledge alert ${esc(a.id)}">Acknowledge</button>`
-          : "";
-      return `<li class="${esc(a.level)}${a.acknowledged_by ? " acked" : ""}" data-alert-item="${esc(a.id)}">
-        <div><strong>${fmtClock(a.t)}</strong> <span class="id-${esc(a.identity)}">${esc(a.level.toUpperCase())}</span> ${esc(a.message)}</div>
+  const line = (a, n, ids) => {
+    const more = n > 1 ? ` <span class="more">+${n - 1} more</span>` : "";
+    const ack = a.acknowledged_by
+      ? `<span class="acked-by">ack ${esc(a.acknowledged_by)}</span>`
+      : S.me.can_decide
+        ? `<button type="button" class="ack" data-alerts="${esc(ids.join(" "))}" aria-label="acknowledge ${n > 1 ? `${n} alerts of ${esc(a.track)}` : `alert ${esc(a.id)}`}">Ack</button>`
+        : "";
+    return `<li class="${esc(a.level)}${a.acknowledged_by ? " acked" : ""}" data-alert-item="${esc(a.id)}">
+        <div><strong>${fmtClock(a.t)}</strong> <span class="lvl id-${esc(a.identity)}">${esc(a.level.toUpperCase())}</span> ${esc(a.message)}${more}</div>
         <div class="actions">${ack}</div></li>`;
-    })
-    .join("");
+  };
+  ul.innerHTML =
+    shown.map((g) => line(g.head, g.items.length, g.items.map((a) => a.id))).join("") +
+    (groups.length > shown.length ? `<li class="info">${groups.length - shown.length} more tracks with open alerts (see the track table)</li>` : "") +
+    acked.map((a) => line(a, 1, [a.id])).join("");
 }
 $("alerts").addEventListener("click", async (ev) => {
   const b = ev.target.closest("button.ack");
   if (!b) return;
-  try {
-    const out = await api(`/api/v1/alerts/${encodeURIComponent(b.dataset.alert)}/ack`, { method: "POST" });
-    const a = S.alerts.get(b.dataset.alert);
-    if (a) a.acknowledged_by = out.who;
-    renderAlerts();
-  } catch (e) {
-    say(`Acknowledge refused: ${e.message}`, false);
+  for (const id of b.dataset.alerts.split(" ")) {
+    try {
+      const out = await api(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
+      const a = S.alerts.get(id);
+      if (a) a.acknowledged_by = out.who;
+    } catch (e) {
+      say(`Acknowledge refused: ${e.message}`, false);
+    }
   }
+  renderAlerts();
 });
 
 // the queue holds what can still be decided: a recommendation whose intercept window has closed leaves it
@@ -1128,7 +1162,7 @@ async function reviewLoad(t0, t1) {
     R.assess.set(a.track, arr);
   }
   for (const a of h.alerts) R.log.push({ t: a.t, kind: "alert", text: `${(a.level || "").toUpperCase()} ${a.message}`, id: a.id });
-  for (const d of h.decisions) R.log.push({ t: d.t, kind: "decision", text: `${d.approve ? "approved" : "rejected"} ${d.recommendation} by ${d.who}${d.reason ? ` (${d.reason})` : ""}`, id: d.id });
+  for (const d of h.decisions) R.log.push({ t: d.t, kind: "decision", text: `${d.approved ? "approved" : "rejected"} ${d.recommendation} by ${d.who}${d.reason ? ` (${d.reason})` : ""}`, id: d.id });
   for (const e of h.engagements) R.engagements.push(e);
   R.log.sort((a, b) => a.t - b.t);
   R.t1 = t1;

@@ -210,10 +210,12 @@ export function extraLayers() {
       id: "sensors",
       type: "circle",
       source: "sensors",
+      // small squares would need an image: small circles, a down sensor hollow with a red rim (a filled red dot
+      // read as a hostile track in the night style)
       paint: {
-        "circle-radius": ["match", ["get", "type"], "radar", 6, 4],
-        "circle-color": ["match", ["get", "status"], "up", "#2fbf71", "late", "#f2b705", "down", "#d7263d", "#7f8c99"],
-        "circle-stroke-width": 1.5,
+        "circle-radius": ["match", ["get", "type"], "radar", 6, "adsb", 5, 2.5],
+        "circle-color": ["match", ["get", "status"], "up", "#2fbf71", "late", "#f2b705", "down", "rgba(0,0,0,0)", "#7f8c99"],
+        "circle-stroke-width": ["match", ["get", "status"], "down", 1.2, 0.8],
       },
     },
     {
@@ -263,7 +265,9 @@ function paint(dark) {
     "tracks-high": { "text-color": dark ? "#ffb3b3" : "#8a0000", "text-halo-color": dark ? "#0b1016" : "#ffffff" },
     coverage: { "fill-color": dark ? "#4fb3ff" : "#0a5cad" },
     "coverage-line": { "line-color": dark ? "#4fb3ff" : "#0a5cad" },
-    sensors: { "circle-stroke-color": dark ? "#0b1016" : "#ffffff" },
+    sensors: {
+      "circle-stroke-color": ["match", ["get", "status"], "down", dark ? "#b3565e" : "#a01020", dark ? "#0b1016" : "#ffffff"],
+    },
     effectors: { "text-color": dark ? "#7fd0ff" : "#004a8f", "text-halo-color": dark ? "#0b1016" : "#ffffff" },
     "defence-labels": { "text-color": dark ? "#ff9cf0" : "#7a0066", "text-halo-color": dark ? "#0b1016" : "#ffffff" },
   };
