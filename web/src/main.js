@@ -1147,10 +1147,10 @@ function bisect(arr, t) {
 }
 
 const REVIEW_LEAD_S = 30; // points this long before the cursor are fetched too (tracks present at the start)
-async function reviewLoad(t0, t1) {
+async function reviewLoad(R, t0, t1) {
   const q = `t0=${t0}&t1=${t1}&kinds=track_points,assessments,alerts,decisions,engagements&limit=100000`;
   const h = await api(`/api/v1/history?${q}`);
-  const R = S.review;
+  if (S.review !== R) return; // another time was asked for meanwhile
   for (const p of h.track_points) {
     const arr = R.points.get(p.track) || [];
     if (!arr.length || arr[arr.length - 1].t < p.t) arr.push(p);
@@ -1172,16 +1172,18 @@ async function startReview() {
   const c = parseFloat($("review-time").value);
   const w = parseFloat($("review-window").value);
   stopPlay();
-  S.review = { t0: c - REVIEW_LEAD_S, t1: c, window: w, cursor: c, points: new Map(), assess: new Map(), log: [], engagements: [], shown: new Map(), drawn: null };
+  const R = { t0: c - REVIEW_LEAD_S, t1: c, window: w, cursor: c, points: new Map(), assess: new Map(), log: [], engagements: [], shown: new Map(), drawn: null };
+  S.review = R;
   document.body.classList.add("reviewing");
   $("review-banner").hidden = false;
   $("review-msg").textContent = "loading …";
   try {
-    await reviewLoad(c - REVIEW_LEAD_S, c + w);
+    await reviewLoad(R, c - REVIEW_LEAD_S, c + w);
   } catch (e) {
     $("review-msg").textContent = `Refused: ${e.message}`;
     return;
   }
+  if (S.review !== R) return;
   $("review-msg").textContent = `${S.review.points.size} tracks in ${fmtDate(c)} + ${w / 60} min`;
   seek(c);
 }
@@ -1252,7 +1254,7 @@ async function play() {
     if (next > R.t1 - 5 && !loading) {
       loading = true; // the next window is fetched before the cursor reaches the end of this one
       try {
-        await reviewLoad(R.t1, R.t1 + R.window);
+        await reviewLoad(R, R.t1, R.t1 + R.window);
       } catch (e) {
         $("review-msg").textContent = `Refused: ${e.message}`;
         stopPlay();
@@ -1282,7 +1284,10 @@ $("review-time").addEventListener("input", (ev) => {
 });
 $("review-time").addEventListener("change", (ev) => {
   const t = parseFloat(ev.target.value);
-  if (!S.review || t < S.review.t0 + REVIEW_LEAD_S || t > S.review.t1) startReview();
+  if (S.review && (t < S.review.t0 + REVIEW_LEAD_S || t > S.review.t1)) startReview();
+});
+$("review-time").addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") startReview();
 });
 $("review-log").addEventListener("click", (ev) => {
   const b = ev.target.closest("button.seek");
