@@ -109,7 +109,7 @@ def main() -> None:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            end = time.monotonic() + 120
+            end = time.monotonic() + 300  # a busy shared machine can take minutes to start serve
             while True:
                 try:
                     if httpx.get(url + "/healthz", timeout=1).status_code == 200:
