@@ -390,11 +390,21 @@ function iconFor(sidc, size) {
     outlineWidth: 3,
     outlineColor: S.theme === "dark" ? "#0b1016" : "#ffffff",
   });
-  const canvas = sym.asCanvas(dpr);
-  const img = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  // the image is padded so that the symbol's anchor (the centre of its frame, not of its bounding box) is the
+  // image's centre: feature properties reach the worker as vector-tile values, where an offset array would not
+  const src = sym.asCanvas(dpr);
   const a = sym.getAnchor();
-  const sz = sym.getSize();
-  const off = [Math.round((sz.width / 2 - a.x) * 10) / 10, Math.round((sz.height / 2 - a.y) * 10) / 10];
+  const ax = a.x * dpr;
+  const ay = a.y * dpr;
+  const w = Math.ceil(2 * Math.max(ax, src.width - ax));
+  const h = Math.ceil(2 * Math.max(ay, src.height - ay));
+  const canvas = document.createElement("canvas");
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(src, Math.round(w / 2 - ax), Math.round(h / 2 - ay));
+  const img = ctx.getImageData(0, 0, w, h);
+  const off = [0, 0];
   if (S.map.hasImage(key)) S.map.removeImage(key);
   S.map.addImage(key, img, { pixelRatio: dpr });
   S.icons.set(key, { sidc, off });
@@ -437,9 +447,8 @@ function featureOf(t, assess, engaged) {
   const props = { track: t.track, identity: ident, cls: cls || "", rank: ID_RANK[ident] ?? 9, state, bird, important };
   if (!bird && S.mapReady) {
     const s = sidcFor(ident, cls, state);
-    const [icon, off] = iconFor(s.sidc, important ? 30 : 22);
+    const [icon] = iconFor(s.sidc, important ? 30 : 22);
     props.icon = icon;
-    props.off = off;
     props.sidc = s.sidc;
     const kmh = Math.round(speedOf(t) * 3.6);
     const alt = Math.round(t.alt_m || 0);

@@ -34,7 +34,6 @@ function trackLayer(id, filter) {
     filter,
     layout: {
       "icon-image": ["get", "icon"],
-      "icon-offset": ["get", "off"],
       "icon-allow-overlap": true,
       "icon-ignore-placement": false,
       "symbol-sort-key": ["get", "rank"],
