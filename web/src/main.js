@@ -1,8 +1,9 @@
 // borderwatch common operational picture: login, base map from the theatre, live tracks from the picture
-// WebSocket, alert and recommendation queues, track table. Every request goes to the serving host only.
+// WebSocket, alert and recommendation queues, track table, sensor health, effector status, after-action review,
+// border sections and events, defence line, offline tiles. Every request goes to the serving host only.
 import * as maplibregl from "maplibre-gl";
 import ms from "milsymbol";
-import { THEMES, baseLayers } from "./style.js";
+import { THEMES, TRACK_LAYERS, baseLayers, extraLayers } from "./style.js";
 import { sidcFor, isBird } from "./symbols.js";
 
 maplibregl.setWorkerUrl(new URL("/static/maplibre-gl-worker.mjs", location.href).href);
@@ -20,7 +21,15 @@ const S = {
   recs: new Map(),
   engaged: new Map(), // track id -> engagement
   trails: new Map(), // track id -> [[lon, lat], ...]
-  markers: new Map(), // track id -> {marker, el, key}
+  feat: new Map(), // track id -> GeoJSON feature of the "tracks" source
+  changed: new Map(), // track id -> feature (or null: removed) not yet sent to the map
+  dirty: { tracks: false, overlays: false, alerts: true, recs: true },
+  overlayAt: 0,
+  tracksAt: 0,
+  show: { trails: true, ellipses: true, coverage: false, defence: true, sections: true, tiles: true },
+  sensors: [],
+  effectors: [],
+  review: null, // after-action review state (null: live)
   serverOffset: 0, // picture time - local time, s
   selected: null, // recommendation id
   sort: { key: "identity", dir: 1 },
@@ -35,6 +44,7 @@ const S = {
 window.__bw = S; // for the browser tests and the bench
 const TRAIL_N = 30;
 const ID_RANK = { hostile: 0, suspect: 1, unknown: 2, neutral: 3, friend: 4 };
+const DEFENCE = ["thin_data", "corridors", "routes", "chokepoints", "plan", "parks"];
 
 // ---------------------------------------------------------------- api
 async function api(path, opts = {}) {
@@ -133,8 +143,12 @@ function applyTheme() {
       for (const [k, v] of Object.entries(props)) S.map.setPaintProperty(layer, k, v);
     }
   }
-  for (const m of S.markers.values()) m.key = ""; // redraw symbols (frame fill differs by style)
-  renderTracks();
+  if (S.mapReady) {
+    for (const k of S.icons.keys()) if (S.map.hasImage(k)) S.map.removeImage(k);
+    S.icons.clear(); // symbols are drawn again for the style (outline colour)
+    for (const id of S.tracks.keys()) updateFeature(id);
+    renderTracks(true);
+  }
 }
 $("theme-toggle").addEventListener("click", () => {
   S.theme = S.theme === "dark" ? "light" : "dark";
@@ -149,8 +163,9 @@ $("mute-toggle").addEventListener("click", () => {
   updateMute();
 });
 let audio = null;
-function cue() {
+function cue(alert) {
   S.cues = (S.cues || 0) + 1;
+  if (alert) $("announce").textContent = `New predicted crossing: ${alert.message || alert.track || alert.id}`;
   const fl = $("flash");
   fl.classList.add("on");
   setTimeout(() => fl.classList.remove("on"), 900);
@@ -187,47 +202,35 @@ function initMap() {
   S.map = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-  map.on("load", () => {
-    for (const k of ["countries", "lakes", "rivers", "roads", "railways", "borders", "crossings", "assets"]) {
+  map.on("load", async () => {
+    for (const k of ["countries", "lakes", "rivers", "roads", "railways", "borders", "crossings", "assets", "places"]) {
       map.addSource(k, { type: "geojson", data: S.layers[k] });
     }
-    for (const k of ["trails", "leaders", "ellipses", "crossing-pred", "threat-lines"]) {
-      map.addSource(k, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    const empty = () => ({ type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    for (const k of ["trails", "leaders", "ellipses", "crossing-pred", "threat-lines", "coverage", "sections", "sensors", "effectors"]) {
+      map.addSource(k, empty());
     }
+    for (const k of DEFENCE) map.addSource(`defence-${k}`, empty());
+    map.addSource("tracks", { ...empty(), promoteId: "track" });
     const th = THEMES[S.theme].paint;
-    for (const l of baseLayers(S.layers.neighbours)) map.addLayer({ ...l, paint: { ...l.paint, ...(th[l.id] || {}) } });
+    const layers = [...baseLayers(S.layers.neighbours), ...extraLayers()];
+    // the extra layers go under the tracks (the last three layers of the base list are the track symbols)
+    const trackFirst = layers.findIndex((l) => l.id === "birds");
+    const ordered = [...layers.slice(0, trackFirst), ...layers.slice(layers.length - extraLayers().length), ...layers.slice(trackFirst, layers.length - extraLayers().length)];
+    for (const l of ordered) map.addLayer({ ...l, paint: { ...l.paint, ...(th[l.id] || {}) } });
+    for (const id of TRACK_LAYERS) {
+      map.on("click", id, (e) => e.features[0] && centreOn(e.features[0].properties.track));
+      map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
+      map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
+    }
+    map.on("click", "sections", (e) => e.features[0] && selectSection(e.features[0].properties.id));
+    S.mapReady = true;
     applyTheme();
-    placeLabels();
-    map.on("moveend", placeLabels);
-    map.on("moveend", renderTracks);
+    for (const id of S.tracks.keys()) updateFeature(id);
     connect();
+    await Promise.all([loadTiles(), loadDefence(), loadSections(), pollSensors(), pollEffectors(), loadExtent()]);
+    S.extrasReady = true;
   });
-}
-
-// place names as HTML labels (no glyph server needed), decluttered in screen space, biggest first
-let labelMarkers = [];
-function placeLabels() {
-  const map = S.map;
-  for (const m of labelMarkers) m.remove();
-  labelMarkers = [];
-  const taken = [];
-  const z = map.getZoom();
-  const minPop = z < 7.5 ? 20000 : z < 8.5 ? 5000 : z < 9.5 ? 1500 : 0;
-  for (const f of S.layers.places.features) {
-    const p = f.properties;
-    if (p.population < minPop) continue;
-    const xy = map.project(f.geometry.coordinates);
-    const w = p.name.length * 7.5 + 10;
-    const box = [xy.x - w / 2, xy.y - 9, xy.x + w / 2, xy.y + 9];
-    if (box[2] < 0 || box[0] > map.getContainer().clientWidth || box[3] < 0) continue;
-    if (taken.some((t) => !(box[2] < t[0] || box[0] > t[2] || box[3] < t[1] || box[1] > t[3]))) continue;
-    taken.push(box);
-    const el = document.createElement("div");
-    el.className = `place${p.population >= 20000 ? " big" : ""}${p.home ? "" : " foreign"}`;
-    el.textContent = p.name;
-    labelMarkers.push(new maplibregl.Marker({ element: el, anchor: "center" }).setLngLat(f.geometry.coordinates).addTo(map));
-    if (labelMarkers.length >= 60) break;
-  }
 }
 
 // ---------------------------------------------------------------- picture feed
@@ -279,7 +282,11 @@ function applySnapshot(msg) {
   for (const a of p.alerts || []) S.alerts.set(a.id, a);
   for (const r of p.recommendations || []) S.recs.set(r.id, r);
   for (const e of p.engagements || []) S.engaged.set(e.track, e);
-  for (const id of [...S.markers.keys()]) if (!S.tracks.has(id)) dropMarker(id);
+  if (p.effectors) S.effectors = p.effectors;
+  S.feat.clear();
+  for (const id of S.tracks.keys()) updateFeature(id);
+  S.resetTracks = true;
+  S.dirty.alerts = S.dirty.recs = S.dirty.effectors = true;
 }
 
 function upsertTrack(t) {
@@ -296,131 +303,257 @@ function applyDelta(msg) {
   switch (msg.kind) {
     case "track":
       upsertTrack(d);
+      updateFeature(d.track);
       break;
     case "track_dropped":
       S.tracks.delete(msg.id);
       S.assess.delete(msg.id);
       S.trails.delete(msg.id);
-      dropMarker(msg.id);
+      updateFeature(msg.id);
       break;
     case "assessment":
       S.assess.set(d.track, d);
+      if (S.tracks.has(d.track)) updateFeature(d.track);
       break;
     case "alert": {
       const isNew = !S.alerts.has(d.id);
       S.alerts.set(d.id, d);
-      if (isNew && d.kind === "predicted_crossing") cue();
+      if (isNew && d.kind === "predicted_crossing") cue(d);
+      S.dirty.alerts = true;
       break;
     }
     case "recommendation":
       S.recs.set(d.id, d);
+      S.dirty.recs = true;
       break;
     case "engagement":
       S.engaged.set(d.track, d);
+      if (S.tracks.has(d.track)) updateFeature(d.track);
+      S.dirty.effectors = true;
       break;
     case "decision":
       S.recs.delete(d.recommendation);
+      S.dirty.recs = true;
       break;
     default:
       break;
   }
 }
 
-function dropMarker(id) {
-  const m = S.markers.get(id);
-  if (m) m.marker.remove();
-  S.markers.delete(id);
-}
-
+// drawing is batched into the next animation frame; the panels that cost most (the track table, the effector
+// list) at most once a second
 let renderQueued = false;
+const TABLE_MS = 1000;
 function scheduleRender() {
   if (renderQueued) return;
   renderQueued = true;
   requestAnimationFrame(() => {
+    const t0 = performance.now();
     renderQueued = false;
     renderTracks();
-    renderAlerts();
-    renderRecs();
-    renderTable();
+    if (S.dirty.alerts) renderAlerts();
+    if (S.dirty.recs) renderRecs();
+    const t = performance.now();
+    if (t - (S.panelsAt || 0) >= TABLE_MS) {
+      S.panelsAt = t;
+      renderTable();
+      if (S.dirty.effectors) renderEffectors();
+    } else if (!S.panelTimer) {
+      S.panelTimer = setTimeout(() => {
+        S.panelTimer = null;
+        scheduleRender();
+      }, TABLE_MS);
+    }
+    if ((S.dirty.overlays || S.dirty.tracks) && !S.overlayTimer) {
+      S.overlayTimer = setTimeout(() => {
+        S.overlayTimer = null;
+        scheduleRender();
+      }, S.dirty.tracks ? TRACK_MS : OVERLAY_MS);
+    }
+    if (S.flushTimes) S.flushTimes.push(performance.now() - t0); // bench/web_picture.py
   });
 }
 
-// ---------------------------------------------------------------- tracks on the map
+// ---------------------------------------------------------------- track symbols: one image per distinct symbol
+// A track is a point of the "tracks" GeoJSON source; its icon is a milsymbol drawing registered once per
+// (SIDC, size, style) with map.addImage, its label (id, speed, altitude) a text-field: no DOM per track.
+S.icons = new Map(); // image key -> {sidc, off}
+function iconFor(sidc, size) {
+  const key = `${sidc}|${size}|${S.theme}`;
+  const have = S.icons.get(key);
+  if (have) return [key, have.off];
+  const dpr = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+  const sym = new ms.Symbol(sidc, {
+    size,
+    fill: true,
+    frame: true,
+    outlineWidth: 3,
+    outlineColor: S.theme === "dark" ? "#0b1016" : "#ffffff",
+  });
+  // the image is padded so that the symbol's anchor (the centre of its frame, not of its bounding box) is the
+  // image's centre: feature properties reach the worker as vector-tile values, where an offset array would not
+  const src = sym.asCanvas(dpr);
+  const a = sym.getAnchor();
+  const ax = a.x * dpr;
+  const ay = a.y * dpr;
+  const w = Math.ceil(2 * Math.max(ax, src.width - ax));
+  const h = Math.ceil(2 * Math.max(ay, src.height - ay));
+  const canvas = document.createElement("canvas");
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(src, Math.round(w / 2 - ax), Math.round(h / 2 - ay));
+  const img = ctx.getImageData(0, 0, w, h);
+  const off = [0, 0];
+  if (S.map.hasImage(key)) S.map.removeImage(key);
+  S.map.addImage(key, img, { pixelRatio: dpr });
+  S.icons.set(key, { sidc, off });
+  return [key, off];
+}
+
 function speedOf(t) {
   const v = t.vel_enu_mps || [0, 0, 0];
   return Math.hypot(v[0], v[1]);
 }
-function topClass(t) {
-  const a = S.assess.get(t.track);
+function topClass(t, assess = S.assess) {
+  const a = assess.get(t.track);
   if (a && a.class) return a.class;
   let best = null;
   for (const [k, p] of Object.entries(t.class || {})) if (!best || p > best[1]) best = [k, p];
   return best ? best[0] : null;
 }
-function identityOf(t) {
-  if (t.cooperative) return (S.assess.get(t.track) || {}).identity || "neutral";
-  return (S.assess.get(t.track) || {}).identity || "unknown";
+function identityOf(t, assess = S.assess) {
+  if (t.cooperative) return (assess.get(t.track) || {}).identity || "neutral";
+  return (assess.get(t.track) || {}).identity || "unknown";
+}
+function stateOf(id, engaged = S.engaged) {
+  const e = engaged.get(id);
+  if (!e) return "";
+  if (e.outcome === "kill" || e.outcome === "neutralised") return "neutralised";
+  return e.outcome === "miss" ? "" : "engaged";
 }
 function offset(lon, lat, de, dn) {
   const k = 111320;
   return [lon + de / (k * Math.cos((lat * Math.PI) / 180)), lat + dn / k];
 }
 
-function renderTracks() {
-  if (!S.map || !S.map.getSource("trails")) return;
-  const trails = [];
-  const leaders = [];
-  const ellipses = [];
-  const crossings = [];
-  const threats = [];
-  for (const t of S.tracks.values()) {
-    const ident = identityOf(t);
-    const cls = topClass(t);
+// the GeoJSON feature of one track (kept per track and patched in place: a delta costs one feature, not a redraw)
+function featureOf(t, assess, engaged) {
+  const ident = identityOf(t, assess);
+  const cls = topClass(t, assess);
+  const state = stateOf(t.track, engaged);
+  const bird = isBird(cls);
+  const important = ident === "hostile" || ident === "suspect" || ident === "unknown";
+  const props = { track: t.track, identity: ident, cls: cls || "", rank: ID_RANK[ident] ?? 9, state, bird, important };
+  if (!bird && S.mapReady) {
+    const s = sidcFor(ident, cls, state);
+    const [icon] = iconFor(s.sidc, important ? 30 : 22);
+    props.icon = icon;
+    props.sidc = s.sidc;
+    const kmh = Math.round(speedOf(t) * 3.6);
+    const alt = Math.round(t.alt_m || 0);
+    props.label = important ? `${t.track}\n${kmh} km/h · ${alt} m` : t.track;
+  }
+  return { type: "Feature", id: t.track, properties: props, geometry: { type: "Point", coordinates: [t.lon, t.lat] } };
+}
+
+function updateFeature(id) {
+  const t = S.tracks.get(id);
+  if (!t) {
+    S.feat.delete(id);
+    S.changed.set(id, null);
+  } else {
+    const f = featureOf(t, S.assess, S.engaged);
+    S.feat.set(id, f);
+    S.changed.set(id, f);
+  }
+  S.dirty.tracks = true;
+  S.dirty.overlays = true;
+}
+
+function overlayFeatures(tracks, assess, trails) {
+  const out = { trails: [], leaders: [], ellipses: [], crossings: [], threats: [] };
+  for (const t of tracks) {
+    const ident = identityOf(t, assess);
+    const cls = topClass(t, assess);
     const v = t.vel_enu_mps || [0, 0, 0];
     const props = { track: t.track, identity: ident };
-    const tr = S.trails.get(t.track);
-    if (tr && tr.length > 1) trails.push({ type: "Feature", properties: props, geometry: { type: "LineString", coordinates: tr } });
+    const tr = trails.get(t.track);
+    if (S.show.trails && tr && tr.length > 1) out.trails.push({ type: "Feature", properties: props, geometry: { type: "LineString", coordinates: tr } });
     if (!isBird(cls)) {
-      leaders.push({
+      out.leaders.push({
         type: "Feature",
         properties: props,
         geometry: { type: "LineString", coordinates: [[t.lon, t.lat], offset(t.lon, t.lat, v[0] * 60, v[1] * 60)] },
       });
     }
     const c = t.cov_pos_enu_m2;
-    if (c) ellipses.push({ type: "Feature", properties: props, geometry: { type: "Polygon", coordinates: [ellipse(t, c)] } });
-    const a = S.assess.get(t.track);
+    if (S.show.ellipses && c) out.ellipses.push({ type: "Feature", properties: props, geometry: { type: "Polygon", coordinates: [ellipse(t, c)] } });
+    const a = assess.get(t.track);
     if (a && a.crossing && (ident === "hostile" || ident === "suspect")) {
-      crossings.push({
+      out.crossings.push({
         type: "Feature",
-        properties: { ...props, label: `${t.track} ${fmtClock(a.crossing.t)}` },
+        properties: { ...props, label: `${t.track} ${fmtClock(a.crossing.t).slice(0, 5)}` },
         geometry: { type: "Point", coordinates: [a.crossing.lon, a.crossing.lat] },
       });
     }
     if (a && a.assets && a.assets.length && (ident === "hostile" || ident === "suspect")) {
       const at = S.assets.get(a.assets[0].asset);
-      if (at) threats.push({ type: "Feature", properties: props, geometry: { type: "LineString", coordinates: [[t.lon, t.lat], at] } });
+      if (at) out.threats.push({ type: "Feature", properties: props, geometry: { type: "LineString", coordinates: [[t.lon, t.lat], at] } });
     }
   }
-  // amplifiers (id, speed, altitude) only where they do not pile on a more important track's: hostile first
-  const order = [...S.tracks.values()].sort(
-    (a, b) => (ID_RANK[identityOf(a)] ?? 9) - (ID_RANK[identityOf(b)] ?? 9) || (a.track < b.track ? -1 : 1),
-  );
-  const boxes = [];
-  for (const t of order) {
-    const xy = S.map.project([t.lon, t.lat]);
-    const box = [xy.x - 16, xy.y - 30, xy.x + 120, xy.y + 30];
-    const free = !boxes.some((b) => !(box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3]));
-    if (free) boxes.push(box);
-    drawSymbol(t, identityOf(t), topClass(t), speedOf(t), free);
-  }
-  const fc = (f) => ({ type: "FeatureCollection", features: f });
-  S.map.getSource("trails").setData(fc(trails));
-  S.map.getSource("leaders").setData(fc(leaders));
-  S.map.getSource("ellipses").setData(fc(ellipses));
-  S.map.getSource("crossing-pred").setData(fc(crossings));
-  S.map.getSource("threat-lines").setData(fc(threats));
+  return out;
 }
+
+const fc = (f) => ({ type: "FeatureCollection", features: f });
+const OVERLAY_MS = 1000; // leaders, trails, ellipses, crossing points: redrawn at most once a second
+// the track symbols at most 4 times a second: tracks report at about 1 Hz, and every source update makes the map
+// (worker tiling, placement, a full WebGL frame) redraw
+const TRACK_MS = 250;
+
+// draw what changed since the last frame (called from requestAnimationFrame)
+function renderTracks(force = false) {
+  if (!S.mapReady) return;
+  const map = S.map;
+  if (S.review) return renderReview(force);
+  const t = performance.now();
+  if ((S.dirty.tracks && t - S.tracksAt >= TRACK_MS) || force) {
+    // only the features that changed go to the worker (a diff), the whole set after a snapshot or a restyle
+    const src = map.getSource("tracks");
+    if (force || S.resetTracks) {
+      src.setData(fc([...S.feat.values()]));
+      S.resetTracks = false;
+    } else if (S.changed.size) {
+      const add = [];
+      const remove = [];
+      for (const [id, f] of S.changed) if (f) add.push(f);
+      else remove.push(id);
+      src.updateData({ add, remove });
+    }
+    S.changed.clear();
+    S.dirty.tracks = false;
+    S.tracksAt = t;
+  }
+  if ((S.dirty.overlays && t - S.overlayAt >= OVERLAY_MS) || force) {
+    drawOverlays(overlayFeatures(S.tracks.values(), S.assess, S.trails));
+    S.overlayAt = t;
+    S.dirty.overlays = false;
+  }
+}
+function drawOverlays(o) {
+  const map = S.map;
+  map.getSource("trails").setData(fc(o.trails));
+  map.getSource("leaders").setData(fc(o.leaders));
+  map.getSource("ellipses").setData(fc(o.ellipses));
+  map.getSource("crossing-pred").setData(fc(o.crossings));
+  map.getSource("threat-lines").setData(fc(o.threats));
+}
+
+// the tracks the map draws, as rendered by MapLibre (for the browser tests: proof that a symbol is on screen)
+S.rendered = () =>
+  S.map
+    .queryRenderedFeatures({ layers: TRACK_LAYERS })
+    .map((f) => ({ track: f.properties.track, identity: f.properties.identity, sidc: f.properties.sidc, icon: f.properties.icon, lngLat: f.geometry.coordinates }));
 
 // 2-sigma (86 %) horizontal uncertainty ellipse from the east/north covariance
 function ellipse(t, c) {
@@ -444,68 +577,8 @@ function ellipse(t, c) {
   return pts;
 }
 
-function drawSymbol(t, ident, cls, speed, labelled) {
-  const eng = S.engaged.get(t.track);
-  const state = eng ? (eng.outcome === "neutralised" || eng.neutralised ? "neutralised" : "engaged") : "";
-  let m = S.markers.get(t.track);
-  const bird = isBird(cls);
-  const important = ident === "hostile" || ident === "suspect" || ident === "unknown";
-  const amps = important && labelled;
-  const kmh = Math.round(speed * 3.6);
-  const alt = Math.round(t.alt_m || 0);
-  const key = bird ? "bird" : `${ident}|${cls}|${state}|${labelled}|${amps ? `${kmh}|${alt}` : ""}|${S.theme}`;
-  if (!m) {
-    const root = document.createElement("div");
-    const el = document.createElement("div");
-    root.appendChild(el);
-    el.addEventListener("click", () => centreOn(t.track));
-    const marker = new maplibregl.Marker({ element: root, anchor: "center" }).setLngLat([t.lon, t.lat]).addTo(S.map);
-    m = { marker, el, key: "" };
-    S.markers.set(t.track, m);
-  } else {
-    m.marker.setLngLat([t.lon, t.lat]);
-  }
-  if (m.key === key) return;
-  m.key = key;
-  m.marker.getElement().style.zIndex = String(10 - (ID_RANK[ident] ?? 5)); // hostile on top
-  m.el.dataset.track = t.track;
-  m.el.dataset.identity = ident;
-  m.el.dataset.cls = cls || "";
-  m.el.title = `${t.track} ${ident} ${cls || "unknown class"}`;
-  if (bird) {
-    m.el.className = "bird";
-    m.el.innerHTML = "";
-    m.marker.setOffset([0, 0]);
-    return;
-  }
-  const opts = {
-    size: important ? 30 : 22,
-    uniqueDesignation: labelled ? t.track : "",
-    fill: true,
-    frame: true,
-    infoFields: true,
-    infoColor: S.theme === "dark" ? "#e6edf3" : "#111111",
-    outlineWidth: 3,
-    outlineColor: S.theme === "dark" ? "#0b1016" : "#ffffff",
-  };
-  if (amps) {
-    opts.speed = `${kmh} km/h`;
-    opts.altitudeDepth = `${alt} m`;
-    opts.type = ({ "fixed-wing UAV": "FW UAV", "rotary UAV": "RW UAV" })[sidcFor(ident, cls, state).label] || "";
-  }
-  const s = sidcFor(ident, cls, state);
-  const sym = new ms.Symbol(s.sidc, opts);
-  m.el.className = `sym ${state}`;
-  m.el.dataset.sidc = s.sidc;
-  m.el.innerHTML = sym.asSVG();
-  // the symbol's anchor point is its centre of frame, not the centre of the SVG with its text amplifiers
-  const a = sym.getAnchor();
-  const sz = sym.getSize();
-  m.marker.setOffset([sz.width / 2 - a.x, sz.height / 2 - a.y]);
-}
-
 function centreOn(trackId) {
-  const t = S.tracks.get(trackId);
+  const t = S.review ? S.review.shown.get(trackId) : S.tracks.get(trackId);
   if (t && S.map) S.map.easeTo({ center: [t.lon, t.lat], zoom: Math.max(S.map.getZoom(), 9) });
 }
 
@@ -516,37 +589,72 @@ function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
+// the alert queue groups a track's open alerts into one line (its most severe, newest alert, with a count):
+// a raid raises several alerts per drone, and one line per alert pushed the urgent ones out of sight
+const LEVEL_ORDER = { alarm: 0, warning: 1, info: 2 };
+function alertGroups() {
+  const open = new Map();
+  const acked = [];
+  for (const a of S.alerts.values()) {
+    if (a.acknowledged_by) {
+      acked.push(a);
+      continue;
+    }
+    const k = a.track || a.id;
+    const g = open.get(k) || { key: k, items: [] };
+    g.items.push(a);
+    open.set(k, g);
+  }
+  const groups = [...open.values()].map((g) => {
+    g.items.sort((a, b) => (LEVEL_ORDER[a.level] ?? 9) - (LEVEL_ORDER[b.level] ?? 9) || b.t - a.t);
+    g.head = g.items[0];
+    g.t = Math.max(...g.items.map((a) => a.t));
+    return g;
+  });
+  groups.sort((a, b) => (LEVEL_ORDER[a.head.level] ?? 9) - (LEVEL_ORDER[b.head.level] ?? 9) || b.t - a.t);
+  acked.sort((a, b) => b.t - a.t);
+  return { groups, acked: acked.slice(0, 5) };
+}
+
 function renderAlerts() {
+  S.dirty.alerts = false;
   const ul = $("alerts");
-  const items = [...S.alerts.values()].sort((a, b) => !!a.acknowledged_by - !!b.acknowledged_by || b.t - a.t).slice(0, 30);
-  $("n-alerts").textContent = `(${[...S.alerts.values()].filter((a) => !a.acknowledged_by).length} open)`;
-  const sig = JSON.stringify(items.map((a) => [a.id, a.acknowledged_by || ""]));
+  const { groups, acked } = alertGroups();
+  const nOpen = groups.reduce((n, g) => n + g.items.length, 0);
+  $("n-alerts").textContent = `(${nOpen} open · ${groups.length} tracks)`;
+  const shown = groups.slice(0, 40);
+  const sig = JSON.stringify([shown.map((g) => [g.key, g.items.length, g.head.id]), acked.map((a) => a.id)]);
   if (sig === S.alertSig) return;
   S.alertSig = sig;
-  ul.innerHTML = items
-    .map((a) => {
-      const ack = a.acknowledged_by
-        ? `<span class="acked-by">ack ${esc(a.acknowledged_by)}</span>`
-        : S.me.can_decide
-          ? `<button type="button" class="ack" data-alert="${esc(a.id)}" aria-label="acknowledge alert ${esc(a.id)}">Acknowledge</button>`
-          : "";
-      return `<li class="${esc(a.level)}${a.acknowledged_by ? " acked" : ""}" data-alert-item="${esc(a.id)}">
-        <div><strong>${fmtClock(a.t)}</strong> <span class="id-${esc(a.identity)}">${esc(a.level.toUpperCase())}</span> ${esc(a.message)}</div>
+  const line = (a, n, ids) => {
+    const more = n > 1 ? ` <span class="more">+${n - 1} more</span>` : "";
+    const ack = a.acknowledged_by
+      ? `<span class="acked-by">ack ${esc(a.acknowledged_by)}</span>`
+      : S.me.can_decide
+        ? `<button type="button" class="ack" data-alerts="${esc(ids.join(" "))}" aria-label="acknowledge ${n > 1 ? `${n} alerts of ${esc(a.track)}` : `alert ${esc(a.id)}`}">Ack</button>`
+        : "";
+    return `<li class="${esc(a.level)}${a.acknowledged_by ? " acked" : ""}" data-alert-item="${esc(a.id)}">
+        <div><strong>${fmtClock(a.t)}</strong> <span class="lvl id-${esc(a.identity)}">${esc(a.level.toUpperCase())}</span> ${esc(a.message)}${more}</div>
         <div class="actions">${ack}</div></li>`;
-    })
-    .join("");
+  };
+  ul.innerHTML =
+    shown.map((g) => line(g.head, g.items.length, g.items.map((a) => a.id))).join("") +
+    (groups.length > shown.length ? `<li class="info">${groups.length - shown.length} more tracks with open alerts (see the track table)</li>` : "") +
+    acked.map((a) => line(a, 1, [a.id])).join("");
 }
 $("alerts").addEventListener("click", async (ev) => {
   const b = ev.target.closest("button.ack");
   if (!b) return;
-  try {
-    const out = await api(`/api/v1/alerts/${encodeURIComponent(b.dataset.alert)}/ack`, { method: "POST" });
-    const a = S.alerts.get(b.dataset.alert);
-    if (a) a.acknowledged_by = out.who;
-    renderAlerts();
-  } catch (e) {
-    say(`Acknowledge refused: ${e.message}`, false);
+  for (const id of b.dataset.alerts.split(" ")) {
+    try {
+      const out = await api(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
+      const a = S.alerts.get(id);
+      if (a) a.acknowledged_by = out.who;
+    } catch (e) {
+      say(`Acknowledge refused: ${e.message}`, false);
+    }
   }
+  renderAlerts();
 });
 
 // the queue holds what can still be decided: a recommendation whose intercept window has closed leaves it
@@ -582,6 +690,7 @@ function recControls(r) {
 // the list is patched in place (one item per recommendation, its controls made once), so that a click, the
 // focus or a reason being typed is never lost to the once-a-second updates
 function renderRecs() {
+  S.dirty.recs = false;
   const ul = $("recs");
   const recs = pendingRecs();
   $("n-recs").textContent = `(${recs.length}${S.expired ? `; ${S.expired} with the window closed not shown` : ""})`;
@@ -768,6 +877,430 @@ $("tracks").addEventListener("click", (ev) => {
 $("tracks").addEventListener("keydown", (ev) => {
   const tr = ev.target.closest("tr[data-track]");
   if (tr && ev.key === "Enter") centreOn(tr.dataset.track);
+});
+
+
+// ---------------------------------------------------------------- side tabs (keyboard: Tab to a tab, Enter/Space, or ←/→)
+const TABS = [...document.querySelectorAll('[role="tab"]')];
+function showTab(btn) {
+  for (const b of TABS) {
+    const on = b === btn;
+    b.setAttribute("aria-selected", String(on));
+    b.tabIndex = on ? 0 : -1;
+    $(b.getAttribute("aria-controls")).hidden = !on;
+  }
+}
+for (const b of TABS) {
+  b.addEventListener("click", () => showTab(b));
+  b.addEventListener("keydown", (ev) => {
+    if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft") return;
+    const i = TABS.indexOf(b);
+    const n = TABS[(i + (ev.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
+    showTab(n);
+    n.focus();
+    ev.preventDefault();
+  });
+}
+
+// ---------------------------------------------------------------- sensor health (and the sensors on the map)
+const SENSOR_MS = 5000;
+async function pollSensors() {
+  try {
+    S.sensors = await api("/api/v1/sensors");
+    renderSensors();
+  } catch (e) {
+    $("sensors-msg").textContent = `sensor health unavailable: ${e.message}`;
+  }
+  if (!S.sensorTimer) S.sensorTimer = setInterval(pollSensors, SENSOR_MS);
+}
+function circle(lon, lat, r) {
+  const pts = [];
+  for (let i = 0; i <= 48; i++) {
+    const a = (i / 48) * 2 * Math.PI;
+    pts.push(offset(lon, lat, r * Math.sin(a), r * Math.cos(a)));
+  }
+  return pts;
+}
+function renderSensors() {
+  const xs = S.sensors;
+  const n = { up: 0, late: 0, down: 0, never: 0 };
+  for (const x of xs) n[x.status] = (n[x.status] || 0) + 1;
+  $("n-sensors").textContent = `(${n.up} up · ${n.late} late · ${n.down} down${n.never ? ` · ${n.never} never` : ""})`;
+  const rank = { down: 0, late: 1, never: 2, up: 3 };
+  const rows = [...xs].sort((a, b) => rank[a.status] - rank[b.status] || (a.id < b.id ? -1 : 1));
+  $("sensors").querySelector("tbody").innerHTML = rows
+    .map(
+      (x) => `<tr data-sensor="${esc(x.id)}"><td>${esc(x.id)}</td><td>${esc(x.type || "")}</td>
+      <td class="health-${esc(x.status)}">${esc(x.status)}</td>
+      <td>${x.last_report_t ? `${fmtClock(x.last_report_t)} (${Math.round(x.age_s)} s)` : "never"}</td>
+      <td>${x.rate_hz.toFixed(2)}</td></tr>`,
+    )
+    .join("");
+  if (!S.mapReady) return;
+  const located = xs.filter((x) => x.lat !== null && x.lon !== null);
+  S.map.getSource("sensors").setData(
+    fc(located.map((x) => ({ type: "Feature", properties: { id: x.id, type: x.type, status: x.status }, geometry: { type: "Point", coordinates: [x.lon, x.lat] } }))),
+  );
+  S.map.getSource("coverage").setData(
+    fc(
+      located
+        .filter((x) => x.coverage_m)
+        .map((x) => ({ type: "Feature", properties: { id: x.id, type: x.type }, geometry: { type: "Polygon", coordinates: [circle(x.lon, x.lat, x.coverage_m)] } })),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- effector status (magazines, engagements in progress)
+async function pollEffectors() {
+  try {
+    const out = await api("/api/v1/effectors");
+    S.effectors = out.items;
+    renderEffectors();
+  } catch (e) {
+    $("effectors-msg").textContent = `effector status unavailable: ${e.message}`;
+  }
+  if (!S.effTimer) S.effTimer = setInterval(pollEffectors, SENSOR_MS);
+}
+function renderEffectors() {
+  S.dirty.effectors = false;
+  const t = now();
+  const running = [...S.engaged.values()].filter((e) => !e.outcome);
+  const done = [...S.engaged.values()].filter((e) => e.outcome).sort((a, b) => b.t_intercept - a.t_intercept);
+  $("n-effectors").textContent = `(${S.effectors.length} units · ${running.length} engaging)`;
+  $("effectors").querySelector("tbody").innerHTML = S.effectors
+    .map((u) => {
+      const mag = typeof u.magazine === "object" && u.magazine !== null ? Object.entries(u.magazine).map(([k, v]) => `${k} ${v}`).join(", ") : String(u.magazine ?? "");
+      return `<tr data-effector="${esc(u.id)}"><td>${esc(u.id)}</td><td>${esc(u.type)}</td><td>${esc(mag)}</td>
+        <td>${u.busy}/${u.channels}</td></tr>`;
+    })
+    .join("");
+  $("engagements").innerHTML =
+    running
+      .map((e) => `<li class="engaging" data-engagement="${esc(e.id)}"><strong>${esc(e.track)}</strong> ← ${esc(e.effector)} ${esc(e.unit)} · intercept ${fmtClock(e.t_intercept)} (${Math.max(0, Math.round(e.t_intercept - t))} s) · Pk ${e.pk}</li>`)
+      .join("") +
+    done
+      .slice(0, 8)
+      .map((e) => `<li class="done ${e.outcome === "kill" ? "kill" : "miss"}" data-engagement="${esc(e.id)}">${esc(e.track)} ← ${esc(e.unit)}: ${e.outcome === "kill" ? "neutralised" : "missed"} ${fmtClock(e.t_intercept)}</li>`)
+      .join("");
+  if (S.mapReady) {
+    S.map.getSource("effectors").setData(
+      fc(S.effectors.filter((u) => u.lat !== undefined).map((u) => ({ type: "Feature", properties: { id: u.id }, geometry: { type: "Point", coordinates: [u.lon, u.lat] } }))),
+    );
+  }
+}
+
+// ---------------------------------------------------------------- optional layers: offline tiles, defence line, border sections
+function setVisible(ids, on) {
+  for (const id of ids) if (S.map.getLayer(id)) S.map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+}
+function toggle(id, key, layers, available = true) {
+  const box = $(id);
+  box.closest("label").hidden = !available;
+  box.checked = S.show[key];
+  box.onchange = () => {
+    S.show[key] = box.checked;
+    if (layers) setVisible(layers, box.checked);
+    else renderTracks(true);
+  };
+  if (layers && available) setVisible(layers, box.checked);
+}
+toggle("show-trails", "trails");
+toggle("show-ellipses", "ellipses");
+function initToggles() {
+  toggle("show-coverage", "coverage", ["coverage", "coverage-line"]);
+}
+
+async function loadTiles() {
+  initToggles();
+  const opt = S.layers.optional || {};
+  if (!opt.tiles) return toggle("show-tiles", "tiles", null, false);
+  const info = await api("/api/v1/tiles");
+  S.tiles = info;
+  const url = new URL(info.url.replace("{z}/{x}/{y}", "{z}/{x}/{y}"), location.href).href.replace("%7Bz%7D", "{z}").replace("%7Bx%7D", "{x}").replace("%7By%7D", "{y}");
+  const src = { type: info.type, tiles: [url], minzoom: info.minzoom, maxzoom: info.maxzoom };
+  if (info.bounds) src.bounds = info.bounds;
+  if (info.type === "raster") src.tileSize = 256;
+  S.map.addSource("offline", src);
+  const ids = [];
+  if (info.type === "raster") {
+    S.map.addLayer({ id: "offline-raster", type: "raster", source: "offline", paint: { "raster-opacity": 0.85 } }, "countries-fill");
+    ids.push("offline-raster");
+  } else {
+    for (const l of info.vector_layers) {
+      for (const [kind, geom] of [["fill", "Polygon"], ["line", "LineString"]]) {
+        const id = `offline-${l}-${kind}`;
+        const paint = kind === "fill" ? { "fill-color": "#8a8a8a", "fill-opacity": 0.25 } : { "line-color": "#8a8a8a", "line-width": 0.8 };
+        S.map.addLayer({ id, type: kind, source: "offline", "source-layer": l, filter: ["==", ["geometry-type"], geom], paint }, "countries-line");
+        ids.push(id);
+      }
+    }
+  }
+  // the theatre's land fill is made see-through so the tiles show under the borders and tracks
+  S.map.setPaintProperty("countries-fill", "fill-opacity", 0.35);
+  toggle("show-tiles", "tiles", ids);
+  $("tiles-info").textContent = `offline tiles: ${info.kind} ${info.type}, zoom ${info.minzoom}–${info.maxzoom}`;
+}
+
+const DEFENCE_LAYERS = ["defence-thin", "defence-corridors", "defence-routes", "defence-chokepoints", "defence-plan", "defence-parks", "defence-labels"];
+async function loadDefence() {
+  const opt = S.layers.optional || {};
+  if (!opt.defence) {
+    $("defence-summary").hidden = true;
+    return toggle("show-defence", "defence", DEFENCE_LAYERS, false);
+  }
+  const d = await api("/api/v1/defence");
+  S.defence = d;
+  for (const k of DEFENCE) if (d.layers[k]) S.map.getSource(`defence-${k}`).setData(d.layers[k]);
+  toggle("show-defence", "defence", DEFENCE_LAYERS);
+  const p = d.plan;
+  const counts = DEFENCE.filter((k) => d.layers[k]).map((k) => `${d.layers[k].features.length} ${k.replace("_", " ")}`);
+  $("defence-summary").hidden = false;
+  $("defence-summary").textContent = p
+    ? `Defence plan (${p.indicator}, level ${p.readiness_level ?? "?"}): closed in ${p.makespan_h} h, ${p.status}; ${counts.join(", ")}`
+    : `Defence line: ${counts.join(", ")}`;
+}
+
+async function hasPath(path) {
+  if (!S.openapi) {
+    try {
+      S.openapi = await (await fetch("/openapi.json")).json();
+    } catch {
+      S.openapi = { paths: {} };
+    }
+  }
+  return path in (S.openapi.paths || {});
+}
+
+// border sections and their events come from the border-event register (GET /api/sections, /api/events) when the
+// service has it; without it the layer and the event list stay hidden
+async function loadSections() {
+  const avail = (await hasPath("/api/sections")) && (await hasPath("/api/events"));
+  $("tab-events").hidden = !avail;
+  toggle("show-sections", "sections", ["sections"], avail);
+  if (!avail) return;
+  try {
+    S.sections = await api("/api/sections");
+    S.map.getSource("sections").setData(S.sections);
+    setVisible(["sections"], S.show.sections);
+    await pollEvents();
+  } catch (e) {
+    $("events-msg").textContent = `border sections unavailable: ${e.message}`;
+    toggle("show-sections", "sections", ["sections"], false);
+    return;
+  }
+  if (!S.eventTimer) S.eventTimer = setInterval(pollEvents, 30_000);
+}
+const LEVEL_RANK = { critical: 0, high: 1, medium: 2, low: 3 };
+async function pollEvents() {
+  const since = new Date((now() - 7 * 86400) * 1000).toISOString();
+  let q = `since=${encodeURIComponent(since)}`;
+  if (S.section) q += `&section=${encodeURIComponent(S.section)}`;
+  try {
+    S.events = await api(`/api/events?${q}`);
+  } catch (e) {
+    $("events-msg").textContent = `events unavailable: ${e.message}`;
+    return;
+  }
+  renderEvents();
+}
+function renderEvents() {
+  const secs = (S.sections?.features || []).map((f) => f.properties).sort((a, b) => (LEVEL_RANK[a.level] ?? 9) - (LEVEL_RANK[b.level] ?? 9));
+  $("section-list").innerHTML =
+    `<option value="">all sections</option>` +
+    secs.map((p) => `<option value="${esc(p.id)}"${p.id === S.section ? " selected" : ""}>${esc(p.name || p.id)} — ${esc(p.level)} (${p.events_7d ?? 0} in 7 d)</option>`).join("");
+  const sel = secs.find((p) => p.id === S.section);
+  $("section-detail").textContent = sel ? `${sel.name || sel.id} (${sel.unit || "?"}): ${sel.level} — ${sel.reason || ""}${sel.reaction ? `; reaction: ${sel.reaction}` : ""}` : "";
+  const evs = [...(S.events || [])].sort((a, b) => (a.time < b.time ? 1 : -1)).slice(0, 100);
+  $("n-events").textContent = `(${(S.events || []).length} in 7 d)`;
+  $("events").innerHTML = evs
+    .map((e) => `<li data-event="${esc(e.id)}"><strong>${esc(String(e.time).slice(0, 16).replace("T", " "))}</strong> ${esc(e.section)} · ${esc(e.kind)} · ${e.persons ?? "?"} persons · ${esc(e.outcome || "")} <span class="muted">${esc(e.status || "")} v${e.version ?? 1}</span></li>`)
+    .join("");
+}
+function selectSection(id) {
+  S.section = id || null;
+  showTab($("tab-events"));
+  pollEvents();
+}
+$("section-list").addEventListener("change", (ev) => selectSection(ev.target.value));
+
+// ---------------------------------------------------------------- after-action review: scrub any past window of the store
+async function loadExtent() {
+  try {
+    S.extent = await api("/api/v1/history/extent");
+  } catch (e) {
+    $("review-msg").textContent = `history unavailable: ${e.message}`;
+    return;
+  }
+  const x = S.extent;
+  const bar = $("review-time");
+  bar.disabled = x.t_min === null;
+  if (x.t_min !== null) {
+    bar.min = String(Math.floor(x.t_min));
+    bar.max = String(Math.ceil(x.t_max));
+    if (!S.review) bar.value = bar.max;
+    $("review-range").textContent = `store holds ${fmtDate(x.t_min)} – ${fmtDate(x.t_max)} (${x.track_points} track points)`;
+  }
+  if (!S.extentTimer) S.extentTimer = setInterval(() => !S.review && loadExtent(), 30_000);
+}
+const fmtDate = (t) => new Date(t * 1000).toISOString().slice(0, 19).replace("T", " ");
+
+function bisect(arr, t) {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (arr[m].t <= t) lo = m + 1;
+    else hi = m;
+  }
+  return lo - 1; // the last index with .t <= t (-1: none)
+}
+
+const REVIEW_LEAD_S = 30; // points this long before the cursor are fetched too (tracks present at the start)
+async function reviewLoad(R, t0, t1) {
+  const q = `t0=${t0}&t1=${t1}&kinds=track_points,assessments,alerts,decisions,engagements&limit=100000`;
+  const h = await api(`/api/v1/history?${q}`);
+  if (S.review !== R) return; // another time was asked for meanwhile
+  for (const p of h.track_points) {
+    const arr = R.points.get(p.track) || [];
+    if (!arr.length || arr[arr.length - 1].t < p.t) arr.push(p);
+    R.points.set(p.track, arr);
+  }
+  for (const a of h.assessments) {
+    const arr = R.assess.get(a.track) || [];
+    if (!arr.length || arr[arr.length - 1].t <= a.t) arr.push(a);
+    R.assess.set(a.track, arr);
+  }
+  for (const a of h.alerts) R.log.push({ t: a.t, kind: "alert", text: `${(a.level || "").toUpperCase()} ${a.message}`, id: a.id });
+  for (const d of h.decisions) R.log.push({ t: d.t, kind: "decision", text: `${d.approved ? "approved" : "rejected"} ${d.recommendation} by ${d.who}${d.reason ? ` (${d.reason})` : ""}`, id: d.id });
+  for (const e of h.engagements) R.engagements.push(e);
+  R.log.sort((a, b) => a.t - b.t);
+  R.t1 = t1;
+}
+
+async function startReview() {
+  const c = parseFloat($("review-time").value);
+  const w = parseFloat($("review-window").value);
+  stopPlay();
+  const R = { t0: c - REVIEW_LEAD_S, t1: c, window: w, cursor: c, points: new Map(), assess: new Map(), log: [], engagements: [], shown: new Map(), drawn: null };
+  S.review = R;
+  document.body.classList.add("reviewing");
+  $("review-banner").hidden = false;
+  $("review-msg").textContent = "loading …";
+  try {
+    await reviewLoad(R, c - REVIEW_LEAD_S, c + w);
+  } catch (e) {
+    $("review-msg").textContent = `Refused: ${e.message}`;
+    return;
+  }
+  if (S.review !== R) return;
+  $("review-msg").textContent = `${S.review.points.size} tracks in ${fmtDate(c)} + ${w / 60} min`;
+  seek(c);
+}
+function seek(t) {
+  const R = S.review;
+  if (!R) return;
+  R.cursor = t;
+  $("review-time").value = String(Math.round(t));
+  $("review-clock").textContent = `${fmtDate(t)} UTC`;
+  $("review-banner").textContent = `AFTER-ACTION REVIEW ${fmtDate(t)} UTC — not live`;
+  renderReview(true);
+  const past = R.log.filter((x) => x.t <= t).slice(-40).reverse();
+  $("review-log").innerHTML = past
+    .map((x) => `<li><button type="button" class="seek ${x.kind}" data-t="${x.t}" aria-label="go to ${fmtClock(x.t)}: ${esc(x.text)}">${fmtClock(x.t)}</button> ${esc(x.text)}</li>`)
+    .join("");
+}
+const STALE_S = 20; // a track with no point for this long before the cursor is not drawn
+function renderReview() {
+  const R = S.review;
+  if (!R || R.drawn === R.cursor) return;
+  R.drawn = R.cursor;
+  const c = R.cursor;
+  const tracks = [];
+  const assess = new Map();
+  const trails = new Map();
+  R.shown = new Map();
+  for (const [id, arr] of R.points) {
+    const i = bisect(arr, c);
+    if (i < 0 || c - arr[i].t > STALE_S) continue;
+    const t = { ...arr[i], track: id };
+    tracks.push(t);
+    R.shown.set(id, t);
+    const tr = [];
+    for (let k = Math.max(0, i - TRAIL_N + 1); k <= i; k++) tr.push([arr[k].lon, arr[k].lat]);
+    trails.set(id, tr);
+    const as = R.assess.get(id);
+    if (as) {
+      const j = bisect(as, c);
+      if (j >= 0) assess.set(id, as[j]);
+    }
+  }
+  const engaged = new Map();
+  for (const e of R.engagements) if (e.t_launch <= c) engaged.set(e.track, { ...e, outcome: e.t_intercept <= c ? e.outcome : null });
+  S.map.getSource("tracks").setData(fc(tracks.map((t) => featureOf(t, assess, engaged))));
+  drawOverlays(overlayFeatures(tracks, assess, trails));
+  $("n-review").textContent = `(${tracks.length} tracks at the cursor)`;
+}
+let playTimer = null;
+const PLAY_TICK_MS = 200;
+function stopPlay() {
+  if (playTimer) clearInterval(playTimer);
+  playTimer = null;
+  $("review-play").textContent = "Play";
+  $("review-play").setAttribute("aria-pressed", "false");
+}
+async function play() {
+  if (!S.review) await startReview();
+  if (!S.review || playTimer) return stopPlay();
+  $("review-play").textContent = "Pause";
+  $("review-play").setAttribute("aria-pressed", "true");
+  let loading = false;
+  playTimer = setInterval(async () => {
+    const R = S.review;
+    if (!R) return stopPlay();
+    const speed = parseFloat($("review-speed").value);
+    const next = R.cursor + (PLAY_TICK_MS / 1000) * speed;
+    if (S.extent && next > S.extent.t_max) return stopPlay();
+    if (next > R.t1 - 5 && !loading) {
+      loading = true; // the next window is fetched before the cursor reaches the end of this one
+      try {
+        await reviewLoad(R, R.t1, R.t1 + R.window);
+      } catch (e) {
+        $("review-msg").textContent = `Refused: ${e.message}`;
+        stopPlay();
+      }
+      loading = false;
+    }
+    if (next <= R.t1) seek(next);
+  }, PLAY_TICK_MS);
+}
+function backToLive() {
+  stopPlay();
+  S.review = null;
+  document.body.classList.remove("reviewing");
+  $("review-banner").hidden = true;
+  $("review-msg").textContent = "";
+  $("review-log").innerHTML = "";
+  loadExtent();
+  renderTracks(true);
+}
+$("review-load").addEventListener("click", () => startReview());
+$("review-play").addEventListener("click", () => play());
+$("review-live").addEventListener("click", () => backToLive());
+$("review-time").addEventListener("input", (ev) => {
+  const t = parseFloat(ev.target.value);
+  $("review-clock").textContent = `${fmtDate(t)} UTC`;
+  if (S.review && t >= S.review.t0 + REVIEW_LEAD_S && t <= S.review.t1) seek(t);
+});
+$("review-time").addEventListener("change", (ev) => {
+  const t = parseFloat(ev.target.value);
+  if (S.review && (t < S.review.t0 + REVIEW_LEAD_S || t > S.review.t1)) startReview();
+});
+$("review-time").addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") startReview();
+});
+$("review-log").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button.seek");
+  if (b) seek(parseFloat(b.dataset.t));
 });
 
 if (S.token) start();

@@ -26,19 +26,38 @@ HOOKS: list[ServeHook] = []
 
 
 def build_settings(
-    *, store: Path, theatre: str | None, sensors: Path | None, max_skew_s: float, emit_interval_s: float
+    *,
+    store: Path,
+    theatre: str | None,
+    sensors: Path | None,
+    max_skew_s: float,
+    emit_interval_s: float,
+    mobility: Path | None = None,
+    tiles: Path | None = None,
 ) -> Settings:
     from borderwatch.errors import InputError
     from borderwatch.server.settings import Settings
 
     if sensors is not None and not sensors.is_file():
         raise InputError("file not found", source=str(sensors), field="--sensors")
+    if mobility is not None and not mobility.is_dir():
+        raise InputError("not a folder (give the output folder of `borderwatch mobility plan`)", field="--mobility")
+    if tiles is not None:
+        from borderwatch.server.routes.tiles import open_tiles
+
+        open_tiles(tiles)  # a bad file is refused now, with its reason, not at the first tile
     if not max_skew_s > 0:
         raise InputError(f"must be > 0, got {max_skew_s}", field="--max-skew")
     if not emit_interval_s > 0:
         raise InputError(f"must be > 0, got {emit_interval_s}", field="--emit-interval")
     return Settings(
-        store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew_s, emit_interval_s=emit_interval_s
+        store=store,
+        theatre=theatre,
+        sensors=sensors,
+        max_skew_s=max_skew_s,
+        emit_interval_s=emit_interval_s,
+        mobility=mobility,
+        tiles=tiles,
     )
 
 
@@ -77,6 +96,13 @@ def serve_cmd(
     asterix_out: Annotated[
         str | None, typer.Option("--asterix-out", help="Send the system tracks as CAT062 to HOST:PORT over UDP.")
     ] = None,
+    mobility: Annotated[
+        Path | None,
+        typer.Option("--mobility", help="Output folder of `borderwatch mobility` (defence-line layer of the map)."),
+    ] = None,
+    tiles: Annotated[
+        Path | None, typer.Option("--tiles", help="Offline base-map tiles: an .mbtiles or .pmtiles file.")
+    ] = None,
     demo_users: Annotated[
         bool, typer.Option("--demo-users", help="Create operator/viewer/admin with random passwords (printed).")
     ] = False,
@@ -108,7 +134,13 @@ def serve_cmd(
     from borderwatch.server.run import serve
 
     settings = build_settings(
-        store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew, emit_interval_s=emit_interval
+        store=store,
+        theatre=theatre,
+        sensors=sensors,
+        max_skew_s=max_skew,
+        emit_interval_s=emit_interval,
+        mobility=mobility,
+        tiles=tiles,
     )
     background: list[Background] = []
     opts: dict[str, object] = {

@@ -20,6 +20,7 @@ from borderwatch.server.routes import (
     admin,
     alerts,
     auth,
+    defence,
     events,
     friendlies,
     history,
@@ -27,6 +28,7 @@ from borderwatch.server.routes import (
     metrics,
     picture,
     recommendations,
+    tiles,
 )
 from borderwatch.server.settings import Settings
 from borderwatch.server.state import AppState
@@ -111,6 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
         events.router,
         events.alias,
         friendlies.router,
+        defence.router,
+        tiles.router,
     ):
         app.include_router(r)
     app.include_router(__import__("borderwatch.server.webui", fromlist=["router"]).router)  # browser picture

@@ -56,4 +56,8 @@ class Settings:
     # auth
     token_ttl_s: float = 8 * 3600.0
     max_history_s: float = 24 * 3600.0
+    # browser picture layers (issue 12): `serve --mobility DIR` (output of `borderwatch mobility corridors/plan`)
+    # and `serve --tiles FILE` (an offline MBTiles or PMTiles base map)
+    mobility: Path | None = None
+    tiles: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -157,3 +157,16 @@ def history(
     store: Store, t0: float, t1: float, *, limit: int | None = None, kinds: list[str] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     return _picture.history(store, t0, t1, limit=limit, kinds=kinds)
+
+
+def history_extent(store: Store) -> tuple[float | None, float | None, int]:
+    """The first and last stored track-point time (UTC epoch s; None when there are none) and their count:
+    the range the after-action timeline can scrub over."""
+    from sqlalchemy import func, select
+
+    with store.session(readonly=True) as s:
+        row = s.execute(
+            select(func.min(_models.TrackPoint.t), func.max(_models.TrackPoint.t), func.count(_models.TrackPoint.id))
+        ).one()
+    lo, hi, n = row
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi)), int(n or 0)

@@ -2,7 +2,8 @@
 
 The bundle is built from ``web/`` at the repository root by ``make web`` into ``server/web/dist/`` and shipped in
 the package, so a user needs no Node. Nothing the page loads comes from another host: the base map is the
-theatre's own layers as GeoJSON (no tiles, no glyphs: labels are HTML markers in the system font).
+theatre's own layers as GeoJSON (no glyph server: MapLibre draws the labels with the system's fonts), with
+offline tiles only from a local file (``serve --tiles``).
 """
 
 from __future__ import annotations
@@ -101,11 +102,15 @@ def theatre_layers(name: str) -> dict[str, Any]:
 @router.get("/api/v1/theatre/layers")
 def layers(_: Reader, st: State) -> dict[str, Any]:
     """The base map: countries, border segments (with neighbour), roads, railways, rivers, lakes, places,
-    crossings (with status) and assets of the service's theatre, as GeoJSON (lon/lat, simplified to ≈ 50 m)."""
+    crossings (with status) and assets of the service's theatre, as GeoJSON (lon/lat, simplified to ≈ 50 m);
+    ``optional`` says whether the defence-line layer (``--mobility``) and offline tiles (``--tiles``) exist."""
     from borderwatch.theatre import DEFAULT_THEATRE
 
     with _lock:  # one load even when several browsers open at once
-        return theatre_layers(st.settings.theatre or DEFAULT_THEATRE)
+        base = theatre_layers(st.settings.theatre or DEFAULT_THEATRE)
+    # which optional layers this service has (the page asks for them only then: no request that must fail)
+    optional = {"defence": st.settings.mobility is not None, "tiles": st.settings.tiles is not None}
+    return {**base, "optional": optional}
 
 
 def _file(path: Path) -> Response:

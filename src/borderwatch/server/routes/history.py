@@ -6,11 +6,26 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
 
 from borderwatch.server import storeio
 from borderwatch.server.deps import Reader, State
 
 router = APIRouter(prefix="/api/v1", tags=["history"])
+
+
+class Extent(BaseModel):
+    t_min: float | None  # first stored track point, UTC epoch s (None: nothing stored yet)
+    t_max: float | None
+    track_points: int
+    max_window_s: float  # the longest window GET /history answers
+
+
+@router.get("/history/extent")
+def history_extent(_: Reader, st: State) -> Extent:
+    """The time range the store holds (for the after-action timeline's scrub bar)."""
+    lo, hi, n = storeio.history_extent(st.store)
+    return Extent(t_min=lo, t_max=hi, track_points=n, max_window_s=st.settings.max_history_s)
 
 
 @router.get("/history")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -34,6 +35,7 @@ class SensorOut(BaseModel):
     rate_hz: float
     count: int
     status: str  # up | late | down | never
+    coverage_m: float | None = None  # detection range drawn as the sensor's coverage on the map (None: unknown)
 
 
 def section(st: AppState, name: str) -> Section:
@@ -107,9 +109,28 @@ def sensors(_: Reader, st: State) -> list[SensorOut]:
                 rate_hz=st.health.rate(sid, now),
                 count=count,
                 status=status,
+                coverage_m=_coverage_m(site),
             )
         )
     return out
+
+
+def _coverage_m(site: dict[str, Any]) -> float | None:
+    """A radar's instrumented range, an ADS-B receiver's range, an acoustic node's catalogue maximum range."""
+    for k in ("instrumented_range_m", "range_m"):
+        v = site.get(k)
+        if isinstance(v, int | float) and v > 0:
+            return float(v)
+    if site.get("type") == "acoustic":
+        return _acoustic_range_m()
+    return None
+
+
+@functools.cache
+def _acoustic_range_m() -> float:
+    from borderwatch.sensors.catalogue import load_acoustic_catalogue
+
+    return float(load_acoustic_catalogue().node.max_range_m.value)
 
 
 def _parse_resume(ws: WebSocket) -> tuple[str, int] | None:
