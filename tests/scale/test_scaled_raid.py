@@ -21,11 +21,14 @@ from borderwatch.scale import harness
 pytestmark = pytest.mark.slow
 
 NATS_URL = os.environ.get("BORDERWATCH_NATS_URL", "nats://127.0.0.1:4222")
-WINDOW = (1600.0, 2100.0)  # scenario seconds of the night raid with seven seam crossings (of ten)
+WINDOW = tuple(float(x) for x in os.environ.get("BORDERWATCH_RAID_WINDOW", "1600,2100").split(","))  # scenario seconds of the night raid with seven seam crossings (of ten)
 
 
 @pytest.fixture(scope="module")
 def raid(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("BORDERWATCH_RAID_DIR")  # a simulated night raid already on disk (saves minutes)
+    if given:
+        return Path(given)
     return harness.simulate_raid(tmp_path_factory.mktemp("raid"), duration_s=WINDOW[1])
 
 
@@ -125,6 +128,8 @@ def test_raid_through_two_gateways_and_two_sector_engines(raid: Path, tmp_path: 
         "shown_twice": run.max_shown_twice,
     }
     print(json.dumps(summary, default=float))
+    if os.environ.get("BORDERWATCH_RAID_SUMMARY"):
+        Path(os.environ["BORDERWATCH_RAID_SUMMARY"]).write_text(json.dumps(summary, default=float))
     assert len(crossings) >= 4
     assert run.acknowledged == run.sent  # every report of the replay was acknowledged (stored and in JetStream)
     assert sum(run.handovers.values()) >= len(crossings) - sum(1 for v in single_switches.values() if v)

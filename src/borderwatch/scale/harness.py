@@ -140,6 +140,7 @@ async def run_scaled(
     n_gateways: int = 2,
     emit_s: float = 1.0,
     timeout_s: float = 30.0,
+    progress: Callable[[int, float, float], None] | None = None,
 ) -> ScaledRun:
     """Replay ``reports`` in [t0, t1) through ``n_gateways`` gateways, one sector engine per sector and a view.
 
@@ -243,6 +244,8 @@ async def run_scaled(
                 await asyncio.sleep(0.005)
             pic = view.picture
             samples.add(hi, pic.get("tracks") or [])
+            if progress is not None and k % 50 == 0:
+                progress(k, hi, time.monotonic() - w0)
             shown: dict[str, int] = {}
             for n in view.pictures:
                 for tr in view.pictures[n].get("tracks") or []:
