@@ -21,7 +21,9 @@ from borderwatch.scale import harness
 pytestmark = pytest.mark.slow
 
 NATS_URL = os.environ.get("BORDERWATCH_NATS_URL", "nats://127.0.0.1:4222")
-WINDOW = tuple(float(x) for x in os.environ.get("BORDERWATCH_RAID_WINDOW", "1600,2100").split(","))  # scenario seconds of the night raid with seven seam crossings (of ten)
+# scenario seconds of the night raid with seven seam crossings (of ten); BORDERWATCH_RAID_WINDOW=lo,hi to change
+_W = os.environ.get("BORDERWATCH_RAID_WINDOW", "1600,2100").split(",")
+WINDOW = (float(_W[0]), float(_W[1]))
 
 
 @pytest.fixture(scope="module")
