@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     key = Path(tempfile.mkdtemp()) / "k.audit-key"
     st = open_store(f"{a.pg}/{name}", audit_key_path=key)
     try:
-        span = float(truth.t.max() - truth.t.min()) + 1.0
+        span = 7200.0  # the night raid lasts two hours: 12 replays are 24 h
         t_base = time.time() - a.repeats * span  # the 24 h ending now
         pg.ensure_partitions(st, t_base, t_base + a.repeats * span)
         ids = [truth.targets[int(i)].id for i in truth.idx]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -154,7 +155,7 @@ def test_spatial_query_postgis_equals_plain_columns(pgstore: Store, plainstore: 
     )
     assert [x.track for x in a] == expect
     plan = pg.explain(pgstore, poly, w0, w1)
-    assert "geom_idx" in plan or "ix_track_points_geom" in plan or "Bitmap Index Scan" in plan
+    assert re.search(r"Index Scan (using|on) \S*geom\S*", plan), plan  # answered from the spatial index
 
 
 def test_audit_chain_verifies_and_finds_an_edit_on_postgresql(pgstore: Store) -> None:

@@ -153,7 +153,10 @@ class _JsSub:
         return [s for s in self._bus.streams if not p or matches(p, s.root) or matches(s.root, p)]
 
     def _filter_for(self, spec: StreamSpec) -> str:
-        """The consumer's wire filter: the whole stream (a narrower prefix is filtered here, by :func:`matches`)."""
+        """The consumer's wire filter on ``spec``: the prefix when it lies inside the stream, else the stream."""
+        p = self.prefix
+        if p and matches(spec.root, p):
+            return f"{self._bus._wire_root(p)}.>"
         return f"{self._bus._wire_root(spec.root)}.>"
 
     async def _feed_pull(self) -> None:
@@ -386,11 +389,9 @@ class JetStreamBus:
         return f"{self.namespace}.{root}" if self.namespace else root
 
     def _wire(self, subject: str) -> str:
-        """The wire subject: namespaced; a stream's bare root (``audit``) gets the token ``_`` (streams hold
-        ``<root>.>`` only, so that one consumer filter covers a whole stream on NATS 2.9)."""
-        if any(subject == s.root for s in self.streams):
-            subject += "._"
-        return self._wire_root(subject)
+        """The wire subject: namespaced, with the token ``_`` appended, so that a prefix ``P`` is the NATS filter
+        ``P.>`` exactly (it matches ``P._`` and ``P.x._``, as :func:`matches` does), on NATS 2.9 too."""
+        return f"{self._wire_root(subject)}._"
 
     def _strip(self, wire: str) -> str:
         ns = self.namespace

@@ -13,7 +13,8 @@ On PostgreSQL only (SQLite is left as 0001 made it):
   one sequence, so it stays unique and increasing.
 * Where the server has PostGIS (``pg_available_extensions``), ``CREATE EXTENSION postgis``, a
   ``geom geometry(Point, 4326)`` column on ``track_points`` filled by a trigger from ``lon``/``lat`` (the
-  portable models and writers stay unchanged) and a GiST index on it. Without PostGIS the table keeps its
+  portable models and writers stay unchanged) and a GiST index on it, and on ``(geom, t)`` where btree_gist
+  exists (a polygon and a time window in one index scan). Without PostGIS the table keeps its
   plain ``lat``/``lon`` columns and gets a B-tree on ``(lat, lon)``.
 * Triggers that refuse UPDATE and DELETE on ``audit`` (SQLite has had them since 0001).
 """
@@ -55,15 +56,20 @@ def _enable_postgis() -> bool:
 
     if os.environ.get("BORDERWATCH_PG_PLAIN") == "1":
         return False
+    return _enable_extension("postgis")
+
+
+def _enable_extension(name: str) -> bool:
+    """CREATE EXTENSION if the server has it and we may (in a savepoint: a refusal leaves the migration going)."""
     bind = op.get_bind()
-    if bind.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").first():
+    if bind.exec_driver_sql(f"SELECT 1 FROM pg_extension WHERE extname = '{name}'").first():
         return True
-    if not bind.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").first():
+    if not bind.exec_driver_sql(f"SELECT 1 FROM pg_available_extensions WHERE name = '{name}'").first():
         return False
     try:
         with bind.begin_nested():
-            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
-    except Exception:  # not allowed to create extensions: plain columns
+            bind.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {name}")
+    except Exception:  # not allowed to create extensions
         return False
     return True
 
@@ -100,6 +106,8 @@ def upgrade() -> None:
             "FOR EACH ROW EXECUTE FUNCTION borderwatch_track_geom()"
         )
         op.execute("CREATE INDEX ix_track_points_geom ON track_points USING gist (geom)")
+        if _enable_extension("btree_gist"):  # polygon AND time window answered by one index scan
+            op.execute("CREATE INDEX ix_track_points_geom_t ON track_points USING gist (geom, t)")
     else:
         op.execute("CREATE INDEX ix_track_points_lat_lon ON track_points (lat, lon)")
     op.execute(
