@@ -340,3 +340,22 @@ def simulate_raid(
         ld = dc_replace(ld, scenario=ld.scenario.model_copy(update=upd))
     simulate_to_dir(ld, out)
     return out
+
+
+def duplicates(samples: Samples, *, radius_m: float = 300.0) -> int:
+    """Pairs of different track ids closer than ``radius_m`` at the same sample time (one drone shown twice)."""
+    from scipy.spatial import cKDTree
+
+    st = np.array(samples.t)
+    n = 0
+    for t in np.unique(st):
+        m = np.flatnonzero(st == t)
+        if m.size < 2:
+            continue
+        lat = np.array(samples.lat)[m]
+        lon = np.array(samples.lon)[m]
+        kx = 111_320.0 * np.cos(np.radians(float(np.mean(lat))))
+        xy = np.column_stack([lon * kx, lat * 110_574.0])
+        ids = [samples.track[i] for i in m]
+        n += sum(1 for a, b in cKDTree(xy).query_pairs(radius_m) if ids[a] != ids[b])
+    return n
