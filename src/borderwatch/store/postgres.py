@@ -21,6 +21,9 @@ from borderwatch.store.db import Store
 DAY_S = 86400.0
 PARTITIONED = {"reports": "t_ingest", "track_points": "t"}
 _PARTITION_LOCK = 0x62770A0E
+# the index leaves a few hundred rows: starting parallel workers costs more than it saves (measured in
+# bench/postgis_history.py: the Gather of one worker took most of a 170 ms query whose index scan took 2 ms)
+NO_PARALLEL = "SET LOCAL max_parallel_workers_per_gather = 0"
 
 
 def is_postgresql(store: Store) -> bool:
@@ -154,6 +157,8 @@ def tracks_in_area(store: Store, polygon: Any, t0: float, t1: float) -> list[Tra
     """
     stmt, extra = tracks_in_area_query(store, polygon, t0, t1)
     with store.session(readonly=True) as s:
+        if is_postgresql(store):
+            s.execute(text(NO_PARALLEL))
         rows = s.execute(stmt).all()
     if "wkt" not in extra:
         return [TrackInArea(str(r[0]), int(r[1]), float(r[2]), float(r[3])) for r in rows]
@@ -182,6 +187,7 @@ def explain(store: Store, polygon: Any, t0: float, t1: float, *, analyze: bool =
         raise InputError("EXPLAIN of the spatial query needs the PostgreSQL store")
     stmt, _ = tracks_in_area_query(store, polygon, t0, t1)
     sql = str(stmt.compile(store.engine, compile_kwargs={"literal_binds": True}))
-    with store.engine.connect() as c:
+    with store.engine.begin() as c:
+        c.execute(text(NO_PARALLEL))
         rows = c.execute(text(("EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN ") + sql)).all()
     return "\n".join(str(r[0]) for r in rows)
