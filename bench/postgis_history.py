@@ -1,8 +1,8 @@
 """PostGIS: "tracks inside this polygon in this time window" over 24 h of night-raid history (prints JSON).
 
-Latency is measured twice: in the client (Python, SQLAlchemy, the round trip) and by the server (EXPLAIN ANALYZE
-"Execution Time"). The history is the night raid (2 h) replayed 12 times back to back: its truth trajectories, sampled at 1 Hz, written
-as track states through the store's own writer (``write_track_points``) into a fresh PostgreSQL database with
+Latency is measured twice: in the client (Python, SQLAlchemy, the round trip) and by the server (EXPLAIN
+ANALYZE "Execution Time"). The history is the night raid (2 h) replayed 12 times back to back: its truth
+trajectories, sampled at 1 Hz, written as track states through the store's own writer (``write_track_points``) into a fresh PostgreSQL database with
 PostGIS (daily partitions, GiST index on the trigger-filled geometry). Then the query of
 ``store.postgres.tracks_in_area`` runs for several polygons and windows; the bench prints its latency and the
 ``EXPLAIN ANALYZE`` plan, and whether the plan uses the spatial index.
