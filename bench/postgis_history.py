@@ -1,13 +1,13 @@
 """PostGIS: "tracks inside this polygon in this time window" over 24 h of night-raid history (prints JSON).
 
-Latency is measured twice: in the client (Python, SQLAlchemy, the round trip) and by the server (EXPLAIN
-ANALYZE "Execution Time"). The history is the night raid (2 h) replayed 12 times back to back: its truth
-trajectories, sampled at 1 Hz, written as track states through the store's own writer (``write_track_points``) into a fresh PostgreSQL database with
-PostGIS (daily partitions, GiST index on the trigger-filled geometry). Then the query of
-``store.postgres.tracks_in_area`` runs for several polygons and windows; the bench prints its latency and the
-``EXPLAIN ANALYZE`` plan, and whether the plan uses the spatial index.
+The history is the night raid (2 h) replayed 12 times back to back: its truth trajectories, sampled at 1 Hz,
+written as track states through the store's own writer (``write_track_points``) into a fresh PostgreSQL
+database with PostGIS (daily partitions, GiST index on the trigger-filled geometry and on (geometry, time)).
+Then the query of ``store.postgres.tracks_in_area`` runs for random polygons (15-40 km across) and two-hour
+windows. Latency is measured twice: in the client (Python, SQLAlchemy, the round trip) and by the server
+(EXPLAIN ANALYZE "Execution Time"); the bench also prints the first plan and how many plans use the index.
 
-    python bench/postgis_history.py [--raid DIR] [--repeats 12] [--queries 30]
+    python bench/postgis_history.py [--raid DIR] [--repeats 12] [--queries 30] [--keep | --db NAME]
 """
 
 from __future__ import annotations
