@@ -26,7 +26,7 @@ HOOKS: list[ServeHook] = []
 
 
 def build_settings(
-    *, store: Path, theatre: str | None, sensors: Path | None, max_skew_s: float, emit_interval_s: float
+    *, store: str | Path, theatre: str | None, sensors: Path | None, max_skew_s: float, emit_interval_s: float
 ) -> Settings:
     from borderwatch.errors import InputError
     from borderwatch.server.settings import Settings
@@ -95,9 +95,9 @@ app = typer.Typer()  # this module's commands; borderwatch.cli adds them to the 
 @app.command("serve")
 @handle_errors
 def serve_cmd(
-    store: Annotated[Path, typer.Option("--store", help="SQLite store file (created if missing).")] = Path(
-        "borderwatch.db"
-    ),
+    store: Annotated[
+        str, typer.Option("--store", help="SQLite store file (created if missing) or postgresql://user@host/db.")
+    ] = "borderwatch.db",
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
     theatre: Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")] = None,
@@ -137,7 +137,11 @@ def serve_cmd(
     from borderwatch.server.run import serve
 
     settings = build_settings(
-        store=store, theatre=theatre, sensors=sensors, max_skew_s=max_skew, emit_interval_s=emit_interval
+        store=store if "://" in store else Path(store),
+        theatre=theatre,
+        sensors=sensors,
+        max_skew_s=max_skew,
+        emit_interval_s=emit_interval,
     )
     settings = scale_settings(settings, role, bus, bus_namespace, sectors, sector, replay_clock)
     background: list[Background] = []
