@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test serve setup lint typecheck pytest bench clean web
+.PHONY: demo test serve serve-scale setup lint typecheck pytest bench clean web
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	PY="$(PY)" VENV="$(VENV)" bash scripts/bootstrap.sh
@@ -19,6 +19,16 @@ demo: $(STAMP)
 serve: $(STAMP)
 	mkdir -p out/serve
 	$(BIN)/borderwatch serve --replay latgale-night-raid --speed 10 --store out/serve/borderwatch.db --demo-users
+
+# scaled deployment on localhost: 2 gateways, 2 sector engines, 1 API over NATS JetStream + PostgreSQL/PostGIS
+SCALE_STORE ?= postgresql://postgres@127.0.0.1:5432/bw_scale
+serve-scale: $(STAMP)
+	bash scripts/ensure_services.sh
+	psql -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'bw_scale'" | grep -q 1 || \
+		psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE bw_scale"
+	mkdir -p out/serve-scale
+	$(BIN)/python -m borderwatch.scale.launch --store $(SCALE_STORE) --bus nats://127.0.0.1:4222 \
+		--replay latgale-night-raid --speed 10 --work out/serve-scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -27,7 +27,7 @@ HOOKS: list[ServeHook] = []
 
 def build_settings(
     *,
-    store: Path,
+    store: str | Path,
     theatre: str | None,
     sensors: Path | None,
     max_skew_s: float,
@@ -61,15 +61,62 @@ def build_settings(
     )
 
 
+def scale_settings(
+    settings: Settings,
+    role: str,
+    bus: str | None,
+    bus_namespace: str,
+    sectors: Path | None,
+    sector: str | None,
+    replay_clock: str | None,
+) -> Settings:
+    """The scale-out options (``--role``, ``--bus``, ``--sectors``, ``--sector``, ``--replay-clock``) checked."""
+    import dataclasses
+    import time
+
+    from borderwatch.errors import InputError
+    from borderwatch.scale.roles import ROLES
+
+    if role not in ROLES:
+        raise InputError(f"must be one of {', '.join(ROLES)}, got {role!r}", field="--role")
+    if role != "all" and not bus:
+        raise InputError(f"--role {role} talks to the other processes over JetStream: give --bus nats://…")
+    if role == "engine" and sectors is not None and not sector:
+        raise InputError("an engine of a sectored deployment needs --sector NAME", field="--sector")
+    if sectors is not None and not sectors.is_file():
+        raise InputError("file not found", source=str(sectors), field="--sectors")
+    new = dataclasses.replace(
+        settings, role=role, bus_url=bus, bus_namespace=bus_namespace, sectors_file=sectors, sector=sector
+    )
+    if role == "engine" and sector:
+        from borderwatch.scale.roles import sector_engine_factory
+        from borderwatch.scale.sectors import Sectors
+
+        if sector not in Sectors.load(sectors).names:
+            raise InputError(f"no sector {sector!r} in {sectors}", field="--sector")
+        new = dataclasses.replace(new, engine_factory=sector_engine_factory)
+    if replay_clock:
+        from borderwatch.server.clock import ReplayClock
+
+        try:
+            t0, w0, sp = (float(x) for x in replay_clock.split(","))
+        except ValueError:
+            raise InputError("must be T0,WALL0,SPEED (three numbers)", field="--replay-clock") from None
+        clock = ReplayClock(t0, speed=sp, wall=time.time)
+        clock._w0 = w0
+        new = dataclasses.replace(new, clock=clock, max_skew_s=max(new.max_skew_s, 5.0 * sp))
+    return new
+
+
 app = typer.Typer()  # this module's commands; borderwatch.cli adds them to the main app
 
 
 @app.command("serve")
 @handle_errors
 def serve_cmd(
-    store: Annotated[Path, typer.Option("--store", help="SQLite store file (created if missing).")] = Path(
-        "borderwatch.db"
-    ),
+    store: Annotated[
+        str, typer.Option("--store", help="SQLite store file (created if missing) or postgresql://user@host/db.")
+    ] = "borderwatch.db",
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
     theatre: Annotated[str | None, typer.Option("--theatre", help="Shipped theatre name or a folder.")] = None,
@@ -129,12 +176,27 @@ def serve_cmd(
     cot_in: Annotated[
         str | None, typer.Option("--cot-in", help="Hear friendly CoT on udp://GROUP:PORT or tcp://HOST:PORT.")
     ] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="Process role: all | gateway | engine | api (scale-out, needs --bus).")
+    ] = "all",
+    bus: Annotated[
+        str | None, typer.Option("--bus", help="NATS JetStream URL (nats://127.0.0.1:4222); default in-process.")
+    ] = None,
+    bus_namespace: Annotated[str, typer.Option("--bus-namespace", help="Prefix of subjects and streams.")] = "",
+    sectors: Annotated[
+        Path | None, typer.Option("--sectors", help="Sectors YAML (polygons, overlap band) of a sectored deployment.")
+    ] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="The sector of an engine process.")] = None,
+    replay_clock: Annotated[
+        str | None,
+        typer.Option("--replay-clock", help="T0,WALL0,SPEED: scenario time T0 at UTC epoch WALL0, SPEED × real time."),
+    ] = None,
 ) -> None:
     """Run the live service: sensors POST signed reports, operators watch and decide over HTTP/WebSocket."""
     from borderwatch.server.run import serve
 
     settings = build_settings(
-        store=store,
+        store=store if "://" in store else Path(store),
         theatre=theatre,
         sensors=sensors,
         max_skew_s=max_skew,
@@ -142,6 +204,7 @@ def serve_cmd(
         mobility=mobility,
         tiles=tiles,
     )
+    settings = scale_settings(settings, role, bus, bus_namespace, sectors, sector, replay_clock)
     background: list[Background] = []
     opts: dict[str, object] = {
         "host": host,
@@ -178,7 +241,7 @@ def serve_cmd(
     for hook in hooks:
         settings, extra = hook(settings, opts)
         background += extra
-    if settings.sensors is None:
+    if settings.sensors is None and settings.role in ("all", "engine"):
         from borderwatch.errors import InputError
 
         raise InputError("the engine needs the sensors that will report: give --sensors sensors.json")

@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from borderwatch import __version__
-from borderwatch.bus import InProcessBus
 from borderwatch.errors import BorderwatchError, InputError, NotFoundError
 from borderwatch.server.ingest import Checker, Ingest, SensorHealth
 from borderwatch.server.live import LiveDriver
@@ -32,7 +31,6 @@ from borderwatch.server.routes import (
 )
 from borderwatch.server.settings import Settings
 from borderwatch.server.state import AppState
-from borderwatch.server.view import PictureView
 
 log = logging.getLogger("borderwatch.server")
 
@@ -60,17 +58,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from borderwatch.scale import roles
         from borderwatch.server import storeio
         from borderwatch.server.engine_factory import default_engine
 
         store = storeio.open_store(settings.store)
-        bus = InProcessBus(maxsize=settings.bus_maxsize)
+        bus = await roles.open_bus(settings)  # in-process unless settings.bus_url (JetStream)
         m = Metrics()
         m.watch_depths(bus.depths)
-        engine = (settings.engine_factory or default_engine)(settings) if settings.run_engine else None
+        engine = (settings.engine_factory or default_engine)(settings) if roles.runs_engine(settings) else None
         check: Checker = engine.check if engine is not None else _parse_only
         health = SensorHealth(settings.rate_window_s)
-        view = PictureView(bus, delta_buffer=settings.delta_buffer, client_queue=settings.client_queue)
+        view = roles.make_view(settings, bus)
         view.start()
         st = AppState(
             settings=settings,
@@ -83,11 +82,14 @@ def create_app(settings: Settings) -> FastAPI:
             sites=_sites(settings),
         )
         if engine is not None:
-            st.live = LiveDriver(engine=engine, store=store, bus=bus, settings=settings, metrics=m)
+            st.live = LiveDriver(
+                engine=engine, store=store, bus=roles.driver_bus(settings, bus), settings=settings, metrics=m
+            )
             await st.live.start()
         app.state.bw = st
         try:
-            yield
+            async with roles.engine_extras(settings, engine, bus):
+                yield
         finally:
             if st.live is not None:
                 await st.live.stop()

@@ -54,6 +54,12 @@ class Settings:
     down_after_s: float = 60.0
     rate_window_s: float = 60.0
     # auth
+    # scale-out (borderwatch.scale.roles): process role, JetStream bus, sectors
+    role: str = "all"  # all | gateway | engine | api
+    bus_url: str | None = None  # nats://host:4222 for JetStream; None: the in-process bus
+    bus_namespace: str = ""
+    sectors_file: Path | None = None
+    sector: str | None = None
     token_ttl_s: float = 8 * 3600.0
     max_history_s: float = 24 * 3600.0
     # browser picture layers (issue 12): `serve --mobility DIR` (output of `borderwatch mobility corridors/plan`)

@@ -72,9 +72,25 @@ class Store:
 
 
 def sqlite_url(url_or_path: str | Path) -> str:
-    """A SQLAlchemy URL from a URL or a plain file path (``borderwatch.db`` -> ``sqlite:///borderwatch.db``)."""
+    """A SQLAlchemy URL from a URL or a plain file path (``borderwatch.db`` -> ``sqlite:///borderwatch.db``).
+
+    ``postgresql://`` (and ``postgres://``) mean the psycopg 3 driver (``postgresql+psycopg://``).
+    """
     s = str(url_or_path)
+    for plain in ("postgresql://", "postgres://"):
+        if s.startswith(plain):
+            return "postgresql+psycopg://" + s[len(plain) :]
     return s if "://" in s else f"sqlite:///{Path(s)}"
+
+
+def default_audit_key_path(url: str) -> Path | None:
+    """Where the audit key of a non-SQLite store lives by default: ``$BORDERWATCH_AUDIT_KEY``, else
+    ``./<database>.audit-key`` (every process of a deployment must read the same key)."""
+    env = os.environ.get("BORDERWATCH_AUDIT_KEY")
+    if env:
+        return Path(env)
+    db = make_url(url).database
+    return Path(f"{db}.audit-key") if db else None
 
 
 def open_store(url_or_path: str | Path, *, audit_key_path: Path | None = None) -> Store:
@@ -83,10 +99,11 @@ def open_store(url_or_path: str | Path, *, audit_key_path: Path | None = None) -
     Parameters
     ----------
     url_or_path
-        ``path/to/borderwatch.db`` or ``sqlite:///path/to/borderwatch.db``.
+        ``path/to/borderwatch.db``, ``sqlite:///path/to/borderwatch.db`` or ``postgresql://user@host/db``
+        (psycopg 3; migration 0002 partitions the big tables and adds PostGIS where the server has it).
     audit_key_path
-        Where the audit HMAC key lives; default ``<db>.audit-key`` beside an SQLite file (required for other
-        databases). Created with mode 0600 on first open.
+        Where the audit HMAC key lives; default ``<db>.audit-key`` beside an SQLite file, else
+        :func:`default_audit_key_path`. Created with mode 0600 on first open.
     """
     url = sqlite_url(url_or_path)
     parsed = make_url(url)
@@ -98,13 +115,17 @@ def open_store(url_or_path: str | Path, *, audit_key_path: Path | None = None) -
         path = Path(parsed.database)
         if not path.parent.exists():
             raise InputError(f"folder {path.parent} does not exist", source=str(path))
-    key_path = audit_key_path or (path.with_name(path.name + ".audit-key") if path else None)
+    key_path = audit_key_path or (path.with_name(path.name + ".audit-key") if path else default_audit_key_path(url))
     if key_path is None:
         raise StoreError(f"{url}: give audit_key_path for a store that is not an SQLite file")
     engine = _engine(url, is_sqlite=is_sqlite)
     try:
         _migrate(engine)
         key = _audit_key(engine, key_path)
+        if engine.dialect.name == "postgresql":
+            from borderwatch.store.postgres import ensure_current_partitions
+
+            ensure_current_partitions(engine)
     except BaseException:
         engine.dispose()
         raise
@@ -161,6 +182,8 @@ def _migrate(engine: Engine) -> None:
     where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # processes of a deployment starting at once migrate one by one
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1651968525)")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except CommandError as exc:

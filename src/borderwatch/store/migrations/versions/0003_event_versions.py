@@ -1,7 +1,7 @@
 """border event register
 
 Revision ID: 0002_events
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 23:59:00
 
 The versions of border events (``crossings``): one row per version, appended, never changed; on SQLite,
@@ -21,7 +21,7 @@ TRIGGERS = {
 }
 
 revision: str = "0002_events"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
