@@ -37,7 +37,8 @@ def _drone_recording(
     s = synth.multirotor(rng, duration_s)
     x = plane_wave_recording(s, FS_HZ, geom, az=np.radians(az_deg), el=np.radians(el_deg), c=C)
     n = s.size
-    return np.stack([synth.mix(ch, synth.noise(rng, kind, duration_s) + 0.01 * rng.standard_normal(n), snr_db) for ch in x])
+    noise = [synth.noise(rng, kind, duration_s) + 0.01 * rng.standard_normal(n) for _ in x]
+    return np.stack([synth.mix(ch, nz, snr_db) for ch, nz in zip(x, noise, strict=True)])
 
 
 def _az_err(a: float, b: float) -> float:
