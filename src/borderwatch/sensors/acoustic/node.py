@@ -8,8 +8,9 @@ For a multichannel recording (one channel per microphone, in the order of the ar
    threshold (score or piston branch) gives one bearing report; rejected windows give nothing;
 3. the same 1 s of **all** channels, resampled to the signal path's rate (``acoustic.yaml`` ``node.fs_hz``), goes
    through :func:`~borderwatch.sensors.acoustic.signal.process_window` with the comb gate open (the learned
-   detector has decided): the comb picks the harmonic bins, SRP-PHAT + ML refinement give azimuth and elevation,
-   and the measured summed line SNR ``ξ`` of those bins is the report's ``snr_db``;
+   detector has decided) and fundamentals up to :data:`NODE_F0_SEARCH_HZ`: the comb picks the harmonic bins,
+   SRP-PHAT + ML refinement give azimuth and elevation, and the measured summed line SNR ``ξ`` of those bins is
+   the report's ``snr_db``;
 4. ``σ_az``, ``σ_el`` come from ``ξ`` by the report path's calibrated law (``acoustic_calibration.json``
    ``k_az_rad``/``k_el_rad``, fitted by ``scripts/calibrate_acoustic.py`` on this same DOA code, with the
    catalogue's ``bearing_floor_deg``), so real and simulated reports carry the same σ for the same ξ;
@@ -40,6 +41,11 @@ FloatArray = NDArray[np.float64]
 
 #: drone classes a class hint can name (the learned detector's classes without ``other``)
 DRONE_CLASSES = ("multirotor", "piston")
+#: fundamentals (Hz) the node's comb searches for the DOA's bins: the blade-pass range of ``synth.multirotor``
+#: (60–700 Hz, heavy lifters to FPV) with a margin — wider than the signal path's calibrated 70–500 Hz, because
+#: here the learned detector, not the comb's threshold, decides (measured: an FPV-like rotor at 680 Hz got a
+#: bearing 90° off with the 500 Hz limit, where the comb locked onto noise bins)
+NODE_F0_SEARCH_HZ = (60.0, 750.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +196,7 @@ def node_windows(
         seg8 = _resample(seg, fs_f, fs_doa)
         if seg8.shape[1] < int(cat.node.nfft.value) * 2:
             continue
-        wr = process_window(seg8, geometry, cat, threshold=-np.inf, c_mps=c)
+        wr = process_window(seg8, geometry, cat, threshold=-np.inf, c_mps=c, f0_search_hz=NODE_F0_SEARCH_HZ)
         if wr.az is None or wr.el is None or wr.snr_db is None:
             continue
         xi = float(wr.snr_db)
