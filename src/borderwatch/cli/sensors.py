@@ -131,7 +131,10 @@ def acoustic_detect(
 def acoustic_node(
     file: Annotated[Path, typer.Argument(help="Multichannel recording of the node's array (one channel per mic).")],
     array: Annotated[
-        Path, typer.Option("--array", help="Array file (YAML/JSON): 'mics: [[e, n, u], ...]' or 'ring_mics: N'.")
+        Path,
+        typer.Option(
+            "--array", help="Array file (YAML/JSON): 'mics' (east, north, up in m per channel) or 'ring_mics: N'."
+        ),
     ],
     sensor: Annotated[str, typer.Option("--sensor", help="Sensor id written into the reports.")],
     t0: Annotated[str, typer.Option("--t0", help="UTC time of the first sample: ISO 8601 or epoch seconds.")],
