@@ -449,6 +449,10 @@ crest factor. See ``sensors/acoustic/features.py``.
   come from its physical comb detector, which this model does not change).
 * **Calibration** holds at the training base rate on recordings like the training clips; on other microphones and
   places the ranking (AUC) transfers better than the probabilities.
+* **On a node** (``borderwatch acoustic node``) the model listens to one reference microphone; each window it
+  accepts at the default thresholds gives a bearing report whose ``class_hint`` is the likelier drone class
+  (``multirotor`` or ``piston``, the probabilities are not in the report contract); the bearing and its σ come from
+  the array's DOA, not from this model.
 """
 
 

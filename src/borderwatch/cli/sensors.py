@@ -1,4 +1,4 @@
-"""Sensor commands of the ``borderwatch`` CLI: acoustic detect, coverage, layout, radar Pd plot.
+"""Sensor commands of the ``borderwatch`` CLI: acoustic detect and node, coverage, layout, radar Pd plot.
 
 Registered on the main app by :func:`register` (one call at the end of ``cli.py``).
 """
@@ -124,6 +124,66 @@ def acoustic_detect(
         print(f"rejected {rejected} of {len(files)} file(s)", file=sys.stderr)
         if not results:
             raise InputError("no readable sound file")
+
+
+@acoustic_app.command("node")
+@handle_errors
+def acoustic_node(
+    file: Annotated[Path, typer.Argument(help="Multichannel recording of the node's array (one channel per mic).")],
+    array: Annotated[
+        Path,
+        typer.Option(
+            "--array", help="Array file (YAML/JSON): 'mics' (east, north, up in m per channel) or 'ring_mics: N'."
+        ),
+    ],
+    sensor: Annotated[str, typer.Option("--sensor", help="Sensor id written into the reports.")],
+    t0: Annotated[str, typer.Option("--t0", help="UTC time of the first sample: ISO 8601 or epoch seconds.")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the reports as JSON lines here.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the accepted windows (report, score, class_probs) as JSON.")
+    ] = False,
+    ref: Annotated[int, typer.Option("--ref", help="Reference channel the detector listens to.", min=0)] = 0,
+    temperature_c: Annotated[float, typer.Option("--temperature", help="Air temperature (°C), speed of sound.")] = 10.0,
+) -> None:
+    """Bearing reports of an acoustic node: the learned detector listens to the reference channel (1 s windows,
+    hop 0.25 s); each window it accepts gives one bearing report (array DOA, σ from the measured SNR,
+    class_hint = likelier drone class) at t0 + the window's centre. Rejected windows give nothing."""
+    import contextlib
+    from datetime import datetime
+
+    import numpy as np
+
+    from borderwatch.errors import InputError
+    from borderwatch.sensors.acoustic.node import load_array, node_windows
+    from borderwatch.sensors.reports import report_to_dict, write_reports
+
+    if len(sensor) == 0 or len(sensor) > 128:
+        raise InputError("must be 1 to 128 characters", field="--sensor")
+    t0_s: float | None = None
+    with contextlib.suppress(ValueError):
+        t0_s = float(t0)
+    if t0_s is None:
+        try:
+            dt = datetime.fromisoformat(t0.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{t0!r} is neither epoch seconds nor ISO 8601", field="--t0") from None
+        if dt.tzinfo is None:
+            raise InputError(f"{t0!r} has no time zone (add Z for UTC)", field="--t0")
+        t0_s = dt.timestamp()
+    if not np.isfinite(t0_s):
+        raise InputError(f"{t0!r} is not a finite time", field="--t0")
+    geom = load_array(array)
+    wins = node_windows(file, geom, sensor_id=sensor, t0=t0_s, ref_channel=ref, temperature_c=temperature_c)
+    if out is not None:
+        with out.open("w", encoding="utf-8") as fh:
+            write_reports((w.report for w in wins), fh)
+    if as_json:
+        print(json.dumps([w.as_dict() for w in wins]))
+    elif out is None:
+        for w in wins:
+            print(json.dumps(report_to_dict(w.report)))
+    else:
+        console.print(f"{len(wins)} bearing report(s) written to {out}", highlight=False)
 
 
 def _physics_detect(files: list[Path], as_json: bool) -> None:

@@ -284,13 +284,17 @@ def process_window(
     c_mps: float,
     locate: bool = True,
     min_bin_z: float = 1.5,
+    f0_search_hz: tuple[float, float] = F0_SEARCH_HZ,
 ) -> WindowResult:
-    """Detect a harmonic source in one window of array audio and (if detected) estimate its direction."""
+    """Detect a harmonic source in one window of array audio and (if detected) estimate its direction.
+
+    ``f0_search_hz`` widens or narrows the comb's fundamentals; the calibrated ``threshold`` holds for the default
+    only (the acoustic node, which gates with the learned detector, searches wider)."""
     fs, nfft = cat.node.fs_hz.value, int(cat.node.nfft.value)
     band = (cat.node.band_hz.min, cat.node.band_hz.max)
     f, z, floor = whitened_spectrum(x, fs, nfft)
     stat, f0, bins = comb_statistic(
-        f, z, f0_min=F0_SEARCH_HZ[0], f0_max=F0_SEARCH_HZ[1], band=band, n_harm=int(cat.node.harmonics_searched.value)
+        f, z, f0_min=f0_search_hz[0], f0_max=f0_search_hz[1], band=band, n_harm=int(cat.node.harmonics_searched.value)
     )
     det = stat > threshold
     if not det or not locate:
