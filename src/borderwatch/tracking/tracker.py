@@ -103,6 +103,10 @@ class TrackerConfig:
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
     bearing_min_nodes: int = 4
+    bearing_heard_share: float = 0.0
+    bearing_max_nodes: int = 4
+    node_active_s: float = 30.0
+    init_skip_gated: bool = False
     default_up_m: float = 300.0
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
@@ -368,6 +372,7 @@ class Tracker:
         self._frame_s = self.cfg.frame_s
         self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
         self._buf = _BearingBuffer()
+        self._node_last = np.full(len(self.sites), -math.inf)  # latest bearing time per acoustic node
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
         self._id_order = np.argsort(np.array(self.sites.ids, dtype=object), kind="stable")
         self._ids_sorted = np.array(self.sites.ids, dtype=object)[self._id_order]
@@ -1005,6 +1010,12 @@ class Tracker:
             used[pairs.rid[assigned]] = True
             self._update_assigned(pairs, assigned, groups, pseudo)
         used[ambiguous_reports] = True
+        if self.cfg.init_skip_gated and pairs.size:
+            # a bearing inside a confirmed track's gate is best explained by that track, even when the track took
+            # another bearing of the node: it must not start (or support) a fix of its own
+            kinds = np.array([g.kind == "bearing" for g in groups])
+            gb = kinds[pairs.group] & self.confirmed[pairs.trk]
+            used[pairs.rid[gb]] = True
         self._initiate(groups, used, tf)
         self._manage(tf)
 
@@ -1112,6 +1123,8 @@ class Tracker:
     def _initiate(self, groups: list[_Group], used: BoolArray, tf: float) -> None:
         cfg = self.cfg
         for g in groups:
+            if g.kind == "bearing":  # every bearing, assigned or not, shows its node is working
+                np.maximum.at(self._node_last, g.sensor, g.t)
             free = ~used[g.rid]
             if not free.any():
                 continue
@@ -1159,6 +1172,9 @@ class Tracker:
                 min_nodes=cfg.bearing_min_nodes,
                 default_up_m=cfg.default_up_m,
                 c_sound=self.c_sound,
+                active=(tf - self._node_last <= cfg.node_active_s) & self._acoustic_site,
+                heard_share=cfg.bearing_heard_share,
+                max_nodes=cfg.bearing_max_nodes,
             )
             if fixes and self.coop.any():
                 near = self._near_coop(
@@ -1190,6 +1206,28 @@ class Tracker:
                 for fx in fixes:
                     used_b[fx.reports] = True
                 bf.keep(~used_b)
+
+    def _sensors_needed(self, idx: IntArray, tf: float) -> IntArray:
+        """Distinct nodes a bearing-born track needs to be confirmed: ``bearing_heard_share`` of the working
+        acoustic nodes no farther from it than the farthest node that updated it, between ``bearing_min_nodes``
+        and ``confirm_min_sensors_bearing``. A sparse network (two nodes hear a quadcopter) confirms on two, a
+        dense one (a node every kilometre) still asks for three."""
+        cfg = self.cfg
+        xc, _ = self.combined(idx)
+        act = np.flatnonzero((tf - self._node_last <= cfg.node_active_s) & self._acoustic_site)
+        lo = min(cfg.bearing_min_nodes, cfg.confirm_min_sensors_bearing)
+        need = np.full(idx.size, cfg.confirm_min_sensors_bearing)
+        if act.size == 0:
+            return need
+        pos = self.sites.pos[:, :2]
+        for r, i in enumerate(idx.tolist()):
+            sn = np.flatnonzero(self.seen[i] & self._acoustic_site)
+            if sn.size == 0 or not np.isfinite(xc[r, :2]).all():
+                continue
+            rf = float(np.max(np.hypot(*(pos[sn] - xc[r, :2]).T)))
+            n_near = int(np.count_nonzero(np.hypot(*(pos[act] - xc[r, :2]).T) <= rf + 1.0))
+            need[r] = int(np.clip(np.ceil(cfg.bearing_heard_share * max(n_near, sn.size) - 1e-9), lo, need[r]))
+        return need
 
     def _near_coop(self, pos: FloatArray, t: FloatArray, sig_z: FloatArray) -> BoolArray:
         """Which points (an unassigned radar plot, a bearing fix) lie on a cooperative track: within
@@ -1287,7 +1325,11 @@ class Tracker:
             return
         can = ~self.confirmed & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
         bearing_born = np.flatnonzero(can & (self.born == 1))  # these need enough distinct nodes
-        can[bearing_born] = self.seen[bearing_born].sum(axis=1) >= cfg.confirm_min_sensors_bearing
+        n_seen = self.seen[bearing_born].sum(axis=1)
+        need = np.full(bearing_born.size, cfg.confirm_min_sensors_bearing)
+        if cfg.bearing_heard_share > 0.0 and bearing_born.size:
+            need = self._sensors_needed(bearing_born, tf)
+        can[bearing_born] = n_seen >= need
         shadow = np.zeros(self.id.size, dtype=bool)
         if can.any() and self.coop.any():
             shadow = self._shadows_coop(can)
