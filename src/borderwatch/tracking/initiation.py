@@ -191,6 +191,9 @@ def bearing_fixes(
     pts[:, 2] = up
     elh_pt = elh
     # support: bearings of other nodes passing through each intersection
+    fin = np.isfinite(pts).all(axis=1)  # an elevation near ±90° puts the height out of range: no such point
+    if not fin.all():
+        pts[~fin] = 1e15 + 1e7 * np.arange(int((~fin).sum()), dtype=float)[:, None]
     sdm = cKDTree(pts[:, :2]).sparse_distance_matrix(tree, max_range_m, output_type="ndarray")
     k, b = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
     dl = np.einsum("kij,kj->ki", rot[node[b]], pts[k] - origin[b])
@@ -276,7 +279,7 @@ def bearing_fixes(
             # negative information: the working nodes as close as the farthest supporter should have heard it
             sup = np.unique(node[bs])
             r_far = float(np.max(np.hypot(*(site[sup, :2] - pos[:2]).T)))
-            n_near = int(act_tree.query_ball_point(pos[:2], r_far + 1.0, return_length=True))
+            n_near = int(act_tree.query_ball_point(pos[:2], r_far + 1.0, return_length=True))  # pos is finite
             need_fix = int(np.ceil(heard_share * max(n_near, sup.size) - 1e-9))
             if max_nodes is not None:
                 need_fix = min(need_fix, max_nodes)

@@ -267,6 +267,16 @@ def _diag(v: FloatArray) -> FloatArray:
     return out
 
 
+def _finite_points(a: FloatArray) -> FloatArray:
+    """Points for a KD-tree: rows with a non-finite value (a track whose state went non-finite numerically, from
+    an extreme but accepted report) moved far away and far apart, so they pair with nothing and stop no frame."""
+    ok = np.isfinite(a).all(axis=1) if a.ndim == 2 else np.isfinite(a)
+    if ok.all():
+        return a
+    far = 1e15 + 1e7 * np.arange(a.shape[0], dtype=float)[:, None]
+    return np.where(ok[:, None], a, far)
+
+
 def _to_float(v: Any) -> float:
     """A value as a float for the screen: NaN for None and for anything that is not a real number."""
     if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -958,7 +968,7 @@ class Tracker:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             # a track whose state went non-finite (numerically, from an extreme but accepted report) must not
             # stop the frame: it gates with nothing, stays unassociated and is deleted by the coast rule
-            ext = np.where(np.isfinite(ext), ext, 1e15 + 1e7 * np.arange(len(ext), dtype=float)[:, None])
+            ext = _finite_points(ext)
             tree = cKDTree(ext)
             # gating state: each track predicted once to the frame time; a pair shifts it by v·(t_report − tf)
             xg, pg = predict_cv(xc, pc, tf - self.t, self.cfg.gating_q, 0.1)
@@ -972,7 +982,7 @@ class Tracker:
                     loc, trk = got
                 else:
                     q, radius = self._query_points(g)
-                    sdm = cKDTree(q).sparse_distance_matrix(tree, radius, output_type="ndarray")
+                    sdm = cKDTree(_finite_points(q)).sparse_distance_matrix(tree, radius, output_type="ndarray")
                     if sdm.size == 0:
                         continue
                     loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
@@ -1243,7 +1253,9 @@ class Tracker:
         xc, _ = self.combined(ci)
         tm = float(np.max(t))
         ext = xc[:, :3] + xc[:, 3:] * (tm - self.t[ci])[:, None]
-        sdm = cKDTree(pos[:, :2]).sparse_distance_matrix(cKDTree(ext[:, :2]), cfg.coop_init_h_m, output_type="ndarray")
+        sdm = cKDTree(_finite_points(pos[:, :2])).sparse_distance_matrix(
+            cKDTree(_finite_points(ext[:, :2])), cfg.coop_init_h_m, output_type="ndarray"
+        )
         out = np.zeros(pos.shape[0], dtype=bool)
         if sdm.size:
             i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
@@ -1267,7 +1279,9 @@ class Tracker:
         tm = float(np.max(self.t))
         pa = xa[:, :2] + xa[:, 3:5] * (tm - self.t[ci])[:, None]
         pb = xb[:, :2] + xb[:, 3:5] * (tm - self.t[ti])[:, None]
-        sdm = cKDTree(pb).sparse_distance_matrix(cKDTree(pa), cfg.coop_shadow_h_m, output_type="ndarray")
+        sdm = cKDTree(_finite_points(pb)).sparse_distance_matrix(
+            cKDTree(_finite_points(pa)), cfg.coop_shadow_h_m, output_type="ndarray"
+        )
         if sdm.size:
             i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
             ok = np.hypot(*(xb[i, 3:5] - xa[j, 3:5]).T) < cfg.coop_shadow_dv_mps
@@ -1369,8 +1383,7 @@ class Tracker:
         dup_since: dict[tuple[int, int], float] = {}
         if self.id.size > 1:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
-            far = 1e15 + 1e7 * np.arange(len(ext), dtype=float)[:, None]  # non-finite rows: far apart, no pairs
-            ext = np.where(np.isfinite(ext), ext, far)
+            ext = _finite_points(ext)  # non-finite rows: far apart, no pairs
             pr = cKDTree(ext).query_pairs(cfg.merge_m, output_type="ndarray")
             if pr.size:
                 i, j = pr[:, 0], pr[:, 1]
