@@ -270,7 +270,7 @@ def _diag(v: FloatArray) -> FloatArray:
 def _finite_points(a: FloatArray) -> FloatArray:
     """Points for a KD-tree: rows with a non-finite value (a track whose state went non-finite numerically, from
     an extreme but accepted report) moved far away and far apart, so they pair with nothing and stop no frame."""
-    ok: BoolArray = np.isfinite(a).all(axis=1)
+    ok = np.asarray(np.isfinite(a).all(axis=1), dtype=bool)
     if ok.all():
         return a
     far = 1e15 + 1e7 * np.arange(a.shape[0], dtype=float)[:, None]
