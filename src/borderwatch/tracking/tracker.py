@@ -107,6 +107,7 @@ class TrackerConfig:
     bearing_max_nodes: int = 4
     node_active_s: float = 30.0
     init_skip_gated: bool = False
+    fix_near_track_d2: float = 0.0
     default_up_m: float = 300.0
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
@@ -1168,6 +1169,7 @@ class Tracker:
                 self._buf.add(g.t[f], g.sensor[f], b.z[f, 0], el, has, sig)
         self._buf.keep(self._buf.t >= tf - cfg.bearing_window_s)
         bf = self._buf
+        spent_mask: BoolArray | None = None
         if bf.t.size >= cfg.bearing_min_nodes:
             fixes = bearing_fixes(
                 t=bf.t,
@@ -1193,6 +1195,20 @@ class Tracker:
                     np.array([np.sqrt(max(fx.cov[2, 2], 0.0)) for fx in fixes]),
                 )
                 fixes = [fx for fx, nr in zip(fixes, near.tolist(), strict=True) if not nr]
+            if fixes and cfg.fix_near_track_d2 > 0.0 and self.id.size:
+                # a fix on an existing track is that track seen again (the window's other bearings of a target
+                # just started, or of a track that missed them): it starts nothing, and its bearings are spent
+                on = self._fix_on_track(fixes)
+                spent = [fx for fx, o in zip(fixes, on.tolist(), strict=True) if o]
+                fixes = [fx for fx, o in zip(fixes, on.tolist(), strict=True) if not o]
+                if spent:
+                    used_s = np.zeros(bf.t.size, dtype=bool)
+                    for fx in spent:
+                        used_s[fx.reports] = True
+                    if not fixes:
+                        bf.keep(~used_s)
+                    else:
+                        spent_mask = used_s
             if fixes:
                 nf = len(fixes)
                 x = np.zeros((nf, 6))
@@ -1215,7 +1231,27 @@ class Tracker:
                 used_b = np.zeros(bf.t.size, dtype=bool)
                 for fx in fixes:
                     used_b[fx.reports] = True
+                if spent_mask is not None:
+                    used_b |= spent_mask
                 bf.keep(~used_b)
+
+    def _fix_on_track(self, fixes: list[Any]) -> BoolArray:
+        """Which bearing fixes lie on an existing track (confirmed, or a tentative bearing-born one): position χ²
+        (track + fix covariance) below ``fix_near_track_d2`` at the fix's time (CV prediction)."""
+        pos = np.array([fx.pos for fx in fixes])
+        cov = np.array([fx.cov for fx in fixes])
+        tt = np.array([fx.t for fx in fixes])
+        xc, pc = self.combined()
+        ext = _finite_points(xc[:, :3] + xc[:, 3:] * (float(tt.mean()) - self.t)[:, None])
+        sdm = cKDTree(_finite_points(pos)).sparse_distance_matrix(cKDTree(ext), self.cfg.gate_m, output_type="ndarray")
+        out = np.zeros(len(fixes), dtype=bool)
+        if sdm.size:
+            i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
+            ok = self.confirmed[j] | (self.born[j] == 1)  # not tentative radar tracks (often clutter)
+            i, j = i[ok], j[ok]
+            d2 = mahalanobis2(pos[i] - ext[j], cov[i] + pc[j, :3, :3])
+            out[i[d2 < self.cfg.fix_near_track_d2]] = True
+        return out
 
     def _sensors_needed(self, idx: IntArray, tf: float) -> IntArray:
         """Distinct nodes a bearing-born track needs to be confirmed: ``bearing_heard_share`` of the working
