@@ -146,14 +146,16 @@ def bearing_fixes(
     active: BoolArray | None = None,
     heard_share: float = 0.0,
     max_nodes: int | None = None,
+    density_m: float = 3000.0,
 ) -> list[BearingFix]:
     """Fixes from a window of unassigned bearings; each report is used by at most one fix.
 
     ``active`` (per site) marks acoustic nodes known to be working (they reported recently). With
     ``heard_share`` > 0 a fix must also be supported by at least that share of the active nodes no farther
     from it than its farthest supporter (a source heard at range r is heard by the working nodes closer than r);
-    the node count needed is then ``min_nodes`` … ``max_nodes``, whichever that share asks for. A ghost
-    intersection of several targets' bearings is silent at the working nodes around it."""
+    and, whatever the range, by that share of the working nodes within ``density_m`` (between ``min_nodes`` and
+    ``max_nodes``): a sparse network starts a track from two nodes, a dense one still asks for ``max_nodes``. A
+    ghost intersection of several targets' bearings is silent at the working nodes around it."""
     nb = t.size
     if nb < min_nodes:
         return []
@@ -218,10 +220,10 @@ def bearing_fixes(
         rfar = np.zeros(pts.shape[0])
         np.maximum.at(rfar, k, np.hypot(*(pts[k, :2] - origin[b, :2]).T))
         n_exp = np.asarray(act_tree.query_ball_point(pts[cand, :2], rfar[cand] + 1.0, return_length=True))
+        n_den = np.asarray(act_tree.query_ball_point(pts[cand, :2], density_m, return_length=True))
         need = np.ceil(heard_share * n_exp - 1e-9)
-        if max_nodes is not None:
-            need = np.minimum(need, max_nodes)
-        cand = cand[support[cand] >= need]
+        need_den = np.clip(np.ceil(heard_share * n_den - 1e-9), min_nodes, max_nodes or min_nodes)
+        cand = cand[(support[cand] >= need) & (support[cand] >= need_den)]
         if cand.size == 0:
             return []
     cand = cand[np.argsort(-support[cand], kind="stable")]
@@ -280,10 +282,10 @@ def bearing_fixes(
             sup = np.unique(node[bs])
             r_far = float(np.max(np.hypot(*(site[sup, :2] - pos[:2]).T)))
             n_near = int(act_tree.query_ball_point(pos[:2], r_far + 1.0, return_length=True))  # pos is finite
+            n_den_fix = int(act_tree.query_ball_point(pos[:2], density_m, return_length=True))
             need_fix = int(np.ceil(heard_share * max(n_near, sup.size) - 1e-9))
-            if max_nodes is not None:
-                need_fix = min(need_fix, max_nodes)
-            if sup.size < max(need_fix, min_nodes):
+            need_den_fix = int(np.clip(np.ceil(heard_share * n_den_fix - 1e-9), min_nodes, max_nodes or min_nodes))
+            if sup.size < max(need_fix, need_den_fix, min_nodes):
                 continue
         used[bs] = True
         tau = dist / c_sound if c_sound > 0 else np.zeros(dist.size)

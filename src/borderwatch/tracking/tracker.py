@@ -102,11 +102,12 @@ class TrackerConfig:
     coast_coop_s: float = 30.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
-    bearing_min_nodes: int = 4
-    bearing_heard_share: float = 0.0
+    bearing_min_nodes: int = 2
+    bearing_heard_share: float = 0.5
     bearing_max_nodes: int = 4
+    bearing_density_m: float = 3000.0
     node_active_s: float = 30.0
-    init_skip_gated: bool = False
+    init_skip_gated: bool = True
     fix_near_track_d2: float = 0.0
     default_up_m: float = 300.0
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
@@ -1187,6 +1188,7 @@ class Tracker:
                 active=(tf - self._node_last <= cfg.node_active_s) & self._acoustic_site,
                 heard_share=cfg.bearing_heard_share,
                 max_nodes=cfg.bearing_max_nodes,
+                density_m=cfg.bearing_density_m,
             )
             if fixes and self.coop.any():
                 near = self._near_coop(
@@ -1271,8 +1273,11 @@ class Tracker:
             if sn.size == 0 or not np.isfinite(xc[r, :2]).all():
                 continue
             rf = float(np.max(np.hypot(*(pos[sn] - xc[r, :2]).T)))
-            n_near = int(np.count_nonzero(np.hypot(*(pos[act] - xc[r, :2]).T) <= rf + 1.0))
-            need[r] = int(np.clip(np.ceil(cfg.bearing_heard_share * max(n_near, sn.size) - 1e-9), lo, need[r]))
+            da = np.hypot(*(pos[act] - xc[r, :2]).T)
+            n_near = max(int(np.count_nonzero(da <= rf + 1.0)), sn.size)
+            n_den = int(np.count_nonzero(da <= cfg.bearing_density_m))
+            share = cfg.bearing_heard_share
+            need[r] = int(np.clip(np.ceil(share * max(n_near, n_den) - 1e-9), lo, need[r]))
         return need
 
     def _near_coop(self, pos: FloatArray, t: FloatArray, sig_z: FloatArray) -> BoolArray:
