@@ -380,6 +380,7 @@ class Tracker:
         self._adsb_icao: dict[int, str] = {}
         self._icao_id: dict[str, int] = {}  # every ADS-B identity seen → the track id that holds it (alive or not)
         self._clock = -math.inf  # latest reception time fed (−inf: none yet)
+        self._future_t = math.inf  # latest time rejected as too far ahead of the clock (inf: none)
         self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
         self._frame_s = self.cfg.frame_s
         self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
@@ -511,7 +512,12 @@ class Tracker:
             if t < self._clock - self.cfg.max_lag_s:
                 return "t: too far in the past"
             if t > self._clock + self.cfg.max_lead_s:
-                return "t: too far in the future"
+                # a stream that went quiet for longer than the lead (no drone for minutes) moves on: a second
+                # report agreeing with the first one beyond the lead is accepted; a lone far-off time is not
+                ft = self._future_t
+                self._future_t = t
+                if not (ft <= t <= ft + self.cfg.max_lead_s):
+                    return "t: too far in the future"
         return None
 
     def _screen(self, cols: tuple[list[Any], ...], spec: tuple[tuple[int, str, bool], ...]) -> dict[int, FloatArray]:
