@@ -391,3 +391,17 @@ def test_non_finite_track_states_stop_no_kd_tree() -> None:
         trk.feed(BearingReport(k + 0.2, "a2", 315.0, 2.0, el_deg=10.0, sigma_el_deg=3.0))
         out = trk.estimates(k + 0.5)
         assert all(np.isfinite(e.enu_m).all() for e in out)
+
+
+def test_stream_moves_on_after_a_quiet_spell_longer_than_the_lead() -> None:
+    """No report for minutes (a quiet border) must not make every later report 'too far in the future'; a lone
+    far-off time is still rejected."""
+    sites = sites_from_enu(FRAME, [("a1", "acoustic", 0.0, 0.0, 0.0)])
+    trk = Tracker(sites)
+    assert trk.feed(BearingReport(0.0, "a1", 10.0, 2.0))
+    assert not trk.feed(BearingReport(500.0, "a1", 10.0, 2.0))  # lone: rejected
+    assert trk.feed(BearingReport(1.0, "a1", 10.0, 2.0))
+    assert not trk.feed(BearingReport(200.0, "a1", 10.0, 2.0))  # first after the quiet spell: held back
+    assert trk.feed(BearingReport(201.0, "a1", 10.0, 2.0))  # a second agreeing one: the stream moved on
+    assert trk.feed(BearingReport(202.0, "a1", 10.0, 2.0))
+    assert trk.summary.rejected["t: too far in the future"] == 2
