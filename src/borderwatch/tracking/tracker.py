@@ -102,7 +102,7 @@ class TrackerConfig:
     coast_coop_s: float = 30.0
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
-    bearing_min_nodes: int = 2
+    bearing_min_nodes: int = 4
     bearing_heard_share: float = 0.5
     bearing_max_nodes: int = 4
     bearing_density_m: float = 3000.0
