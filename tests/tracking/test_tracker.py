@@ -366,3 +366,42 @@ def test_adsb_identity_returns_to_its_track_id_after_a_long_silence() -> None:
     times = sorted({e.t for e in est if e.icao == "4ca1b2"})
     assert min(times) < 50.0 and max(times) > 140.0
     assert not any(85.0 < t < 110.0 for t in times)  # dropped during the silence, not coasted for a minute
+
+
+def test_non_finite_track_states_stop_no_kd_tree() -> None:
+    """A track whose state went non-finite must not stop a frame anywhere a KD-tree is built over track states:
+    report gating, the cooperative initiation and shadow tests, merging (scipy's trees refuse non-finite data)."""
+    sites = sites_from_enu(
+        FRAME,
+        [("a1", "acoustic", 0.0, 0.0, 0.0), ("a2", "acoustic", 1500.0, 0.0, 0.0), ("r1", "radar", 0.0, 0.0, 0.0),
+         ("adsb-1", "adsb", 0.0, 0.0, 0.0)],
+    )  # fmt: skip
+    trk = Tracker(sites, TrackerConfig(bearing_min_nodes=2, bearing_heard_share=0.5))
+    lat, lon, _ = FRAME.to_geodetic(np.array([3000.0]), np.array([3000.0]), np.array([500.0]))
+    for k in range(6):  # a cooperative track and a radar track
+        trk.feed(AdsbReport(float(k), "adsb-1", "abcdef", float(lat[0]), float(lon[0]), 500.0))
+        trk.feed(RadarReport(k + 0.1, "r1", 2000.0 + 10 * k, 90.0, 1.0, 10.0, 0.3, 0.4))
+    trk.estimates(6.0)
+    assert trk.coop.any() and trk.id.size >= 2
+    trk.x[:] = np.nan  # every track non-finite
+    for k in range(6, 12):
+        trk.feed(AdsbReport(float(k), "adsb-1", "abcdef", float(lat[0]), float(lon[0]), 500.0))
+        trk.feed(RadarReport(k + 0.1, "r1", 2500.0, 45.0, 1.0, 10.0, 0.3, 0.4))
+        trk.feed(BearingReport(k + 0.2, "a1", 45.0, 2.0, el_deg=10.0, sigma_el_deg=3.0))
+        trk.feed(BearingReport(k + 0.2, "a2", 315.0, 2.0, el_deg=10.0, sigma_el_deg=3.0))
+        out = trk.estimates(k + 0.5)
+        assert all(np.isfinite(e.enu_m).all() for e in out)
+
+
+def test_stream_moves_on_after_a_quiet_spell_longer_than_the_lead() -> None:
+    """No report for minutes (a quiet border) must not make every later report 'too far in the future'; a lone
+    far-off time is still rejected."""
+    sites = sites_from_enu(FRAME, [("a1", "acoustic", 0.0, 0.0, 0.0)])
+    trk = Tracker(sites)
+    assert trk.feed(BearingReport(0.0, "a1", 10.0, 2.0))
+    assert not trk.feed(BearingReport(500.0, "a1", 10.0, 2.0))  # lone: rejected
+    assert trk.feed(BearingReport(1.0, "a1", 10.0, 2.0))
+    assert not trk.feed(BearingReport(200.0, "a1", 10.0, 2.0))  # first after the quiet spell: held back
+    assert trk.feed(BearingReport(201.0, "a1", 10.0, 2.0))  # a second agreeing one: the stream moved on
+    assert trk.feed(BearingReport(202.0, "a1", 10.0, 2.0))
+    assert trk.summary.rejected["t: too far in the future"] == 2
