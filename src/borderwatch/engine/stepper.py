@@ -61,6 +61,9 @@ class RunConfig:
     # assumption: an interceptor's launch is held for the shortest flight while this much time is kept before the
     # deadline (a second shot after the miss is known); None: fly out at once to the earliest intercept
     launch_hold_reserve_s: float | None = 240.0
+    # assumption from measurement: of hostile tracks alive at a given age, 50-67 % live 120 s more, 31-48 % 300 s more
+    # (night raid, seed 0); a held launch waits until reaction and flight to the intercept take at most this long
+    launch_hold_flight_s: float = 120.0
     # assumption from measurement: of 8 interceptors launched on acoustic tracks younger than 35 s (night raid, seed
     # 0), 6 lost their track within 60 s; a held launch waits until its track is this old
     firm_track_age_s: float = 60.0
@@ -262,6 +265,7 @@ class Engine:
         self._launched: set[str] = set()  # engagements whose effector has launched
         self._cued: dict[str, tuple[float, float]] = {}  # engagement -> intercept point (x, y) it was cued to at launch
         self._cancel_why: dict[str, str] = {}  # engagement -> why it was cancelled
+        self._withdrawn: dict[str, tuple[str, float]] = {}  # track -> its queue entry withdrawn (no update), when
         self.accepted = 0
         self.now = -math.inf
         self._next_emit: float | None = None
@@ -453,6 +457,7 @@ class Engine:
             "t_commit": None if e.t_commit is None else round(e.t_commit, 3),
             "lat": round(lat, 5),
             "lon": round(lon, 5),
+            **({"why": self._cancel_why[e.id]} if e.id in self._cancel_why else {}),
         }
 
     # ------------------------------------------------------------------ the step
@@ -691,6 +696,7 @@ class Engine:
             horizon_s=self.tcfg.prediction.horizon_s.value,
             zones=self.zones,
             hold_reserve_s=self.cfg.launch_hold_reserve_s,
+            hold_flight_s=self.cfg.launch_hold_flight_s,
         )
         fighter_now = {o.track for o in options if o.kind == "fighter"}
         self.fighter_feasible.update(fighter_now)
@@ -699,15 +705,22 @@ class Engine:
         if cfg.one_per_threat:
             # a recommendation for a track that continues a queued threat (its track ended or is a duplicate)
             # updates that queue entry instead of opening a new one
+            # updates that queue entry instead of opening a new one; so does one for the threat of an entry
+            # withdrawn for want of an update (its track came back, or a track continues it within the hand-over
+            # window): the entry is reopened
             for r in recs:
                 if r.track in self.pending:
                     continue
+                if r.track in self._withdrawn:
+                    self.pending[r.track] = self._withdrawn.pop(r.track)[0]
+                    continue
                 k = self._continued_entry(t, r.track, got)
                 if k is not None:
-                    self.pending[r.track] = self.pending.pop(k)
+                    self.pending[r.track] = self.pending.pop(k) if k in self.pending else self._withdrawn.pop(k)[0]
             for track, rid in list(self.pending.items()):
                 if track not in got and t - self._rec_updated.get(rid, t) > cfg.queue_grace_s:
                     self._close(rid, "withdrawn", t, f, "no longer a candidate or no feasible option")
+                    self._withdrawn[track] = (rid, t)
         for r in recs:
             if cfg.one_per_threat and r.track in self.pending:
                 rid = self.pending[r.track]
@@ -761,14 +774,16 @@ class Engine:
         return False
 
     def _continued_entry(self, t: float, track: str, got: set[str]) -> str | None:
-        """The queued track whose threat ``track`` continues: nearest to its dead-reckoned position within the
-        duplicate radius plus 30 m/s of gap, and not recommended on itself this cycle."""
+        """The queued track (or the track of an entry withdrawn within the hand-over window) whose threat ``track``
+        continues: nearest to its dead-reckoned position within the duplicate radius plus 30 m/s of gap, and not
+        recommended on itself this cycle."""
         e = self._estimates.get(track)
         if e is None:
             return None
         best, best_d = None, math.inf
-        for k in self.pending:
-            if k in got or k not in self._last_pos:
+        recent = [k for k, (_, tc) in self._withdrawn.items() if t - tc <= self.cfg.handover_gap_s]
+        for k in [*self.pending, *recent]:
+            if k in got or k not in self._last_pos or k == track:
                 continue
             gap = max(t - self._last_seen.get(k, t), 0.0)
             lat0, lon0, _ = self._last_pos[k]

@@ -119,6 +119,7 @@ def feasible_options(
     horizon_s: float,
     zones: EngagementZones | None = None,
     hold_reserve_s: float | None = None,
+    hold_flight_s: float = 120.0,
     hold_kinds: tuple[str, ...] = ("interceptor",),
 ) -> list[Option]:
     """Every feasible (unit, threat) engagement with its intercept time, point, Pk and cost.
@@ -128,9 +129,10 @@ def feasible_options(
     ``sample_step_s``) is taken, and an option with none before the deadline is not offered.
 
     With ``hold_reserve_s``, a mobile effector of ``hold_kinds`` is not flown out at once to the earliest
-    intercept: its launch is held so that its flight is the shortest along the predicted path (the point
-    nearest its base), as long as the intercept still leaves ``hold_reserve_s`` before the deadline (for a
-    second shot), and not before the threat's ``wait_s`` (its track is firm); a track that ends while the launch
+    intercept: its launch is held until the time from launch to intercept (reaction and flight) is at most
+    ``hold_flight_s``, or the shortest along the predicted path (the point nearest its base) where it cannot be
+    that short, as long as the intercept still leaves ``hold_reserve_s`` before the deadline (for a second shot),
+    and not before the threat's ``wait_s`` (its track is firm); a track that ends while the launch
     is held costs nothing. When waiting leaves no intercept before the deadline, the earliest is taken."""
     if not units or not threats:
         return []
@@ -156,6 +158,7 @@ def feasible_options(
         feasible, tint, ix, iy, notes = _zoned(
             zones, units, unit_xy, u, tau, rr, endur, px, py, vx, vy, deadline, feasible, tint, ix, iy,
             hold_reserve_s=hold_reserve_s, hold=hold, wait=np.array([t.wait_s for t in threats]),
+            hold_flight_s=hold_flight_s,
         )  # fmt: skip
     opts: list[Option] = []
     for i, j in zip(*np.nonzero(feasible), strict=True):
@@ -206,6 +209,7 @@ def _zoned(
     hold_reserve_s: float | None = None,
     hold: NDArray[np.bool_] | None = None,
     wait: FloatArray | None = None,
+    hold_flight_s: float = 120.0,
 ) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray, dict[tuple[int, int], str]]:
     """Move each feasible intercept to the earliest allowed point on the predicted path (vectorised); for a
     held launch (``hold`` units, with ``hold_reserve_s``) to the allowed point of shortest flight that keeps
@@ -242,16 +246,17 @@ def _zoned(
     chosen = first.copy()
     held = np.zeros(pi.shape, dtype=bool)
     if hold_reserve_s is not None and hold is not None and hold[pi].any():
-        # held launch: the allowed point of shortest flight (time from launch to intercept) that keeps the
-        # reserve before the deadline; the earliest such point where several are equally short
+        # held launch: the earliest allowed point that keeps the reserve before the deadline with a time from
+        # launch to intercept of at most hold_flight_s (or the shortest there is), after the threat's wait
         w = (wait[pj] if wait is not None else np.zeros(pj.shape))[:, None]
         with np.errstate(invalid="ignore"):
             after_wait = allowed & (d <= uu * (tt - ta - w) + rg + 1e-6)
             keep = after_wait & (deadline[pj][:, None] - tt >= hold_reserve_s)
             flight = np.where(keep, np.maximum(d - rg, 0.0) / np.where(uu > 0, uu, 1.0), np.inf)
+            short = keep & (flight <= np.maximum(flight.min(axis=1, keepdims=True), hold_flight_s - ta) + 1e-9)
         best = np.where(
             keep.any(axis=1),
-            np.argmin(flight, axis=1),
+            np.argmax(short, axis=1),
             np.where(after_wait.any(axis=1), np.argmax(after_wait, axis=1), first),
         )
         held = hold[pi] & (best > first)
@@ -282,8 +287,8 @@ def _zoned(
             f0 = max(float(d[q, k0] - rg[q, 0]), 0.0) / float(uu[q, 0])
             f1 = max(float(d[q, k] - rg[q, 0]), 0.0) / float(uu[q, 0])
             note.append(
-                f"launch held {tt[q, k] - tt[q, k0] - (f1 - f0):.0f} s for the shortest flight: intercept in "
-                f"{tt[q, k]:.0f} s nearest the base (flight {f1:.0f} s instead of {f0:.0f} s), "
+                f"launch held {tt[q, k] - tt[q, k0] - (f1 - f0):.0f} s for a short flight: intercept in "
+                f"{tt[q, k]:.0f} s (flight {f1:.0f} s instead of {f0:.0f} s), "
                 f"{deadline[j] - tt[q, k]:.0f} s before the deadline"
             )
         if note:
