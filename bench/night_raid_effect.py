@@ -30,7 +30,6 @@ KEYS = (
     "engagements",
     "engagements_launched",
     "engagements_per_hostile_drone_truth",
-    "engagement_orders_per_hostile_drone_truth",
     "total_response_cost_eur",
     "threat_value_all_hostiles_eur_truth",
     "cost_exchange_ratio_vs_all_threats_truth",

@@ -29,7 +29,7 @@ from borderwatch.errors import BorderwatchError
 from borderwatch.response.decisions import Decision, DecisionLog, Engagement, EngagementBook, auto_approve
 from borderwatch.response.effectors import Unit
 from borderwatch.response.feasibility import ThreatState, feasible_options
-from borderwatch.response.recommend import _REASSESS_S, Recommendation, Recommender
+from borderwatch.response.recommend import Recommendation, Recommender
 from borderwatch.response.zones import EngagementZones
 from borderwatch.sensors.reports import RejectedReport, Report, SensorSite, parse_report
 from borderwatch.theatre.model import Theatre
@@ -52,21 +52,7 @@ class RunConfig:
     effector_catalogue: str | None = None  # file; default: the shipped effectors.yaml
     seed_stream: int = 5  # outcome draws use default_rng([scenario seed, seed_stream])
     min_track_age_s: float = 10.0  # assumption: no recommendation on a track younger than this
-    # a track this close to one already engaged or queued is the same drone (assumption from measurement: 90 % of
-    # pairs of tracks of one drone lie within 1.5 km of each other on the night raid, 5 % of pairs of different
-    # drones within 8 km; acoustic duplicates differ by a median 44 m/s in velocity, so velocity only vetoes
-    # tracks heading more than 90° apart)
-    dedup_radius_m: float = 1500.0
-    handover_gap_s: float = 120.0  # assumption: a track starting this long after an engaged one ended may continue it
-    # assumption: an interceptor's launch is held for the shortest flight while this much time is kept before the
-    # deadline (a second shot after the miss is known); None: fly out at once to the earliest intercept
-    launch_hold_reserve_s: float | None = 240.0
-    # assumption from measurement: of hostile tracks alive at a given age, 50-67 % live 120 s more, 31-48 % 300 s more
-    # (night raid, seed 0); a held launch waits until reaction and flight to the intercept take at most this long
-    launch_hold_flight_s: float = 120.0
-    # assumption from measurement: of 8 interceptors launched on acoustic tracks younger than 35 s (night raid, seed
-    # 0), 6 lost their track within 60 s; a held launch waits until its track is this old
-    firm_track_age_s: float = 60.0
+    dedup_radius_m: float = 600.0  # assumption: a track this close to one already engaged is the same drone
     closed_loop: bool = True  # simulation: a killed drone's truth ends and it makes no later report
     engagement_zones: bool = True  # intercepts only over our territory, outside no-fire areas (zones YAML)
     one_per_threat: bool = True  # one queue entry per threat, updated in place; never two engagements at once
@@ -149,12 +135,7 @@ class TrackLog:
 
 
 def _threat_states(
-    assessor: ThreatAssessor,
-    assessments: list[Assessment],
-    points: dict[str, TrackPoint],
-    t: float,
-    depth_m: float,
-    wait_s: dict[str, float] | None = None,
+    assessor: ThreatAssessor, assessments: list[Assessment], points: dict[str, TrackPoint], t: float, depth_m: float
 ) -> list[ThreatState]:
     if not assessments:
         return []
@@ -187,7 +168,6 @@ def _threat_states(
                 max(deadline, 0.0),
                 dict(points[a.track].cls),
                 a.damage_eur,
-                (wait_s or {}).get(a.track, 0.0),
             )
         )
     return out
@@ -268,10 +248,6 @@ class Engine:
         self.zones = EngagementZones.for_theatre(theatre) if self.cfg.engagement_zones else None
         self.rejected: Counter[str] = Counter()
         self.handovers: list[tuple[float, str, str, str]] = []  # (t, engagement, from track, to track)
-        self._launched: set[str] = set()  # engagements whose effector has launched
-        self._cued: dict[str, tuple[float, float]] = {}  # engagement -> intercept point (x, y) it was cued to at launch
-        self._cancel_why: dict[str, str] = {}  # engagement -> why it was cancelled
-        self._withdrawn: dict[str, tuple[str, float]] = {}  # track -> its queue entry withdrawn (no update), when
         self.accepted = 0
         self.now = -math.inf
         self._next_emit: float | None = None
@@ -461,11 +437,7 @@ class Engine:
         return float(lat), float(lon)
 
     def engagement_json(self, e: Engagement) -> dict[str, Any]:
-        r = self.rec_by_id[e.recommendation]
-        cued = self._cued.get(e.id)
-        if cued is not None:
-            r = replace(r, option=replace(r.option, x=cued[0], y=cued[1]))
-        lat, lon = self.recommendation_lat_lon(r)
+        lat, lon = self.recommendation_lat_lon(self.rec_by_id[e.recommendation])
         return {
             "id": e.id,
             "recommendation": e.recommendation,
@@ -481,7 +453,6 @@ class Engine:
             "t_commit": None if e.t_commit is None else round(e.t_commit, 3),
             "lat": round(lat, 5),
             "lon": round(lon, 5),
-            **({"why": self._cancel_why[e.id]} if e.id in self._cancel_why else {}),
         }
 
     # ------------------------------------------------------------------ the step
@@ -502,64 +473,22 @@ class Engine:
         return e
 
     def _cancel_lost(self, t: float, f: Frame) -> None:
-        """The launch decision of approved engagements. Before its launch time an engagement waits while its
-        track is only silent (it may resume or be continued by another track); it is cancelled (no cost, the round
-        returns to the magazine) when the track has been gone longer than the hand-over window. At the launch
-        time the effector launches only on a live track, and is cued to the intercept from the track's current
-        estimate (retargeted); on a lost track, or with no intercept left from there, it is cancelled."""
+        """An engagement whose track is lost before the effector has to launch is cancelled (round kept)."""
         for track, eid in list(self.engaged.items()):
+            if t - self._last_seen.get(track, -math.inf) < self.cfg.track_lost_s:
+                continue
             i = next(i for i, x in enumerate(self.book.engagements) if x.id == eid)
             e = self.book.engagements[i]
-            if e.outcome is not None or e.t_commit is None or eid in self._launched:
+            if e.outcome is not None or e.t_commit is None or t >= e.t_commit:
                 continue
-            silent = t - self._last_seen.get(track, -math.inf)
-            if t < e.t_commit:
-                if silent <= self.cfg.handover_gap_s:
-                    continue
-                why = "track lost before launch"
-            elif silent < self.cfg.track_lost_s:
-                cue = self._cue(t, e)
-                if cue is not None:
-                    self._launched.add(eid)
-                    self._cued[eid] = cue[1:]
-                    self.book.engagements[i] = replace(e, t_commit=t, t_intercept=cue[0])
-                    continue
-                why = "no intercept from the current track"
-            else:
-                why = "track lost at launch"
             self.book.engagements[i] = e = replace(e, outcome="cancelled", cost_eur=0.0)
-            self._cancel_why[eid] = why
             self.magazine[e.unit] += 1
             del self.engaged[track]
             f.engagements.append(self.engagement_json(e))
 
-    def _cue(self, t: float, e: Engagement) -> tuple[float, float, float] | None:
-        """The intercept (time, x, y) of engagement ``e``'s unit launched now at its track's current estimate,
-        inside the engagement zones; None if there is none within the prediction horizon."""
-        est = self._estimates.get(e.track)
-        if est is None:
-            return None
-        u = self.unit_by_id[e.unit]
-        i = self.units.index(u)
-        x, y, vx, vy = self.assessor.grid_state(
-            np.array([est.lat]), np.array([est.lon]), np.array([est.vel_enu_mps[0]]), np.array([est.vel_enu_mps[1]])
-        )
-        horizon = self.tcfg.prediction.horizon_s.value
-        st = ThreatState(e.track, float(x[0]), float(y[0]), float(vx[0]), float(vy[0]), horizon, dict(est.cls), 0.0)
-        opts = feasible_options(
-            [u], self._unit_xy[i : i + 1], [st], guidance_of=self.guidance, horizon_s=horizon, zones=self.zones
-        )
-        if not opts:
-            return None
-        o = opts[0]
-        return t + o.t_s, o.x, o.y
-
     def _resolve(self, t: float, f: Frame) -> None:
         for e in self.book.resolve(t, self.rng, outcome=self._outcome):
             self.engaged.pop(e.track, None)
-            if e.outcome == "miss":
-                # the second shot only once the miss is known (battle-damage assessment)
-                self._hold[e.track] = max(self._hold.get(e.track, -math.inf), t + _REASSESS_S)
             if e.outcome == "kill":
                 self.neutralised.add(e.track)
                 if e.track in self.logs:
@@ -614,30 +543,25 @@ class Engine:
         self._frames.append(f)
 
     def _hand_over(self, t: float, now: dict[str, TrackEstimate]) -> None:
-        """An engagement follows its drone: when the engaged track ends or has gone silent, the live hostile or
-        suspect track that continues it (nearest to its dead-reckoned position, within the duplicate radius plus
-        30 m/s of gap, not engaged itself) takes the engagement, launched or not (the effector is retargeted)."""
+        """An engagement follows its drone: when the engaged track ends, the track that continues it (nearest
+        to its dead-reckoned position, within the duplicate radius plus 30 m/s of gap) takes the engagement."""
         taken = set(self.engaged)
         for old, eid in list(self.engaged.items()):
+            if old in now:
+                continue
             gap = t - self._last_seen.get(old, -math.inf)
-            if (old in now and gap < self.cfg.track_lost_s) or gap > self.cfg.handover_gap_s:
+            if gap > 60.0:
                 continue
             lat0, lon0, _ = self._last_pos[old]
             ve, vn, _ = self._last_vel[old]
             best, best_d = None, self.cfg.dedup_radius_m + 30.0 * gap
             for k, e in now.items():
-                if (
-                    k in taken
-                    or k in self.neutralised
-                    or t - self._last_seen.get(k, -math.inf) >= self.cfg.track_lost_s
-                ):
-                    continue
-                if self._assessment.get(k, {}).get("identity") not in ("hostile", "suspect"):
+                if k in taken or k in self.neutralised:
                     continue
                 dx = (e.lon - lon0) * 111_320.0 * math.cos(math.radians(lat0)) - ve * gap
                 dy = (e.lat - lat0) * 111_320.0 - vn * gap
                 d = math.hypot(dx, dy)
-                if d <= best_d and ve * e.vel_enu_mps[0] + vn * e.vel_enu_mps[1] >= 0.0:
+                if d <= best_d:
                     best, best_d = k, d
             if best is None:
                 continue
@@ -707,9 +631,7 @@ class Engine:
             ):
                 continue
             cands.append(a)
-        firm = cfg.firm_track_age_s
-        wait = {a.track: max(0.0, firm - (t - logs[a.track].first_t)) for a in cands}
-        threats = _threat_states(self.assessor, cands, points, t, self._depth_m, wait)
+        threats = _threat_states(self.assessor, cands, points, t, self._depth_m)
         busy: dict[str, int] = defaultdict(int)
         for e in self.book.engagements:
             if e.outcome is None:
@@ -722,8 +644,6 @@ class Engine:
             guidance_of=self.guidance,
             horizon_s=self.tcfg.prediction.horizon_s.value,
             zones=self.zones,
-            hold_reserve_s=self.cfg.launch_hold_reserve_s,
-            hold_flight_s=self.cfg.launch_hold_flight_s,
         )
         fighter_now = {o.track for o in options if o.kind == "fighter"}
         self.fighter_feasible.update(fighter_now)
@@ -732,22 +652,15 @@ class Engine:
         if cfg.one_per_threat:
             # a recommendation for a track that continues a queued threat (its track ended or is a duplicate)
             # updates that queue entry instead of opening a new one
-            # updates that queue entry instead of opening a new one; so does one for the threat of an entry
-            # withdrawn for want of an update (its track came back, or a track continues it within the hand-over
-            # window): the entry is reopened
             for r in recs:
                 if r.track in self.pending:
                     continue
-                if r.track in self._withdrawn:
-                    self.pending[r.track] = self._withdrawn.pop(r.track)[0]
-                    continue
                 k = self._continued_entry(t, r.track, got)
                 if k is not None:
-                    self.pending[r.track] = self.pending.pop(k) if k in self.pending else self._withdrawn.pop(k)[0]
+                    self.pending[r.track] = self.pending.pop(k)
             for track, rid in list(self.pending.items()):
                 if track not in got and t - self._rec_updated.get(rid, t) > cfg.queue_grace_s:
                     self._close(rid, "withdrawn", t, f, "no longer a candidate or no feasible option")
-                    self._withdrawn[track] = (rid, t)
         for r in recs:
             if cfg.one_per_threat and r.track in self.pending:
                 rid = self.pending[r.track]
@@ -783,7 +696,7 @@ class Engine:
 
     def _duplicate_of(self, track: str, others: dict[str, str]) -> bool:
         """Whether ``track`` describes the same drone as one of ``others`` (live tracks): horizontal distance
-        within the duplicate radius or three combined position sigmas, headings less than 90° apart."""
+        within the duplicate radius or three combined position sigmas, velocities within 25 m/s."""
         e = self._estimates.get(track)
         if e is None:
             return False
@@ -795,22 +708,20 @@ class Engine:
             so = math.sqrt(max(o.cov_pos_enu_m2[0][0], o.cov_pos_enu_m2[1][1], 0.0))
             dx = (e.lon - o.lon) * 111_320.0 * math.cos(math.radians(o.lat))
             dy = (e.lat - o.lat) * 111_320.0
-            same_way = e.vel_enu_mps[0] * o.vel_enu_mps[0] + e.vel_enu_mps[1] * o.vel_enu_mps[1] >= 0.0
-            if math.hypot(dx, dy) <= max(self.cfg.dedup_radius_m, 3.0 * (se + so)) and same_way:
+            dv = math.hypot(e.vel_enu_mps[0] - o.vel_enu_mps[0], e.vel_enu_mps[1] - o.vel_enu_mps[1])
+            if math.hypot(dx, dy) <= max(self.cfg.dedup_radius_m, 3.0 * (se + so)) and dv <= 25.0:
                 return True
         return False
 
     def _continued_entry(self, t: float, track: str, got: set[str]) -> str | None:
-        """The queued track (or the track of an entry withdrawn within the hand-over window) whose threat ``track``
-        continues: nearest to its dead-reckoned position within the duplicate radius plus 30 m/s of gap, and not
-        recommended on itself this cycle."""
+        """The queued track whose threat ``track`` continues: nearest to its dead-reckoned position within the
+        duplicate radius plus 30 m/s of gap, and not recommended on itself this cycle."""
         e = self._estimates.get(track)
         if e is None:
             return None
         best, best_d = None, math.inf
-        recent = [k for k, (_, tc) in self._withdrawn.items() if t - tc <= self.cfg.handover_gap_s]
-        for k in [*self.pending, *recent]:
-            if k in got or k not in self._last_pos or k == track:
+        for k in self.pending:
+            if k in got or k not in self._last_pos:
                 continue
             gap = max(t - self._last_seen.get(k, t), 0.0)
             lat0, lon0, _ = self._last_pos[k]

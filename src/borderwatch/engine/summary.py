@@ -216,11 +216,8 @@ def run_summary(
             "mean": round(sum(queue_of.values()) / len(hostile_ids), 3) if hostile_ids else None,
             "max": max(queue_of.values(), default=0),
         },
-        "engagement_orders_per_hostile_drone_truth": (
-            round(sum(len(v) for v in eng_of_obj.values()) / len(hostile_ids), 3) if hostile_ids else None
-        ),
         "engagements_on_no_hostile_drone_truth": sum(
-            1 for k, v in eng_by_track.items() if k not in matched_tracks for e in v if e.id in launched
+            len(v) for k, v in eng_by_track.items() if k not in matched_tracks
         ),
         "median_warning_before_crossing_per_drone_s_truth": round(statistics.median(warn_obj), 1) if warn_obj else None,
         "fighter_scrambles_avoided_truth": len(avoided_obj),

@@ -35,7 +35,6 @@ class ThreatState:
     deadline_s: float  # seconds from now until it reaches its asset or the depth line
     cls: Mapping[str, float]
     damage_eur: float
-    wait_s: float = 0.0  # a held launch waits at least this long (until the track is firm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,22 +117,12 @@ def feasible_options(
     guidance_of: Mapping[str, str],
     horizon_s: float,
     zones: EngagementZones | None = None,
-    hold_reserve_s: float | None = None,
-    hold_flight_s: float = 120.0,
-    hold_kinds: tuple[str, ...] = ("interceptor",),
 ) -> list[Option]:
     """Every feasible (unit, threat) engagement with its intercept time, point, Pk and cost.
 
     With ``zones``, the intercept point must be allowed for the effector (our territory, outside no-fire
     areas, the kind's rules): the earliest allowed point along the predicted path (searched every
-    ``sample_step_s``) is taken, and an option with none before the deadline is not offered.
-
-    With ``hold_reserve_s``, a mobile effector of ``hold_kinds`` is not flown out at once to the earliest
-    intercept: its launch is held until the time from launch to intercept (reaction and flight) is at most
-    ``hold_flight_s``, or the shortest along the predicted path (the point nearest its base) where it cannot be
-    that short, as long as the intercept still leaves ``hold_reserve_s`` before the deadline (for a second shot),
-    and not before the threat's ``wait_s`` (its track is firm); a track that ends while the launch
-    is held costs nothing. When waiting leaves no intercept before the deadline, the earliest is taken."""
+    ``sample_step_s``) is taken, and an option with none before the deadline is not offered."""
     if not units or not threats:
         return []
     u = np.array([x.type.speed_mps.value for x in units])
@@ -153,13 +142,10 @@ def feasible_options(
         out_and_back = np.where(u[:, None] > 0, reach <= u[:, None] * endur[:, None] / 2 + rr[:, None], True)
         feasible = np.isfinite(tint) & (tint <= deadline[None, :]) & out_and_back
     notes: dict[tuple[int, int], str] = {}
-    if (zones is not None or hold_reserve_s is not None) and feasible.any():
-        hold = np.array([x.type.kind in hold_kinds and x.type.speed_mps.value > 0 for x in units])
+    if zones is not None and feasible.any():
         feasible, tint, ix, iy, notes = _zoned(
-            zones, units, unit_xy, u, tau, rr, endur, px, py, vx, vy, deadline, feasible, tint, ix, iy,
-            hold_reserve_s=hold_reserve_s, hold=hold, wait=np.array([t.wait_s for t in threats]),
-            hold_flight_s=hold_flight_s,
-        )  # fmt: skip
+            zones, units, unit_xy, u, tau, rr, endur, px, py, vx, vy, deadline, feasible, tint, ix, iy
+        )
     opts: list[Option] = []
     for i, j in zip(*np.nonzero(feasible), strict=True):
         unit, th = units[int(i)], threats[int(j)]
@@ -189,7 +175,7 @@ def feasible_options(
 
 
 def _zoned(
-    zones: EngagementZones | None,
+    zones: EngagementZones,
     units: Sequence[Unit],
     unit_xy: FloatArray,
     u: FloatArray,
@@ -205,16 +191,9 @@ def _zoned(
     tint: FloatArray,
     ix: FloatArray,
     iy: FloatArray,
-    *,
-    hold_reserve_s: float | None = None,
-    hold: NDArray[np.bool_] | None = None,
-    wait: FloatArray | None = None,
-    hold_flight_s: float = 120.0,
 ) -> tuple[NDArray[np.bool_], FloatArray, FloatArray, FloatArray, dict[tuple[int, int], str]]:
-    """Move each feasible intercept to the earliest allowed point on the predicted path (vectorised); for a
-    held launch (``hold`` units, with ``hold_reserve_s``) to the allowed point of shortest flight that keeps
-    the reserve before the deadline."""
-    step = zones.spec.sample_step_s.value if zones is not None else 5.0
+    """Move each feasible intercept to the earliest allowed point on the predicted path (vectorised)."""
+    step = zones.spec.sample_step_s.value
     pi, pj = np.nonzero(feasible)
     t0 = tint[pi, pj]
     k_max = int(min(240, np.ceil(np.max(deadline[pj] - t0) / step) + 1))
@@ -228,69 +207,37 @@ def _zoned(
     with np.errstate(invalid="ignore"):
         reach = np.where(uu > 0, (d <= uu * (tt - ta) + rg + 1e-6) & (d <= uu * en / 2 + rg), d <= rg + 1e-6)
         reach &= np.isfinite(tt)
+    allowed = np.zeros_like(reach)
     kinds = np.array([units[int(i)].type.kind for i in pi])
-    if zones is None:
-        allowed = reach
-    else:
-        allowed = np.zeros_like(reach)
-        for kind in np.unique(kinds):
-            rows = np.flatnonzero(kinds == kind)
-            m = reach[rows]
-            if not m.any():
-                continue
-            a = np.zeros(m.shape, dtype=bool)
-            a[m] = zones.allowed(str(kind), qx[rows][m], qy[rows][m])
-            allowed[rows] = a
+    for kind in np.unique(kinds):
+        rows = np.flatnonzero(kinds == kind)
+        m = reach[rows]
+        if not m.any():
+            continue
+        a = np.zeros(m.shape, dtype=bool)
+        a[m] = zones.allowed(str(kind), qx[rows][m], qy[rows][m])
+        allowed[rows] = a
     has = allowed.any(axis=1)
-    first = np.argmax(allowed, axis=1)  # the earliest allowed point
-    chosen = first.copy()
-    held = np.zeros(pi.shape, dtype=bool)
-    if hold_reserve_s is not None and hold is not None and hold[pi].any():
-        # held launch: the earliest allowed point that keeps the reserve before the deadline with a time from
-        # launch to intercept of at most hold_flight_s (or the shortest there is), after the threat's wait
-        w = (wait[pj] if wait is not None else np.zeros(pj.shape))[:, None]
-        with np.errstate(invalid="ignore"):
-            after_wait = allowed & (d <= uu * (tt - ta - w) + rg + 1e-6)
-            keep = after_wait & (deadline[pj][:, None] - tt >= hold_reserve_s)
-            flight = np.where(keep, np.maximum(d - rg, 0.0) / np.where(uu > 0, uu, 1.0), np.inf)
-            short = keep & (flight <= np.maximum(flight.min(axis=1, keepdims=True), hold_flight_s - ta) + 1e-9)
-        best = np.where(
-            keep.any(axis=1),
-            np.argmax(short, axis=1),
-            np.where(after_wait.any(axis=1), np.argmax(after_wait, axis=1), first),
-        )
-        held = hold[pi] & (best > first)
-        chosen = np.where(held, best, first)
+    first = np.argmax(allowed, axis=1)
     feas = np.zeros_like(feasible)
     tint2, ix2, iy2 = tint.copy(), ix.copy(), iy.copy()
     notes: dict[tuple[int, int], str] = {}
     for q in np.flatnonzero(has):
-        i, j, k0, k = int(pi[q]), int(pj[q]), int(first[q]), int(chosen[q])
+        i, j, k = int(pi[q]), int(pj[q]), int(first[q])
         feas[i, j] = True
         tint2[i, j], ix2[i, j], iy2[i, j] = tt[q, k], qx[q, k], qy[q, k]
-        note = []
-        if k0 > 0 and zones is not None:
+        if k > 0:
             kind = str(kinds[q])
             why = zones.why_not(kind, float(qx[q, 0]), float(qy[q, 0]))
-            depth_km = float(zones.border_distance_m([qx[q, k0]], [qy[q, k0]])[0]) / 1000.0
+            depth_km = float(zones.border_distance_m([qx[q, k]], [qy[q, k]])[0]) / 1000.0
             if why == "outside our territory":
-                note.append(
+                notes[(i, j)] = (
                     f"reachable only after it crosses the border: the earliest intercept ({tt[q, 0]:.0f} s) would be "
-                    f"outside our territory; first intercept inside in {tt[q, k0]:.0f} s, {depth_km:.1f} km inside"
+                    f"outside our territory; intercept in {tt[q, k]:.0f} s, {depth_km:.1f} km inside"
                 )
             else:
-                note.append(
+                notes[(i, j)] = (
                     f"the earliest intercept ({tt[q, 0]:.0f} s) is not allowed ({why or 'zone rule'}); "
-                    f"first allowed intercept in {tt[q, k0]:.0f} s"
+                    f"intercept in {tt[q, k]:.0f} s instead"
                 )
-        if held[q]:
-            f0 = max(float(d[q, k0] - rg[q, 0]), 0.0) / float(uu[q, 0])
-            f1 = max(float(d[q, k] - rg[q, 0]), 0.0) / float(uu[q, 0])
-            note.append(
-                f"launch held {tt[q, k] - tt[q, k0] - (f1 - f0):.0f} s for a short flight: intercept in "
-                f"{tt[q, k]:.0f} s (flight {f1:.0f} s instead of {f0:.0f} s), "
-                f"{deadline[j] - tt[q, k]:.0f} s before the deadline"
-            )
-        if note:
-            notes[(i, j)] = "; ".join(note)
     return feas, tint2, ix2, iy2, notes
