@@ -59,26 +59,3 @@ def test_radar_initial_state_uses_radial_velocity() -> None:
     assert np.allclose(x[0, :3], [10000.0, 0.0, 0.0], atol=1.0)
     assert np.isclose(x[0, 3], -40.0, atol=0.5)
     assert p[0, 3, 3] < 2.0 and p[0, 4, 4] > 1000.0
-
-
-def test_two_node_fix_needs_the_working_nodes_around_it() -> None:
-    """Negative information: two nodes suffice where no other working node is near, not where working nodes as
-    close as the supporters stayed silent (a ghost intersection of other targets' bearings)."""
-    tab = _table()
-    p = np.array([200.0, 100.0, 250.0])
-    z = _bearings(tab, p)
-    kw = dict(site=tab.pos, rot=tab.rot, max_range_m=4000.0, default_up_m=300.0, c_sound=331.0, min_nodes=2)
-    sig = np.full((2, 2), np.radians(1.0))
-    two = dict(t=np.zeros(2), node=np.arange(2), az=z[:2, 0], el=z[:2, 1], has_el=np.ones(2, bool), sig=sig)
-    alone = np.array([True, True, False, False])  # nodes 2 and 3 down (never reported)
-    fx = bearing_fixes(**two, active=alone, heard_share=0.5, **kw)  # type: ignore[arg-type]
-    assert len(fx) == 1 and np.linalg.norm(fx[0].pos - p) < 1.0
-    # all four working: the two silent ones are as close as the supporters, so 2 of 4 is not above one half
-    silent = bearing_fixes(**two, active=np.ones(4, bool), heard_share=0.6, **kw)  # type: ignore[arg-type]
-    assert silent == []
-    # the same four nodes all hearing it: a fix
-    all4 = bearing_fixes(
-        t=np.zeros(4), node=np.arange(4), az=z[:, 0], el=z[:, 1], has_el=np.ones(4, bool),
-        sig=np.full((4, 2), np.radians(1.0)), active=np.ones(4, bool), heard_share=0.6, **kw,  # type: ignore[arg-type]
-    )  # fmt: skip
-    assert len(all4) == 1

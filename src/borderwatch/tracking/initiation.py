@@ -143,26 +143,11 @@ def bearing_fixes(
     min_cross_deg: float = 8.0,
     gate_sigma: float = 3.0,
     max_up_m: float = 6000.0,
-    active: BoolArray | None = None,
-    heard_share: float = 0.0,
-    max_nodes: int | None = None,
-    density_m: float = 3000.0,
 ) -> list[BearingFix]:
-    """Fixes from a window of unassigned bearings; each report is used by at most one fix.
-
-    ``active`` (per site) marks acoustic nodes known to be working (they reported recently). With
-    ``heard_share`` > 0 a fix must also be supported by at least that share of the active nodes no farther
-    from it than its farthest supporter (a source heard at range r is heard by the working nodes closer than r);
-    and, whatever the range, by that share of the working nodes within ``density_m`` (between ``min_nodes`` and
-    ``max_nodes``): a sparse network starts a track from two nodes, a dense one still asks for ``max_nodes``. A
-    ghost intersection of several targets' bearings is silent at the working nodes around it."""
+    """Fixes from a window of unassigned bearings; each report is used by at most one fix."""
     nb = t.size
     if nb < min_nodes:
         return []
-    act_tree = None
-    if heard_share > 0.0 and active is not None and active.any():
-        act_idx = np.flatnonzero(active)
-        act_tree = cKDTree(site[act_idx, :2])
     origin = site[node]
     rt = rot[node].transpose(0, 2, 1)
     loc = np.stack([np.sin(az), np.cos(az), np.zeros(nb)], -1)
@@ -193,9 +178,6 @@ def bearing_fixes(
     pts[:, 2] = up
     elh_pt = elh
     # support: bearings of other nodes passing through each intersection
-    fin = np.isfinite(pts).all(axis=1)  # an elevation near ±90° puts the height out of range: no such point
-    if not fin.all():
-        pts[~fin] = 1e15 + 1e7 * np.arange(int((~fin).sum()), dtype=float)[:, None]
     sdm = cKDTree(pts[:, :2]).sparse_distance_matrix(tree, max_range_m, output_type="ndarray")
     k, b = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
     dl = np.einsum("kij,kj->ki", rot[node[b]], pts[k] - origin[b])
@@ -216,16 +198,6 @@ def bearing_fixes(
     cand = np.flatnonzero(support >= min_nodes)
     if cand.size == 0:
         return []
-    if act_tree is not None:  # negative information, first at the intersections (the fixes are checked again)
-        rfar = np.zeros(pts.shape[0])
-        np.maximum.at(rfar, k, np.hypot(*(pts[k, :2] - origin[b, :2]).T))
-        n_exp = np.asarray(act_tree.query_ball_point(pts[cand, :2], rfar[cand] + 1.0, return_length=True))
-        n_den = np.asarray(act_tree.query_ball_point(pts[cand, :2], density_m, return_length=True))
-        need = np.ceil(heard_share * n_exp - 1e-9)
-        need_den = np.clip(np.ceil(heard_share * n_den - 1e-9), min_nodes, max_nodes or min_nodes)
-        cand = cand[(support[cand] >= need) & (support[cand] >= need_den)]
-        if cand.size == 0:
-            return []
     cand = cand[np.argsort(-support[cand], kind="stable")]
     order = np.argsort(k, kind="stable")
     k, b, res = k[order], b[order], res[order]
@@ -277,16 +249,6 @@ def bearing_fixes(
         dist = np.linalg.norm(pos - site[node[sel]], axis=1)
         if not np.all(np.isfinite(pos)) or dist.max() > 1.5 * max_range_m:
             continue
-        if act_tree is not None:
-            # negative information: the working nodes as close as the farthest supporter should have heard it
-            sup = np.unique(node[bs])
-            r_far = float(np.max(np.hypot(*(site[sup, :2] - pos[:2]).T)))
-            n_near = int(act_tree.query_ball_point(pos[:2], r_far + 1.0, return_length=True))  # pos is finite
-            n_den_fix = int(act_tree.query_ball_point(pos[:2], density_m, return_length=True))
-            need_fix = int(np.ceil(heard_share * max(n_near, sup.size) - 1e-9))
-            need_den_fix = int(np.clip(np.ceil(heard_share * n_den_fix - 1e-9), min_nodes, max_nodes or min_nodes))
-            if sup.size < max(need_fix, need_den_fix, min_nodes):
-                continue
         used[bs] = True
         tau = dist / c_sound if c_sound > 0 else np.zeros(dist.size)
         fixes.append(BearingFix(pos, cov, float(np.mean(t[sel] - tau)), bs, np.unique(node[bs])))

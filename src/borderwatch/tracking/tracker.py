@@ -103,12 +103,6 @@ class TrackerConfig:
     max_pos_sigma_m: float = 2000.0
     bearing_window_s: float = 4.0
     bearing_min_nodes: int = 4
-    bearing_heard_share: float = 0.5
-    bearing_max_nodes: int = 4
-    bearing_density_m: float = 3000.0
-    node_active_s: float = 30.0
-    init_skip_gated: bool = True
-    fix_near_track_d2: float = 0.0
     default_up_m: float = 300.0
     adsb_sigma_m: tuple[float, float, float] = (30.0, 30.0, 50.0)
     merge_m: float = 1000.0
@@ -269,16 +263,6 @@ def _diag(v: FloatArray) -> FloatArray:
     return out
 
 
-def _finite_points(a: FloatArray) -> FloatArray:
-    """Points for a KD-tree: rows with a non-finite value (a track whose state went non-finite numerically, from
-    an extreme but accepted report) moved far away and far apart, so they pair with nothing and stop no frame."""
-    ok = np.asarray(np.isfinite(a).all(axis=1), dtype=bool)
-    if ok.all():
-        return a
-    far = 1e15 + 1e7 * np.arange(a.shape[0], dtype=float)[:, None]
-    return np.where(ok[:, None], a, far)
-
-
 def _to_float(v: Any) -> float:
     """A value as a float for the screen: NaN for None and for anything that is not a real number."""
     if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -380,12 +364,10 @@ class Tracker:
         self._adsb_icao: dict[int, str] = {}
         self._icao_id: dict[str, int] = {}  # every ADS-B identity seen → the track id that holds it (alive or not)
         self._clock = -math.inf  # latest reception time fed (−inf: none yet)
-        self._future_t = math.inf  # latest time rejected as too far ahead of the clock (inf: none)
         self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
         self._frame_s = self.cfg.frame_s
         self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
         self._buf = _BearingBuffer()
-        self._node_last = np.full(len(self.sites), -math.inf)  # latest bearing time per acoustic node
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
         self._id_order = np.argsort(np.array(self.sites.ids, dtype=object), kind="stable")
         self._ids_sorted = np.array(self.sites.ids, dtype=object)[self._id_order]
@@ -512,12 +494,7 @@ class Tracker:
             if t < self._clock - self.cfg.max_lag_s:
                 return "t: too far in the past"
             if t > self._clock + self.cfg.max_lead_s:
-                # a stream that went quiet for longer than the lead (no drone for minutes) moves on: a second
-                # report agreeing with the first one beyond the lead is accepted; a lone far-off time is not
-                ft = self._future_t
-                self._future_t = t
-                if not (ft <= t <= ft + self.cfg.max_lead_s):
-                    return "t: too far in the future"
+                return "t: too far in the future"
         return None
 
     def _screen(self, cols: tuple[list[Any], ...], spec: tuple[tuple[int, str, bool], ...]) -> dict[int, FloatArray]:
@@ -982,7 +959,7 @@ class Tracker:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
             # a track whose state went non-finite (numerically, from an extreme but accepted report) must not
             # stop the frame: it gates with nothing, stays unassociated and is deleted by the coast rule
-            ext = _finite_points(ext)
+            ext = np.where(np.isfinite(ext), ext, 1e15 + 1e7 * np.arange(len(ext), dtype=float)[:, None])
             tree = cKDTree(ext)
             # gating state: each track predicted once to the frame time; a pair shifts it by v·(t_report − tf)
             xg, pg = predict_cv(xc, pc, tf - self.t, self.cfg.gating_q, 0.1)
@@ -996,7 +973,7 @@ class Tracker:
                     loc, trk = got
                 else:
                     q, radius = self._query_points(g)
-                    sdm = cKDTree(_finite_points(q)).sparse_distance_matrix(tree, radius, output_type="ndarray")
+                    sdm = cKDTree(q).sparse_distance_matrix(tree, radius, output_type="ndarray")
                     if sdm.size == 0:
                         continue
                     loc, trk = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
@@ -1034,12 +1011,6 @@ class Tracker:
             used[pairs.rid[assigned]] = True
             self._update_assigned(pairs, assigned, groups, pseudo)
         used[ambiguous_reports] = True
-        if self.cfg.init_skip_gated and pairs.size:
-            # a bearing inside a confirmed track's gate is best explained by that track, even when the track took
-            # another bearing of the node: it must not start (or support) a fix of its own
-            kinds = np.array([g.kind == "bearing" for g in groups])
-            gb = kinds[pairs.group] & self.confirmed[pairs.trk]
-            used[pairs.rid[gb]] = True
         self._initiate(groups, used, tf)
         self._manage(tf)
 
@@ -1147,8 +1118,6 @@ class Tracker:
     def _initiate(self, groups: list[_Group], used: BoolArray, tf: float) -> None:
         cfg = self.cfg
         for g in groups:
-            if g.kind == "bearing":  # every bearing, assigned or not, shows its node is working
-                np.maximum.at(self._node_last, g.sensor, g.t)
             free = ~used[g.rid]
             if not free.any():
                 continue
@@ -1182,7 +1151,6 @@ class Tracker:
                 self._buf.add(g.t[f], g.sensor[f], b.z[f, 0], el, has, sig)
         self._buf.keep(self._buf.t >= tf - cfg.bearing_window_s)
         bf = self._buf
-        spent_mask: BoolArray | None = None
         if bf.t.size >= cfg.bearing_min_nodes:
             fixes = bearing_fixes(
                 t=bf.t,
@@ -1197,10 +1165,6 @@ class Tracker:
                 min_nodes=cfg.bearing_min_nodes,
                 default_up_m=cfg.default_up_m,
                 c_sound=self.c_sound,
-                active=(tf - self._node_last <= cfg.node_active_s) & self._acoustic_site,
-                heard_share=cfg.bearing_heard_share,
-                max_nodes=cfg.bearing_max_nodes,
-                density_m=cfg.bearing_density_m,
             )
             if fixes and self.coop.any():
                 near = self._near_coop(
@@ -1209,20 +1173,6 @@ class Tracker:
                     np.array([np.sqrt(max(fx.cov[2, 2], 0.0)) for fx in fixes]),
                 )
                 fixes = [fx for fx, nr in zip(fixes, near.tolist(), strict=True) if not nr]
-            if fixes and cfg.fix_near_track_d2 > 0.0 and self.id.size:
-                # a fix on an existing track is that track seen again (the window's other bearings of a target
-                # just started, or of a track that missed them): it starts nothing, and its bearings are spent
-                on = self._fix_on_track(fixes)
-                spent = [fx for fx, o in zip(fixes, on.tolist(), strict=True) if o]
-                fixes = [fx for fx, o in zip(fixes, on.tolist(), strict=True) if not o]
-                if spent:
-                    used_s = np.zeros(bf.t.size, dtype=bool)
-                    for fx in spent:
-                        used_s[fx.reports] = True
-                    if not fixes:
-                        bf.keep(~used_s)
-                    else:
-                        spent_mask = used_s
             if fixes:
                 nf = len(fixes)
                 x = np.zeros((nf, 6))
@@ -1245,52 +1195,7 @@ class Tracker:
                 used_b = np.zeros(bf.t.size, dtype=bool)
                 for fx in fixes:
                     used_b[fx.reports] = True
-                if spent_mask is not None:
-                    used_b |= spent_mask
                 bf.keep(~used_b)
-
-    def _fix_on_track(self, fixes: list[Any]) -> BoolArray:
-        """Which bearing fixes lie on an existing track (confirmed, or a tentative bearing-born one): position χ²
-        (track + fix covariance) below ``fix_near_track_d2`` at the fix's time (CV prediction)."""
-        pos = np.array([fx.pos for fx in fixes])
-        cov = np.array([fx.cov for fx in fixes])
-        tt = np.array([fx.t for fx in fixes])
-        xc, pc = self.combined()
-        ext = _finite_points(xc[:, :3] + xc[:, 3:] * (float(tt.mean()) - self.t)[:, None])
-        sdm = cKDTree(_finite_points(pos)).sparse_distance_matrix(cKDTree(ext), self.cfg.gate_m, output_type="ndarray")
-        out = np.zeros(len(fixes), dtype=bool)
-        if sdm.size:
-            i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
-            ok = self.confirmed[j] | (self.born[j] == 1)  # not tentative radar tracks (often clutter)
-            i, j = i[ok], j[ok]
-            d2 = mahalanobis2(pos[i] - ext[j], cov[i] + pc[j, :3, :3])
-            out[i[d2 < self.cfg.fix_near_track_d2]] = True
-        return out
-
-    def _sensors_needed(self, idx: IntArray, tf: float) -> IntArray:
-        """Distinct nodes a bearing-born track needs to be confirmed: ``bearing_heard_share`` of the working
-        acoustic nodes no farther from it than the farthest node that updated it, between ``bearing_min_nodes``
-        and ``confirm_min_sensors_bearing``. A sparse network (two nodes hear a quadcopter) confirms on two, a
-        dense one (a node every kilometre) still asks for three."""
-        cfg = self.cfg
-        xc, _ = self.combined(idx)
-        act = np.flatnonzero((tf - self._node_last <= cfg.node_active_s) & self._acoustic_site)
-        lo = min(cfg.bearing_min_nodes, cfg.confirm_min_sensors_bearing)
-        need = np.full(idx.size, cfg.confirm_min_sensors_bearing)
-        if act.size == 0:
-            return need
-        pos = self.sites.pos[:, :2]
-        for r, i in enumerate(idx.tolist()):
-            sn = np.flatnonzero(self.seen[i] & self._acoustic_site)
-            if sn.size == 0 or not np.isfinite(xc[r, :2]).all():
-                continue
-            rf = float(np.max(np.hypot(*(pos[sn] - xc[r, :2]).T)))
-            da = np.hypot(*(pos[act] - xc[r, :2]).T)
-            n_near = max(int(np.count_nonzero(da <= rf + 1.0)), sn.size)
-            n_den = int(np.count_nonzero(da <= cfg.bearing_density_m))
-            share = cfg.bearing_heard_share
-            need[r] = int(np.clip(np.ceil(share * max(n_near, n_den) - 1e-9), lo, need[r]))
-        return need
 
     def _near_coop(self, pos: FloatArray, t: FloatArray, sig_z: FloatArray) -> BoolArray:
         """Which points (an unassigned radar plot, a bearing fix) lie on a cooperative track: within
@@ -1306,9 +1211,7 @@ class Tracker:
         xc, _ = self.combined(ci)
         tm = float(np.max(t))
         ext = xc[:, :3] + xc[:, 3:] * (tm - self.t[ci])[:, None]
-        sdm = cKDTree(_finite_points(pos[:, :2])).sparse_distance_matrix(
-            cKDTree(_finite_points(ext[:, :2])), cfg.coop_init_h_m, output_type="ndarray"
-        )
+        sdm = cKDTree(pos[:, :2]).sparse_distance_matrix(cKDTree(ext[:, :2]), cfg.coop_init_h_m, output_type="ndarray")
         out = np.zeros(pos.shape[0], dtype=bool)
         if sdm.size:
             i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
@@ -1332,9 +1235,7 @@ class Tracker:
         tm = float(np.max(self.t))
         pa = xa[:, :2] + xa[:, 3:5] * (tm - self.t[ci])[:, None]
         pb = xb[:, :2] + xb[:, 3:5] * (tm - self.t[ti])[:, None]
-        sdm = cKDTree(_finite_points(pb)).sparse_distance_matrix(
-            cKDTree(_finite_points(pa)), cfg.coop_shadow_h_m, output_type="ndarray"
-        )
+        sdm = cKDTree(pb).sparse_distance_matrix(cKDTree(pa), cfg.coop_shadow_h_m, output_type="ndarray")
         if sdm.size:
             i, j = sdm["i"].astype(np.int64), sdm["j"].astype(np.int64)
             ok = np.hypot(*(xb[i, 3:5] - xa[j, 3:5]).T) < cfg.coop_shadow_dv_mps
@@ -1392,11 +1293,7 @@ class Tracker:
             return
         can = ~self.confirmed & (self.hits >= np.where(self.born == 1, cfg.confirm_hits_bearing, cfg.confirm_hits))
         bearing_born = np.flatnonzero(can & (self.born == 1))  # these need enough distinct nodes
-        n_seen = self.seen[bearing_born].sum(axis=1)
-        need = np.full(bearing_born.size, cfg.confirm_min_sensors_bearing)
-        if cfg.bearing_heard_share > 0.0 and bearing_born.size:
-            need = self._sensors_needed(bearing_born, tf)
-        can[bearing_born] = n_seen >= need
+        can[bearing_born] = self.seen[bearing_born].sum(axis=1) >= cfg.confirm_min_sensors_bearing
         shadow = np.zeros(self.id.size, dtype=bool)
         if can.any() and self.coop.any():
             shadow = self._shadows_coop(can)
@@ -1436,7 +1333,8 @@ class Tracker:
         dup_since: dict[tuple[int, int], float] = {}
         if self.id.size > 1:
             ext = xc[:, :3] + xc[:, 3:] * (tf - self.t)[:, None]
-            ext = _finite_points(ext)  # non-finite rows: far apart, no pairs
+            far = 1e15 + 1e7 * np.arange(len(ext), dtype=float)[:, None]  # non-finite rows: far apart, no pairs
+            ext = np.where(np.isfinite(ext), ext, far)
             pr = cKDTree(ext).query_pairs(cfg.merge_m, output_type="ndarray")
             if pr.size:
                 i, j = pr[:, 0], pr[:, 1]
