@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 NATS_URL = os.environ.get("BORDERWATCH_NATS_URL", "nats://127.0.0.1:4222")
 # scenario seconds of the night raid with three seam crossings (of ten) a minute inside; BORDERWATCH_RAID_WINDOW=lo,hi
-_W = os.environ.get("BORDERWATCH_RAID_WINDOW", "1640,1710").split(",")
+_W = os.environ.get("BORDERWATCH_RAID_WINDOW", "1600,1760").split(",")
 WINDOW = (float(_W[0]), float(_W[1]))
 MARGIN = float(os.environ.get("BORDERWATCH_RAID_MARGIN", "60"))  # a crossing counts this far inside the window
 

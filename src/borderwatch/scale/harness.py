@@ -168,6 +168,8 @@ async def run_scaled(
         clock=clock,
         emit_interval_s=emit_s,
         tick_s=1e9,  # the harness steps the engines itself
+        snapshot_interval_s=0.0,  # and compares the pictures after every step: a snapshot at each one
+        picture_interval_s=None,  # one frame per step, as the single-engine reference
         max_skew_s=60.0,
         rebuild_window_s=0.0,
         sectors_file=sectors_file,
