@@ -119,32 +119,37 @@ def _prepare(d: Path, scenario: Path) -> tuple[list[dict[str, Any]], dict[str, b
 
 
 def _feed(sv: Served, reps: list[dict[str, Any]], keys: dict[str, bytes], t0: float) -> None:
-    """Post the rest of the scenario, one scenario second per wall second, signed, on the wall clock."""
+    """Post the rest of the scenario, one scenario second per wall second, signed, on the wall clock.
+
+    The live part is 68 s and the module runs for minutes: it is posted lap after lap, each lap time-shifted to
+    start at the wall clock's now (new tracks each lap), until the module ends.
+    """
     from borderwatch.store.signing import signed_envelope
 
     seq: dict[str, int] = defaultdict(lambda: 1)
-    s = t0 + REBUILT_S[1]
-    shift = time.time() - s
     end = reps[-1]["t"]
     with httpx.Client(timeout=30) as c:
-        while s <= end and not sv.stop.is_set():
-            wait = s + 1.0 + shift - time.time()
-            if wait > 0:
-                sv.stop.wait(wait)
-            by: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for r in reps:
-                if s <= r["t"] < s + 1.0:
-                    by[r["sensor"]].append({**r, "t": round(r["t"] + shift, 6)})
-            lines = []
-            for sensor, rs in by.items():
-                seq[sensor] += 1
-                lines.append(json.dumps(signed_envelope(sensor, seq[sensor], time.time(), rs, keys[sensor])))
-            if lines:
-                out = c.post(sv.url + "/api/v1/ingest", content="\n".join(lines)).json()
-                sv.fed.append(int(out["accepted"]))
-                if out["rejected_messages"] or out["rejected_reports"]:
-                    sv.feed_errors.append(json.dumps(out)[:500])
-            s += 1.0
+        while not sv.stop.is_set():
+            s = t0 + REBUILT_S[1]
+            shift = time.time() - s
+            while s <= end and not sv.stop.is_set():
+                wait = s + 1.0 + shift - time.time()
+                if wait > 0:
+                    sv.stop.wait(wait)
+                by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                for r in reps:
+                    if s <= r["t"] < s + 1.0:
+                        by[r["sensor"]].append({**r, "t": round(r["t"] + shift, 6)})
+                lines = []
+                for sensor, rs in by.items():
+                    seq[sensor] += 1
+                    lines.append(json.dumps(signed_envelope(sensor, seq[sensor], time.time(), rs, keys[sensor])))
+                if lines:
+                    out = c.post(sv.url + "/api/v1/ingest", content="\n".join(lines)).json()
+                    sv.fed.append(int(out["accepted"]))
+                    if out["rejected_messages"] or out["rejected_reports"]:
+                        sv.feed_errors.append(json.dumps(out)[:500])
+                s += 1.0
 
 
 @pytest.fixture(scope="module")
@@ -255,16 +260,36 @@ def _drawn(page: Any) -> dict[str, list[float]]:
     return out
 
 
-def _wait_drawn(page: Any, timeout: float = 60_000) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+def _poll(page: Any, js: str, timeout: float = 15_000, arg: Any = None) -> Any:
+    """Wait until the (possibly async) function ``js`` returns a truthy value; return it.
 
+    ``page.wait_for_function`` does not await a promise (a pending promise counts as true), so an async predicate
+    is polled here through ``page.evaluate``, which does.
+    """
+    end = time.monotonic() + timeout / 1000
+    while True:
+        got = page.evaluate(js, arg)
+        if got:
+            return got
+        if time.monotonic() > end:
+            raise TimeoutError(f"not true after {timeout / 1000:.0f} s: {js}")
+        page.wait_for_timeout(200)
+
+
+def _wait_live(page: Any) -> None:
+    """The map is loaded and the picture's WebSocket is live."""
+    page.wait_for_function("() => !!window.__bw.mapReady && !!window.__bw.live", timeout=60_000)
+
+
+def _wait_drawn(page: Any, timeout: float = 60_000) -> None:
     try:
-        page.wait_for_function(
-            "async () => window.__bw.mapReady && (await window.__bw.map.getSource('tracks').getData()).features"
+        _poll(
+            page,
+            "async () => !!window.__bw.mapReady && (await window.__bw.map.getSource('tracks').getData()).features"
             ".some((f) => f.properties.icon || f.properties.bird)",
             timeout=timeout,
         )
-    except PlaywrightTimeout:
+    except TimeoutError:
         state = page.evaluate(
             "() => ({ready: !!window.__bw.mapReady, tracks: window.__bw.tracks.size, feat: window.__bw.feat.size,"
             " live: window.__bw.live, loaded: window.__bw.map && window.__bw.map.loaded()})"
@@ -346,7 +371,7 @@ def test_approve_from_queue_is_audited(served: Served, operator: Any) -> None:
 
 def test_viewer_sees_no_decision_controls(served: Served, chromium: Browser) -> None:
     page = chromium.page(served, "vera")
-    _wait_drawn(page)
+    _wait_live(page)
     page.wait_for_selector("#recs li.rec, #alerts li", timeout=60_000)
     assert page.locator("button.approve, button.reject, input.reason, button.ack").count() == 0
     page.close()
@@ -404,7 +429,19 @@ def test_effector_panel_shows_magazines_and_engagements(served: Served, operator
 
 def test_after_action_review_scrubs_the_store(served: Served, chromium: Browser) -> None:
     page = chromium.page(served, "vera")
-    _wait_drawn(page)
+    _wait_live(page)
+    # the store must hold more than the minute the test scrubs to (run alone, the test starts with seconds of it)
+    hdr = {"Authorization": f"Bearer {served.token('vera')}"}
+    end = time.monotonic() + 180
+    while True:
+        ext = httpx.get(served.url + "/api/v1/history/extent", headers=hdr, timeout=30).json()
+        if ext["t_min"] is not None and ext["t_max"] - ext["t_min"] >= 90:
+            break
+        assert time.monotonic() < end, f"the store holds too short a history: {ext}"
+        time.sleep(2)
+    page.wait_for_function(  # the page refreshes its extent every 30 s while live
+        "() => window.__bw.extent && window.__bw.extent.t_max - window.__bw.extent.t_min >= 90", timeout=60_000
+    )
     _tab(page, "Review")
     page.wait_for_function("() => !document.getElementById('review-time').disabled", timeout=30_000)
     x = page.evaluate("() => window.__bw.extent")
@@ -455,28 +492,38 @@ def test_defence_line_and_offline_tiles(served: Served, operator: Any, chromium:
     assert operator.evaluate("() => window.__bw.map.getSource('offline').type") == "raster"
     operator.wait_for_function("() => window.__bw.map.isSourceLoaded('offline')", timeout=30_000)
     assert any("/api/v1/tiles/2/" in u for u in chromium.requests)
-    # no border-event register in this service: the sections layer and the event list stay hidden
-    assert operator.get_by_label("Border sections by impact level").is_hidden()
-    assert operator.locator("#tab-events").is_hidden()
+    # the service keeps the border-event register: the sections layer (one line per section) and the event tab show
+    operator.locator("#tab-events").wait_for(state="visible", timeout=15_000)
+    assert operator.get_by_label("Border sections by impact level").is_visible()
+    n_sections = len(
+        httpx.get(
+            served.url + "/api/v1/sections", headers={"Authorization": f"Bearer {served.token('vera')}"}, timeout=30
+        ).json()["features"]
+    )
+    sections = "async () => (await window.__bw.map.getSource('sections').getData()).features.length"
+    _poll(operator, f"{sections} === {n_sections}")
+    assert n_sections > 0
     _tab(operator, "Tracks")
 
 
 def test_predicted_crossing_cue(served: Served, chromium: Browser) -> None:
     """A new predicted-crossing alert flashes the screen and is announced (the sound is muted: ?mute=1)."""
     page = chromium.page(served, "vera")
-    _wait_drawn(page)
-    before = page.evaluate("() => window.__bw.cues || 0")
+    _wait_live(page)
     alert = {"id": "test-cue-1", "kind": "predicted_crossing", "level": "alarm", "t": time.time(), "track": "T-cue",
              "identity": "hostile", "message": "T-cue predicted to cross at 03:14"}  # fmt: skip
     frame = {"type": "delta", "epoch": "x", "seq": 1, "t": time.time(), "kind": "alert", "id": alert["id"],
              "data": alert}  # fmt: skip
-    page.evaluate("(f) => window.__bw.handle(JSON.stringify(f))", frame)  # the page's WebSocket handler
-    assert page.evaluate("() => window.__bw.cues") == before + 1
+    # the page's WebSocket handler, called with no await between the counts (live alerts cannot interleave)
+    cue = (
+        "(f) => { const b = window.__bw.cues || 0; window.__bw.handle(JSON.stringify(f));"
+        " return (window.__bw.cues || 0) - b; }"
+    )
+    assert page.evaluate(cue, frame) == 1
     assert "flash on" in page.locator("#flash").get_attribute("class")
     assert "T-cue predicted to cross" in page.locator("#announce").inner_text()
     assert page.evaluate("() => window.__bw.muted") is True
-    page.evaluate("(f) => window.__bw.handle(JSON.stringify(f))", {**frame, "seq": 2})  # the same alert again
-    assert page.evaluate("() => window.__bw.cues") == before + 1
+    assert page.evaluate(cue, {**frame, "seq": 2}) == 0  # the same alert again: no second cue
     page.close()
 
 

@@ -894,8 +894,9 @@ for (const b of TABS) {
   b.addEventListener("click", () => showTab(b));
   b.addEventListener("keydown", (ev) => {
     if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft") return;
-    const i = TABS.indexOf(b);
-    const n = TABS[(i + (ev.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
+    const shown = TABS.filter((x) => !x.hidden); // a hidden tab (border events without the register) takes no focus
+    const i = shown.indexOf(b);
+    const n = shown[(i + (ev.key === "ArrowRight" ? 1 : shown.length - 1)) % shown.length];
     showTab(n);
     n.focus();
     ev.preventDefault();
@@ -1071,15 +1072,15 @@ async function hasPath(path) {
   return path in (S.openapi.paths || {});
 }
 
-// border sections and their events come from the border-event register (GET /api/sections, /api/events) when the
+// border sections and their events come from the border-event register (GET /api/v1/sections, /api/v1/events) when the
 // service has it; without it the layer and the event list stay hidden
 async function loadSections() {
-  const avail = (await hasPath("/api/sections")) && (await hasPath("/api/events"));
+  const avail = (await hasPath("/api/v1/sections")) && (await hasPath("/api/v1/events"));
   $("tab-events").hidden = !avail;
   toggle("show-sections", "sections", ["sections"], avail);
   if (!avail) return;
   try {
-    S.sections = await api("/api/sections");
+    S.sections = await api("/api/v1/sections");
     S.map.getSource("sections").setData(S.sections);
     setVisible(["sections"], S.show.sections);
     await pollEvents();
@@ -1096,7 +1097,7 @@ async function pollEvents() {
   let q = `since=${encodeURIComponent(since)}`;
   if (S.section) q += `&section=${encodeURIComponent(S.section)}`;
   try {
-    S.events = await api(`/api/events?${q}`);
+    S.events = await api(`/api/v1/events?${q}`);
   } catch (e) {
     $("events-msg").textContent = `events unavailable: ${e.message}`;
     return;
@@ -1175,6 +1176,7 @@ async function reviewLoad(R, t0, t1) {
   for (const e of h.engagements) R.engagements.push(e);
   R.log.sort((a, b) => a.t - b.t);
   R.t1 = t1;
+  R.drawn = null; // new points: the cursor's picture is drawn again (a live frame may have drawn it before they came)
 }
 
 async function startReview() {
@@ -1210,9 +1212,9 @@ function seek(t) {
     .join("");
 }
 const STALE_S = 20; // a track with no point for this long before the cursor is not drawn
-function renderReview() {
+function renderReview(force = false) {
   const R = S.review;
-  if (!R || R.drawn === R.cursor) return;
+  if (!R || (!force && R.drawn === R.cursor)) return;
   R.drawn = R.cursor;
   const c = R.cursor;
   const tracks = [];

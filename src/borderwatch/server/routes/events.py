@@ -4,7 +4,7 @@
 impact level today; ``GET /api/v1/events`` lists events; ``POST /api/v1/events``,
 ``POST /api/v1/events/{id}/versions`` and ``POST /api/v1/events/{id}/close`` (operator or admin) record a
 first report, a follow-up or correction, and a closure: each a new version with its audit row. The same routes
-answer under ``/api`` (``/api/sections``, ``/api/events``, ...), the paths the web picture's section layer uses.
+answer under ``/api`` (``/api/sections``, ``/api/events``, ...), unversioned paths some clients ask for (the web picture uses /api/v1).
 """
 
 from __future__ import annotations
@@ -301,4 +301,4 @@ def _routes(prefix: str, *, in_schema: bool) -> APIRouter:
 
 
 router = _routes("/api/v1", in_schema=True)
-alias = _routes("/api", in_schema=False)  # the paths of the web picture's section layer
+alias = _routes("/api", in_schema=False)  # unversioned aliases, outside the OpenAPI schema
