@@ -46,9 +46,12 @@ class Samples:
     lat: list[float] = field(default_factory=list)
     lon: list[float] = field(default_factory=list)
     alt: list[float] = field(default_factory=list)
+    sector: list[str | None] = field(default_factory=list)  # the sector that showed it (None: one engine)
 
     def add(self, t: float, tracks: Sequence[dict[str, Any]]) -> None:
         for tr in tracks:
+            sec = tr.get("sector")
+            self.sector.append(sec if isinstance(sec, str) else None)
             self.t.append(round(float(t), 3))
             self.track.append(str(tr["track"]))
             self.lat.append(float(tr["lat"]))
@@ -344,8 +347,9 @@ def simulate_raid(
     return out
 
 
-def duplicates(samples: Samples, *, radius_m: float = 300.0) -> int:
-    """Pairs of different track ids closer than ``radius_m`` at the same sample time (one drone shown twice)."""
+def duplicates(samples: Samples, *, radius_m: float = 300.0, across_sectors: bool = False) -> int:
+    """Pairs of different track ids closer than ``radius_m`` at the same sample time (one drone shown twice);
+    ``across_sectors``: only pairs that two different sectors showed (what the split into sectors adds)."""
     from scipy.spatial import cKDTree
 
     st = np.array(samples.t)
@@ -359,5 +363,10 @@ def duplicates(samples: Samples, *, radius_m: float = 300.0) -> int:
         kx = 111_320.0 * np.cos(np.radians(float(np.mean(lat))))
         xy = np.column_stack([lon * kx, lat * 110_574.0])
         ids = [samples.track[i] for i in m]
-        n += sum(1 for a, b in cKDTree(xy).query_pairs(radius_m) if ids[a] != ids[b])
+        secs = [samples.sector[i] for i in m] if len(samples.sector) == len(samples.t) else [None] * m.size
+        n += sum(
+            1
+            for a, b in cKDTree(xy).query_pairs(radius_m)
+            if ids[a] != ids[b] and (not across_sectors or secs[a] != secs[b])
+        )
     return n

@@ -4,7 +4,8 @@
 impact level today; ``GET /api/v1/events`` lists events; ``POST /api/v1/events``,
 ``POST /api/v1/events/{id}/versions`` and ``POST /api/v1/events/{id}/close`` (operator or admin) record a
 first report, a follow-up or correction, and a closure: each a new version with its audit row. The same routes
-answer under ``/api`` (``/api/sections``, ``/api/events``, ...), unversioned paths some clients ask for (the web picture uses /api/v1).
+answer under ``/api`` (``/api/sections``, ``/api/events``, ...): unversioned aliases, outside the OpenAPI schema
+(the web picture uses ``/api/v1``).
 """
 
 from __future__ import annotations
