@@ -198,7 +198,12 @@ def bearing_fixes(
     cand = np.flatnonzero(support >= min_nodes)
     if cand.size == 0:
         return []
-    cand = cand[np.argsort(-support[cand], kind="stable")]
+    # best first: most nodes, then the smaller mean residual, then position; never the index order, which depends on
+    # every other bearing of the frame (so a fix here would change with a sensor 100 km away)
+    mean_res = np.bincount(k, weights=res, minlength=pts.shape[0]) / np.maximum(
+        np.bincount(k, minlength=pts.shape[0]), 1
+    )
+    cand = cand[np.lexsort((pts[cand, 1], pts[cand, 0], mean_res[cand], -support[cand]))]
     order = np.argsort(k, kind="stable")
     k, b, res = k[order], b[order], res[order]
     starts = np.searchsorted(k, cand)

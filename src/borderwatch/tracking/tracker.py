@@ -10,10 +10,11 @@ Composition (Stone Soup's parts, as plain functions and frozen configs):
   M-of-N (hits in distinct frames within a window);
 * deleter: tentative tracks that are not confirmed in time, confirmed tracks that coast too long.
 
-Reports are processed in *frames*: all reports received within ``frame_s`` form one batch, vectorised over
-tracks and reports. A track that gets several reports in one frame is predicted once and updated once with all
-of them (information form; ``TrackerConfig.batch_update=False`` keeps the older rounds, one report rank at a
-time); a late report (older than its track) is modelled on the state shifted back to its time, not dropped.
+Reports are processed in *frames*: all reports in one ``frame_s`` step of a fixed time grid form one batch,
+vectorised over tracks and reports, processed at the step's end. A track that gets several reports in one frame
+is predicted once and updated once with all of them (information form; ``TrackerConfig.batch_update=False``
+keeps the older rounds, one report rank at a time); a late report (older than its track) is modelled on the
+state shifted back to its time, not dropped.
 The loops over thousands of tiny matrices (gating, the update, IMM prediction, assignment blocks) are
 compiled kernels with numpy twins (:mod:`.kernels`); see docs/architecture.md, Tracking.
 """
@@ -364,8 +365,13 @@ class Tracker:
         self._adsb_icao: dict[int, str] = {}
         self._icao_id: dict[str, int] = {}  # every ADS-B identity seen → the track id that holds it (alive or not)
         self._clock = -math.inf  # latest reception time fed (−inf: none yet)
-        self._t0 = -math.inf  # reception time of the first report of the open frame (−inf: no open frame)
+        # end of the open frame (−inf: no open frame). Frames lie on a fixed grid of frame_s (k·frame_s, UTC epoch
+        # seconds) and the frame time is the grid end (or the time the frame is flushed, if earlier), not the first or
+        # latest report's time: then which reports share a frame, and the time tracks are predicted to, do not depend
+        # on which other sensors happen to report (a sector engine that hears half the sensors cuts the same frames)
+        self._t_end = -math.inf
         self._frame_s = self.cfg.frame_s
+        self._tf_floor = -math.inf
         self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
         self._buf = _BearingBuffer()
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
@@ -411,9 +417,9 @@ class Tracker:
                 self.summary.rejected[reason] += 1
                 return False
         self.summary.accepted += 1
-        if t - self._t0 >= self._frame_s:  # also true when no frame is open (t0 = −inf)
+        if t >= self._t_end:  # also true when no frame is open (t_end = −inf)
             self._flush()
-            self._t0 = t
+            self._t_end = (math.floor(t / self._frame_s) + 1.0) * self._frame_s
         i = self._n_pending
         self._n_pending = i + 1
         # the report's fields go to the frame's columns now, while the object is in cache (reading them later, one
@@ -541,11 +547,12 @@ class Tracker:
             col[:] = list(compress(col, keep))
         return {ci: a[good] for ci, a in arrays.items()}
 
-    def _flush(self) -> None:
-        self._t0 = -math.inf
+    def _flush(self, t_now: float | None = None) -> None:
+        t_end, self._t_end = self._t_end, -math.inf
         n = self._n_pending
         if n == 0:
             return
+        self._tf_floor = t_end if t_now is None else min(t_end, t_now)
         cols_b, cols_r, cols_a = self._cols_b, self._cols_r, self._cols_a
         self._n_pending = 0
         self._new_columns()
@@ -568,7 +575,7 @@ class Tracker:
         ``updated_after``: only the tracks that a report updated after this time (a live picture's in-between
         frames carry just what changed)."""
         if flush:
-            self._flush()
+            self._flush(t)
         sel = self.confirmed if updated_after is None else self.confirmed & (self.t_last > updated_after)
         idx = np.flatnonzero(sel)
         if idx.size == 0:
@@ -671,7 +678,7 @@ class Tracker:
 
     def confirmed_enu(self, t: float) -> tuple[IntArray, FloatArray]:
         """Ids and (n, 3) tracker-frame positions of confirmed tracks at ``t`` (fast path for benches)."""
-        self._flush()
+        self._flush(t)
         idx = np.flatnonzero(self.confirmed)
         xc, _ = self.combined(idx)
         dt = np.maximum(t - self.t[idx], 0.0)
@@ -951,6 +958,7 @@ class Tracker:
         cols_a: list[tuple[int, AdsbReport]],
     ) -> None:
         groups, tf = self._groups(cols_b, cols_r, cols_a)
+        tf = max(tf, self._tf_floor)  # the frame's grid time (see _t_end), never before its latest report
         if not groups:  # every report of the frame was screened out
             return
         pairs = Pairs.empty()
