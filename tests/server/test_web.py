@@ -313,6 +313,19 @@ def test_tracks_appear_and_move(operator: Any) -> None:
     assert rows == len(_positions(operator))
 
 
+def test_software_webgl_is_noted(operator: Any) -> None:
+    """The test browser has no GPU (SwiftShader): the header says the map is drawn in software, and the page has
+    measured what one redraw costs (the track redraw interval adapts to it)."""
+    _wait_drawn(operator)
+    renderer = operator.evaluate("() => window.__bw.glRenderer")
+    assert "swiftshader" in renderer.lower(), renderer
+    note = operator.locator("#gl-note")
+    assert note.is_visible() and note.get_attribute("role") == "note"
+    assert "GPU" in (note.get_attribute("title") or "")
+    cost = _poll(operator, "async () => window.__bw.drawCost > 0 ? window.__bw.drawCost : null")
+    assert 0 < cost < 60_000, cost
+
+
 def test_hostile_uav_symbol_rendered(operator: Any) -> None:
     operator.wait_for_function("() => [...window.__bw.feat.values()].some((f) => f.properties.identity === 'hostile')")
     track = operator.evaluate(

@@ -198,8 +198,12 @@ function initMap() {
     fitBoundsOptions: { padding: 20 },
     attributionControl: false, // the theatre's (long) attribution is in the side panel's "Map data" section
     maxPitch: 0,
+    // labels appear and give way at once: a fade would keep the map redrawing for 300 ms after every update
+    fadeDuration: 0,
   });
   S.map = map;
+  map.on("render", measureDraw);
+  noteSoftwareGl(map);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.on("load", async () => {
@@ -368,7 +372,7 @@ function scheduleRender() {
       S.overlayTimer = setTimeout(() => {
         S.overlayTimer = null;
         scheduleRender();
-      }, S.dirty.tracks ? TRACK_MS : OVERLAY_MS);
+      }, S.dirty.tracks ? trackInterval() : OVERLAY_MS);
     }
     if (S.flushTimes) S.flushTimes.push(performance.now() - t0); // bench/web_picture.py
   });
@@ -507,9 +511,40 @@ function overlayFeatures(tracks, assess, trails) {
 
 const fc = (f) => ({ type: "FeatureCollection", features: f });
 const OVERLAY_MS = 1000; // leaders, trails, ellipses, crossing points: redrawn at most once a second
-// the track symbols at most 4 times a second: tracks report at about 1 Hz, and every source update makes the map
-// (worker tiling, placement, a full WebGL frame) redraw
-const TRACK_MS = 250;
+// Every source update makes the map redraw (worker tiling, placement, a full WebGL frame). The track symbols are
+// redrawn at most 4 times a second, and less often where one redraw is slow: without a GPU (software WebGL) one
+// frame of a 1600 x 1000 map costs 300-400 ms, and redrawing 4 times a second would keep the page behind for ever.
+// The interval is 3 times the measured cost of a redraw (from a map render to the start of the next frame, which
+// waits for the GPU), between 250 ms and 1 s: tracks report at about 1 Hz, so nothing is lost at the slow end.
+const TRACK_MS_MIN = 250;
+const TRACK_MS_MAX = 1000;
+S.drawCost = 0; // ms, moving average
+function trackInterval() {
+  return Math.min(TRACK_MS_MAX, Math.max(TRACK_MS_MIN, 3 * S.drawCost));
+}
+// a browser without a GPU draws WebGL in software (SwiftShader, llvmpipe): say so in the header, since the map is
+// then slow to redraw and pan (the redraw interval above adapts to it)
+function noteSoftwareGl(map) {
+  try {
+    const gl = map.painter && map.painter.context && map.painter.context.gl;
+    const ext = gl && gl.getExtension("WEBGL_debug_renderer_info");
+    const name = ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : "";
+    S.glRenderer = name;
+    $("gl-note").hidden = !/swiftshader|llvmpipe|softpipe|software/i.test(name);
+  } catch {
+    S.glRenderer = "";
+  }
+}
+function measureDraw() {
+  if (S.measuring) return;
+  S.measuring = true;
+  const t0 = performance.now();
+  requestAnimationFrame((t1) => {
+    S.measuring = false;
+    const c = Math.max(0, t1 - t0);
+    S.drawCost = S.drawCost ? 0.8 * S.drawCost + 0.2 * c : c;
+  });
+}
 
 // draw what changed since the last frame (called from requestAnimationFrame)
 function renderTracks(force = false) {
@@ -517,7 +552,8 @@ function renderTracks(force = false) {
   const map = S.map;
   if (S.review) return renderReview(force);
   const t = performance.now();
-  if ((S.dirty.tracks && t - S.tracksAt >= TRACK_MS) || force) {
+  const due = S.dirty.tracks && t - S.tracksAt >= trackInterval();
+  if (due || force) {
     // only the features that changed go to the worker (a diff), the whole set after a snapshot or a restyle
     const src = map.getSource("tracks");
     if (force || S.resetTracks) {
@@ -534,7 +570,9 @@ function renderTracks(force = false) {
     S.dirty.tracks = false;
     S.tracksAt = t;
   }
-  if ((S.dirty.overlays && t - S.overlayAt >= OVERLAY_MS) || force) {
+  // the overlays go into the same redraw as the symbols when they are nearly due (one slow frame, not two)
+  const overlaysDue = t - S.overlayAt >= (due ? OVERLAY_MS / 2 : OVERLAY_MS);
+  if ((S.dirty.overlays && overlaysDue) || force) {
     drawOverlays(overlayFeatures(S.tracks.values(), S.assess, S.trails));
     S.overlayAt = t;
     S.dirty.overlays = false;
