@@ -713,7 +713,7 @@ function recBody(r) {
     <dl>
       <dt>Effector</dt><dd>${esc(r.effector)} — ${esc(r.unit)}</dd>
       <dt>Intercept</dt><dd>${fmtClock(r.t_intercept)} UTC at ${r.intercept_lat?.toFixed(3) ?? "?"}, ${r.intercept_lon?.toFixed(3) ?? "?"}</dd>
-      <dt>Pk · cost</dt><dd>${r.pk.toFixed(2)} · ${Math.round(r.cost_eur).toLocaleString("en")} € (expected ${Math.round(r.expected_cost_eur).toLocaleString("en")} €)</dd>
+      <dt>Pk · cost</dt><dd>${r.pk.toFixed(2)} · ${Math.round(r.cost_eur).toLocaleString("en")} € a shot; expected cost with the damage of a miss ${Math.round(r.expected_cost_eur).toLocaleString("en")} €</dd>
     </dl>
     ${alts ? `<div class="alts">beat: ${alts}</div>` : ""}`;
 }

@@ -899,7 +899,7 @@ ${f} km/h \xB7 ${p} m`:t.track}return{type:"Feature",id:t.track,properties:n,geo
     <dl>
       <dt>Effector</dt><dd>${fe(t.effector)} \u2014 ${fe(t.unit)}</dd>
       <dt>Intercept</dt><dd>${$a(t.t_intercept)} UTC at ${t.intercept_lat?.toFixed(3)??"?"}, ${t.intercept_lon?.toFixed(3)??"?"}</dd>
-      <dt>Pk \xB7 cost</dt><dd>${t.pk.toFixed(2)} \xB7 ${Math.round(t.cost_eur).toLocaleString("en")} \u20AC (expected ${Math.round(t.expected_cost_eur).toLocaleString("en")} \u20AC)</dd>
+      <dt>Pk \xB7 cost</dt><dd>${t.pk.toFixed(2)} \xB7 ${Math.round(t.cost_eur).toLocaleString("en")} \u20AC a shot; expected cost with the damage of a miss ${Math.round(t.expected_cost_eur).toLocaleString("en")} \u20AC</dd>
     </dl>
     ${e?`<div class="alts">beat: ${e}</div>`:""}`}function sF(t){let e=fe(t.id);return`<button type="button" class="approve" data-rec="${e}" aria-label="approve recommendation ${e}">Approve (A)</button>
     <input class="reason" id="reason-${e}" data-rec="${e}" placeholder="reason (needed to reject)" aria-label="reason for rejecting recommendation ${e}">
