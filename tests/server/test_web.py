@@ -92,6 +92,10 @@ class Served:
         assert r.status_code == 200, r.text
         return str(r.json()["token"])
 
+    def auth(self, name: str) -> dict[str, str]:
+        """The Authorization header of a fresh login as ``name``."""
+        return {"Authorization": f"Bearer {self.token(name)}"}
+
 
 def _prepare(d: Path, scenario: Path) -> tuple[list[dict[str, Any]], dict[str, bytes], float]:
     """Users, sensors, and the scenario's first reports (time-shifted to end now) in a fresh store."""
@@ -358,12 +362,10 @@ def test_reject_without_reason_is_refused(served: Served, operator: Any) -> None
     msg.filter(has_text="Refused").wait_for(timeout=15_000)
     assert "needs a reason" in msg.inner_text()
     assert operator.evaluate("() => document.activeElement.dataset.rec") == rec  # the reason box has the focus
-    otto = {"Authorization": f"Bearer {served.token('otto')}"}
+    otto = served.auth("otto")
     r = httpx.post(f"{served.url}/api/v1/recommendations/{rec}/reject", json={"reason": " "}, headers=otto)
     assert r.status_code == 422 and "reason" in r.json()["detail"]  # the API refuses it as well
-    audit = httpx.get(
-        served.url + "/api/v1/admin/audit", headers={"Authorization": f"Bearer {served.token('ada')}"}, timeout=30
-    ).json()
+    audit = httpx.get(served.url + "/api/v1/admin/audit", headers=served.auth("ada"), timeout=30).json()
     assert not [a for a in audit if a["subject"] == f"recommendation:{rec}"]
 
 
@@ -375,9 +377,7 @@ def test_approve_from_queue_is_audited(served: Served, operator: Any) -> None:
     operator.keyboard.press("a")  # the keyboard shortcut approves the selected recommendation
     msg = operator.locator("#decision-msg")
     msg.filter(has_text=f"Approved {rec}").wait_for(timeout=15_000)
-    audit = httpx.get(
-        served.url + "/api/v1/admin/audit", headers={"Authorization": f"Bearer {served.token('ada')}"}, timeout=30
-    ).json()
+    audit = httpx.get(served.url + "/api/v1/admin/audit", headers=served.auth("ada"), timeout=30).json()
     rows = [a for a in audit if a["subject"] == f"recommendation:{rec}"]
     assert [(a["actor"], a["action"]) for a in rows] == [("otto", "decision.approve")]
 
@@ -405,9 +405,7 @@ def test_sensor_health_panel_and_map(served: Served, operator: Any) -> None:
     _tab(operator, "Sensors")
     rows = operator.locator("#sensors tbody tr")
     rows.first.wait_for(timeout=30_000)
-    api = httpx.get(
-        served.url + "/api/v1/sensors", headers={"Authorization": f"Bearer {served.token('vera')}"}, timeout=30
-    ).json()
+    api = httpx.get(served.url + "/api/v1/sensors", headers=served.auth("vera"), timeout=30).json()
     assert rows.count() == len(api)
     health = operator.locator("#sensors tbody td:nth-child(3)").all_inner_texts()
     assert set(health) <= {"up", "late", "down", "never"} and "up" in health  # the feeder keeps them reporting
@@ -428,9 +426,7 @@ def test_sensor_health_panel_and_map(served: Served, operator: Any) -> None:
 
 def test_effector_panel_shows_magazines_and_engagements(served: Served, operator: Any) -> None:
     _tab(operator, "Effectors")
-    eff = httpx.get(
-        served.url + "/api/v1/effectors", headers={"Authorization": f"Bearer {served.token('vera')}"}, timeout=30
-    ).json()["items"]
+    eff = httpx.get(served.url + "/api/v1/effectors", headers=served.auth("vera"), timeout=30).json()["items"]
     operator.wait_for_function(f"() => document.querySelectorAll('#effectors tbody tr').length === {len(eff)}")
     first = operator.locator(f'#effectors tbody tr[data-effector="{eff[0]["id"]}"]').inner_text()
     assert eff[0]["type"] in first and f"{eff[0]['busy']}/{eff[0]['channels']}" in first
@@ -444,7 +440,7 @@ def test_after_action_review_scrubs_the_store(served: Served, chromium: Browser)
     page = chromium.page(served, "vera")
     _wait_live(page)
     # the store must hold more than the minute the test scrubs to (run alone, the test starts with seconds of it)
-    hdr = {"Authorization": f"Bearer {served.token('vera')}"}
+    hdr = served.auth("vera")
     end = time.monotonic() + 180
     while True:
         ext = httpx.get(served.url + "/api/v1/history/extent", headers=hdr, timeout=30).json()
@@ -509,9 +505,7 @@ def test_defence_line_and_offline_tiles(served: Served, operator: Any, chromium:
     operator.locator("#tab-events").wait_for(state="visible", timeout=15_000)
     assert operator.get_by_label("Border sections by impact level").is_visible()
     n_sections = len(
-        httpx.get(
-            served.url + "/api/v1/sections", headers={"Authorization": f"Bearer {served.token('vera')}"}, timeout=30
-        ).json()["features"]
+        httpx.get(served.url + "/api/v1/sections", headers=served.auth("vera"), timeout=30).json()["features"]
     )
     sections = "async () => (await window.__bw.map.getSource('sections').getData()).features.length"
     _poll(operator, f"{sections} === {n_sections}")

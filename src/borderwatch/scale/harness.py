@@ -363,7 +363,7 @@ def duplicates(samples: Samples, *, radius_m: float = 300.0, across_sectors: boo
         kx = 111_320.0 * np.cos(np.radians(float(np.mean(lat))))
         xy = np.column_stack([lon * kx, lat * 110_574.0])
         ids = [samples.track[i] for i in m]
-        secs = [samples.sector[i] for i in m] if len(samples.sector) == len(samples.t) else [None] * m.size
+        secs = [samples.sector[i] for i in m]  # Samples.add appends one sector per sample
         n += sum(
             1
             for a, b in cKDTree(xy).query_pairs(radius_m)

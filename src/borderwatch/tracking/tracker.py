@@ -371,7 +371,6 @@ class Tracker:
         # on which other sensors happen to report (a sector engine that hears half the sensors cuts the same frames)
         self._t_end = -math.inf
         self._frame_s = self.cfg.frame_s
-        self._tf_floor = -math.inf
         self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
         self._buf = _BearingBuffer()
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
@@ -552,12 +551,12 @@ class Tracker:
         n = self._n_pending
         if n == 0:
             return
-        self._tf_floor = t_end if t_now is None else min(t_end, t_now)
+        tf_floor = t_end if t_now is None else min(t_end, t_now)
         cols_b, cols_r, cols_a = self._cols_b, self._cols_r, self._cols_a
         self._n_pending = 0
         self._new_columns()
         c0 = time.process_time()
-        self._process(n, cols_b, cols_r, cols_a)
+        self._process(n, cols_b, cols_r, cols_a, tf_floor)
         self.summary.cpu_s += time.process_time() - c0
         self.summary.frames += 1
 
@@ -956,9 +955,12 @@ class Tracker:
         cols_b: tuple[list[Any], ...],
         cols_r: tuple[list[Any], ...],
         cols_a: list[tuple[int, AdsbReport]],
+        tf_floor: float,
     ) -> None:
+        """One frame of ``n_rep`` reports; its time is ``tf_floor`` (the grid end, see ``_t_end``, or the flush
+        time), never before its latest report."""
         groups, tf = self._groups(cols_b, cols_r, cols_a)
-        tf = max(tf, self._tf_floor)  # the frame's grid time (see _t_end), never before its latest report
+        tf = max(tf, tf_floor)
         if not groups:  # every report of the frame was screened out
             return
         pairs = Pairs.empty()
