@@ -76,7 +76,9 @@ LOAD = """async ([n, dur]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.floor(p * s.length))];
   };
-  return {frames: frames.length, frame_ms_p50: q(frames, 0.5), frame_ms_p95: q(frames, 0.95),
+  return {frames: frames.length, frame_ms_p50: q(frames, 0.5), frame_ms_p90: q(frames, 0.9),
+    frame_ms_p95: q(frames, 0.95), frame_ms_p99: q(frames, 0.99),
+    frames_over_34ms: frames.filter((f) => f > 34).length, frames_over_100ms: frames.filter((f) => f > 100).length,
     frame_ms_max: Math.max(...frames), deltas: applies.length, delta_ms_p50: q(applies, 0.5),
     delta_ms_p95: q(applies, 0.95), delta_ms_max: Math.max(...applies), features: S.feat.size,
     rendered: S.rendered().length, icons: S.icons.size,

@@ -466,7 +466,12 @@ def test_after_action_review_scrubs_the_store(served: Served, chromium: Browser)
     cursor = page.evaluate("() => window.__bw.review.cursor")
     assert abs(cursor - (int(x["t_min"]) + 60)) <= 10
     assert page.locator("#review-banner").is_visible() and "not live" in page.locator("#review-banner").inner_text()
-    page.wait_for_function("() => window.__bw.rendered().length > 0", timeout=15_000)
+    # the map shows the stored picture at the cursor, not the live one (once the worker's tiles are drawn)
+    page.wait_for_function(
+        """() => { const d = window.__bw.rendered(); const s = window.__bw.review.shown;
+        return d.length > 0 && d.every((f) => s.has(f.track)); }""",
+        timeout=15_000,
+    )
     drawn = {f["track"] for f in page.evaluate("() => window.__bw.rendered()")}
     shown = set(page.evaluate("() => [...window.__bw.review.shown.keys()]"))
     assert drawn and drawn <= shown  # the map shows the stored picture at the cursor, not the live one

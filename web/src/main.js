@@ -134,6 +134,7 @@ async function start() {
 
 // ---------------------------------------------------------------- theme, sound
 function applyTheme() {
+  urgent();
   document.body.className = S.theme === "dark" ? "theme-dark" : "theme-light";
   $("theme-toggle").textContent = S.theme === "dark" ? "Day style" : "Night style";
   if (S.map && S.map.getLayer("bg")) {
@@ -203,6 +204,8 @@ function initMap() {
   });
   S.map = map;
   map.on("render", measureDraw);
+  coalesceRepaints(map);
+  map.on("render", panelsWithMap);
   noteSoftwareGl(map);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
@@ -358,10 +361,11 @@ function scheduleRender() {
     if (S.dirty.alerts) renderAlerts();
     if (S.dirty.recs) renderRecs();
     const t = performance.now();
-    if (t - (S.panelsAt || 0) >= TABLE_MS) {
-      S.panelsAt = t;
-      renderTable();
-      if (S.dirty.effectors) renderEffectors();
+    // on a slow map the panels are redrawn in the map's own (slow) frame, see panelsWithMap; here only when the
+    // map has not drawn for a while
+    const slow = S.drawCost > SLOW_DRAW_MS;
+    if (t - (S.panelsAt || 0) >= (slow ? 2 * TABLE_MS : TABLE_MS)) {
+      renderPanels(t);
     } else if (!S.panelTimer) {
       S.panelTimer = setTimeout(() => {
         S.panelTimer = null;
@@ -376,6 +380,18 @@ function scheduleRender() {
     }
     if (S.flushTimes) S.flushTimes.push(performance.now() - t0); // bench/web_picture.py
   });
+}
+
+function renderPanels(t) {
+  S.panelsAt = t;
+  renderTable();
+  if (S.dirty.effectors) renderEffectors();
+}
+// a slow (software-drawn) map: the track table and effector list are redrawn in the same frame as the map, so
+// that a second's work costs one long frame, not two
+function panelsWithMap() {
+  const t = performance.now();
+  if (S.drawCost > SLOW_DRAW_MS && t - (S.panelsAt || 0) >= TABLE_MS) renderPanels(t);
 }
 
 // ---------------------------------------------------------------- track symbols: one image per distinct symbol
@@ -522,6 +538,49 @@ S.drawCost = 0; // ms, moving average
 function trackInterval() {
   return Math.min(TRACK_MS_MAX, Math.max(TRACK_MS_MIN, 3 * S.drawCost));
 }
+// a source that is polled (sensors, coverage, effectors) is sent to the map only when it changed: each setData
+// costs a redraw
+const sentData = new Map(); // source id -> JSON last sent
+function setDataIfChanged(id, data) {
+  const text = JSON.stringify(data);
+  if (sentData.get(id) === text) return;
+  sentData.set(id, text);
+  S.map.getSource(id).setData(data);
+}
+
+// While the camera is still, a slow map (one redraw costs more than SLOW_DRAW_MS: software WebGL) redraws at most
+// once per track interval: a track update reaches the map as several worker results (the source's new data, then
+// its tiles in two or three batches) and each would cost a full frame of its own; collected, they cost one. A pan,
+// zoom or camera animation redraws every frame as usual, and a fast (GPU) map is never held back.
+const SLOW_DRAW_MS = 50;
+// what a user did (a review seek, a layer or style switch, a forced redraw) is drawn at once: for URGENT_MS after
+// it, every repaint goes through (the worker's results arrive over several frames)
+const URGENT_MS = 2000;
+S.urgentUntil = 0;
+function urgent() {
+  S.urgentUntil = performance.now() + URGENT_MS;
+}
+function coalesceRepaints(map) {
+  const repaint = map.triggerRepaint.bind(map);
+  let last = 0;
+  let timer = null;
+  map.on("render", () => (last = performance.now()));
+  map.triggerRepaint = () => {
+    const gap = S.drawCost > SLOW_DRAW_MS && performance.now() > S.urgentUntil ? trackInterval() : 0;
+    const wait = last + gap - performance.now();
+    if (wait <= 0 || map.isMoving()) {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      repaint();
+    } else if (!timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        repaint();
+      }, wait);
+    }
+  };
+}
+
 // a browser without a GPU draws WebGL in software (SwiftShader, llvmpipe): say so in the header, since the map is
 // then slow to redraw and pan (the redraw interval above adapts to it)
 function noteSoftwareGl(map) {
@@ -553,6 +612,7 @@ function renderTracks(force = false) {
   if (S.review) return renderReview(force);
   const t = performance.now();
   const due = S.dirty.tracks && t - S.tracksAt >= trackInterval();
+  if (force) urgent();
   if (due || force) {
     // only the features that changed go to the worker (a diff), the whole set after a snapshot or a restyle
     const src = map.getSource("tracks");
@@ -977,10 +1037,10 @@ function renderSensors() {
     .join("");
   if (!S.mapReady) return;
   const located = xs.filter((x) => x.lat !== null && x.lon !== null);
-  S.map.getSource("sensors").setData(
+  setDataIfChanged("sensors",
     fc(located.map((x) => ({ type: "Feature", properties: { id: x.id, type: x.type, status: x.status }, geometry: { type: "Point", coordinates: [x.lon, x.lat] } }))),
   );
-  S.map.getSource("coverage").setData(
+  setDataIfChanged("coverage",
     fc(
       located
         .filter((x) => x.coverage_m)
@@ -1022,7 +1082,7 @@ function renderEffectors() {
       .map((e) => `<li class="done ${e.outcome === "kill" ? "kill" : "miss"}" data-engagement="${esc(e.id)}">${esc(e.track)} ← ${esc(e.unit)}: ${e.outcome === "kill" ? "neutralised" : "missed"} ${fmtClock(e.t_intercept)}</li>`)
       .join("");
   if (S.mapReady) {
-    S.map.getSource("effectors").setData(
+    setDataIfChanged("effectors",
       fc(S.effectors.filter((u) => u.lat !== undefined).map((u) => ({ type: "Feature", properties: { id: u.id }, geometry: { type: "Point", coordinates: [u.lon, u.lat] } }))),
     );
   }
@@ -1030,6 +1090,7 @@ function renderEffectors() {
 
 // ---------------------------------------------------------------- optional layers: offline tiles, defence line, border sections
 function setVisible(ids, on) {
+  urgent();
   for (const id of ids) if (S.map.getLayer(id)) S.map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
 }
 function toggle(id, key, layers, available = true) {
@@ -1253,6 +1314,7 @@ const STALE_S = 20; // a track with no point for this long before the cursor is 
 function renderReview(force = false) {
   const R = S.review;
   if (!R || (!force && R.drawn === R.cursor)) return;
+  if (force) urgent();
   R.drawn = R.cursor;
   const c = R.cursor;
   const tracks = [];

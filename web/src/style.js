@@ -52,9 +52,10 @@ function trackLayer(id, filter) {
 
 export function baseLayers(neighbours) {
   return [
-    { id: "countries-fill", type: "fill", source: "countries", paint: {} },
+    // no fill outline: countries-line draws it, and the outline pass doubles the cost of a software-drawn frame
+    { id: "countries-fill", type: "fill", source: "countries", paint: { "fill-antialias": false } },
     { id: "countries-line", type: "line", source: "countries", paint: { "line-width": 0.6 } },
-    { id: "lakes", type: "fill", source: "lakes", paint: {} },
+    { id: "lakes", type: "fill", source: "lakes", paint: { "fill-antialias": false } },
     { id: "rivers", type: "line", source: "rivers", paint: { "line-width": 1 } },
     { id: "railways", type: "line", source: "railways", paint: { "line-width": 1.2, "line-dasharray": [3, 2] } },
     {
