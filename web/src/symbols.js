@@ -1,6 +1,7 @@
 // APP-6(D) symbol identification codes (20 digits) for air tracks, from the threat assessment's identity and the
 // track's class (borderwatch/sim/data/targets.yaml). Symbol set 01 (air); entity 110100 military fixed wing,
-// 110200 military rotary wing, 110300 unmanned aerial vehicle, 120100/120200 civilian fixed / rotary wing,
+// 110200 military rotary wing, 110300 unmanned aerial vehicle (fixed wing), 110400 vertical-takeoff UAV (rotary:
+// quadcopters, FPV), 120100/120200 civilian fixed / rotary wing,
 // 000000 unspecified air track. The identity digit: 1 unknown, 3 friend, 4 neutral, 5 suspect, 6 hostile.
 const IDENTITY = { unknown: "1", friend: "3", neutral: "4", suspect: "5", hostile: "6" };
 const CLASS = {
@@ -9,8 +10,8 @@ const CLASS = {
   gerbera: ["110300", "fixed-wing UAV"],
   orlan10: ["110300", "fixed-wing UAV"],
   stray_lr: ["110300", "fixed-wing UAV"],
-  quadcopter: ["110300", "rotary UAV"],
-  fpv: ["110300", "rotary UAV"],
+  quadcopter: ["110400", "rotary UAV"],
+  fpv: ["110400", "rotary UAV"],
   light_aircraft: ["120100", "aircraft"],
   helicopter: ["120200", "helicopter"],
 };
