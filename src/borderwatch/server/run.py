@@ -34,7 +34,7 @@ async def serve_async(
     from borderwatch.server.app import create_app
 
     app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", ws="websockets")
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", ws="websockets-sansio")
     server = uvicorn.Server(config)
     main = asyncio.create_task(server.serve())
     while not server.started and not main.done():
