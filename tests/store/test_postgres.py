@@ -141,6 +141,8 @@ def test_spatial_query_postgis_equals_plain_columns(pgstore: Store, plainstore: 
     write_track_points(pgstore, pts)
     write_track_points(plainstore, pts)
     assert pg.has_postgis(pgstore) and not pg.has_postgis(plainstore)
+    # the answer is kept per store (asked on every spatial query)
+    assert pgstore.features["postgis"] is True and plainstore.features["postgis"] is False
     cx, cy = rng.uniform(27.3, 28.2), rng.uniform(56.2, 56.8)
     poly = [(cx - 0.2, cy - 0.1), (cx + 0.25, cy - 0.05), (cx + 0.1, cy + 0.15), (cx - 0.15, cy + 0.1)]
     w0, w1 = t0 + 600, t0 + 2400

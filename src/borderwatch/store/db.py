@@ -52,6 +52,7 @@ class Store:
     audit_head_path: Path | None = field(repr=False)
     _writer: sessionmaker[Session] = field(repr=False)
     _reader: sessionmaker[Session] = field(repr=False)
+    features: dict[str, bool] = field(default_factory=dict, repr=False)  # what the database has (cached answers)
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:

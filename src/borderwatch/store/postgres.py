@@ -34,9 +34,18 @@ def has_postgis(store: Store) -> bool:
     """Whether ``track_points`` has the PostGIS ``geom`` column (migration 0002 found the extension)."""
     if not is_postgresql(store):
         return False
-    with store.engine.connect() as c:
-        q = "SELECT 1 FROM information_schema.columns WHERE table_name = 'track_points' AND column_name = 'geom'"
-        return c.exec_driver_sql(q).first() is not None
+    # asked on every spatial query: the answer is kept per store (the schema is migrated when the store opens), and
+    # read from pg_attribute, not from information_schema (a slow view over every partition's columns)
+    have = store.features.get("postgis")
+    if have is None:
+        with store.engine.connect() as c:
+            q = (
+                "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('track_points') AND attname = 'geom' "
+                "AND NOT attisdropped"
+            )
+            have = c.exec_driver_sql(q).first() is not None
+        store.features["postgis"] = have
+    return have
 
 
 def _day(t: float) -> datetime:
