@@ -85,7 +85,7 @@ LOAD = """async ([n, dur]) => {
     render_ms_p50: q(renders, 0.5), render_ms_p95: q(renders, 0.95), renders: renders.length,
     flush_ms_p50: q(S.flushTimes, 0.5), flush_ms_p95: q(S.flushTimes, 0.95),
     long_frames: loaf.length, long_frame_ms_p95: loaf.length ? q(loaf, 0.95) : 0,
-    draw_cost_ms: S.drawCost, redraw_interval_ms: Math.min(1000, Math.max(250, 3 * S.drawCost))};
+    draw_cost_ms: S.drawCost, redraw_interval_ms: S.trackInterval()};
 }"""
 
 

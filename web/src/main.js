@@ -203,9 +203,8 @@ function initMap() {
     fadeDuration: 0,
   });
   S.map = map;
-  map.on("render", measureDraw);
+  map.on("render", afterRender);
   coalesceRepaints(map);
-  map.on("render", panelsWithMap);
   noteSoftwareGl(map);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
@@ -361,10 +360,9 @@ function scheduleRender() {
     if (S.dirty.alerts) renderAlerts();
     if (S.dirty.recs) renderRecs();
     const t = performance.now();
-    // on a slow map the panels are redrawn in the map's own (slow) frame, see panelsWithMap; here only when the
+    // on a slow map the panels are redrawn in the map's own (slow) frame, see afterRender; here only when the
     // map has not drawn for a while
-    const slow = S.drawCost > SLOW_DRAW_MS;
-    if (t - (S.panelsAt || 0) >= (slow ? 2 * TABLE_MS : TABLE_MS)) {
+    if (t - (S.panelsAt || 0) >= (slowMap() ? 2 * TABLE_MS : TABLE_MS)) {
       renderPanels(t);
     } else if (!S.panelTimer) {
       S.panelTimer = setTimeout(() => {
@@ -386,12 +384,6 @@ function renderPanels(t) {
   S.panelsAt = t;
   renderTable();
   if (S.dirty.effectors) renderEffectors();
-}
-// a slow (software-drawn) map: the track table and effector list are redrawn in the same frame as the map, so
-// that a second's work costs one long frame, not two
-function panelsWithMap() {
-  const t = performance.now();
-  if (S.drawCost > SLOW_DRAW_MS && t - (S.panelsAt || 0) >= TABLE_MS) renderPanels(t);
 }
 
 // ---------------------------------------------------------------- track symbols: one image per distinct symbol
@@ -538,6 +530,7 @@ S.drawCost = 0; // ms, moving average
 function trackInterval() {
   return Math.min(TRACK_MS_MAX, Math.max(TRACK_MS_MIN, 3 * S.drawCost));
 }
+S.trackInterval = trackInterval; // bench/web_picture.py
 // a source that is polled (sensors, coverage, effectors) is sent to the map only when it changed: each setData
 // costs a redraw
 const sentData = new Map(); // source id -> JSON last sent
@@ -553,6 +546,7 @@ function setDataIfChanged(id, data) {
 // its tiles in two or three batches) and each would cost a full frame of its own; collected, they cost one. A pan,
 // zoom or camera animation redraws every frame as usual, and a fast (GPU) map is never held back.
 const SLOW_DRAW_MS = 50;
+const slowMap = () => S.drawCost > SLOW_DRAW_MS;
 // what a user did (a review seek, a layer or style switch, a forced redraw) is drawn at once: for URGENT_MS after
 // it, every repaint goes through (the worker's results arrive over several frames)
 const URGENT_MS = 2000;
@@ -560,14 +554,13 @@ S.urgentUntil = 0;
 function urgent() {
   S.urgentUntil = performance.now() + URGENT_MS;
 }
+S.renderedAt = 0; // when the map last rendered
 function coalesceRepaints(map) {
   const repaint = map.triggerRepaint.bind(map);
-  let last = 0;
   let timer = null;
-  map.on("render", () => (last = performance.now()));
   map.triggerRepaint = () => {
-    const gap = S.drawCost > SLOW_DRAW_MS && performance.now() > S.urgentUntil ? trackInterval() : 0;
-    const wait = last + gap - performance.now();
+    const gap = slowMap() && performance.now() > S.urgentUntil ? trackInterval() : 0;
+    const wait = S.renderedAt + gap - performance.now();
     if (wait <= 0 || map.isMoving()) {
       if (timer) clearTimeout(timer);
       timer = null;
@@ -594,10 +587,15 @@ function noteSoftwareGl(map) {
     S.glRenderer = "";
   }
 }
-function measureDraw() {
+// after each map render: note its time, measure what it cost (from the render to the start of the next frame,
+// which waits for the GPU; a moving average), and on a slow map redraw the track table and effector list in this
+// same frame, so that a second's work costs one long frame, not two
+function afterRender() {
+  const t0 = performance.now();
+  S.renderedAt = t0;
+  if (slowMap() && t0 - (S.panelsAt || 0) >= TABLE_MS) renderPanels(t0);
   if (S.measuring) return;
   S.measuring = true;
-  const t0 = performance.now();
   requestAnimationFrame((t1) => {
     S.measuring = false;
     const c = Math.max(0, t1 - t0);
