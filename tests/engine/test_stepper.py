@@ -178,3 +178,27 @@ def test_live_track_frames_between_emits(sim: tuple[object, dict[str, Path]]) ->
     assert [x for x in _signature(l_frames) if x[1] in kinds] == [x for x in _signature(p_frames) if x[1] in kinds]
     # between two emits a track is sent again only if a report updated it since it was last sent
     assert len(in_between) > 10
+
+
+def test_late_reports_move_the_picture_at_once(sim: tuple[object, dict[str, Path]]) -> None:
+    """Reports that arrive after the engine's clock has passed their time (a live feed sends each second's
+    reports a moment after that second) still reach the picture at the next step: the in-between frame carries
+    the tracks they updated, and the tracker's frame whose end the clock has passed is processed then, not when
+    the next report happens to arrive."""
+    ld, paths = sim
+    reports = list(read_reports(paths["reports"]))
+    late_s = 0.7  # each report is fed this long after its own time (less than one emit interval)
+    eng = _engine(ld, paths, RunConfig(auto_approve=True, closed_loop=False, track_interval_s=0.1))
+    frames: list = []  # type: ignore[type-arg]
+    i, t = 0, reports[0].t
+    while i < len(reports):
+        t += 0.1
+        chunk = []
+        while i < len(reports) and reports[i].t <= t - late_s:
+            chunk.append(reports[i])
+            i += 1
+        eng.feed(chunk)
+        frames += eng.advance_frames(t)
+    emit_times = {f.t for f in frames if f.assessments or f.alerts}
+    in_between = [f for f in frames if f.estimates and f.t not in emit_times]
+    assert len(in_between) > 10, "late reports move the tracks between emit times"

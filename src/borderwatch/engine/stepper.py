@@ -257,6 +257,7 @@ class Engine:
         self._estimates: dict[str, TrackEstimate] = {}
         self._assessment: dict[str, dict[str, Any]] = {}
         self._last_track_frame = -math.inf
+        self._track_gen = -1  # tracker generation the last track frame saw (its frames carry what changed since)
         self._fresh: dict[str, TrackEstimate] = {}  # tracks sent by track frames since the last emit
 
     # ------------------------------------------------------------------ inputs
@@ -317,8 +318,9 @@ class Engine:
         """A frame of the tracks that reports updated since the last frame (live picture between emit times).
 
         Assessment, alerts and the decision cycle stay on the emit times; this frame only moves the symbols."""
-        est = self.tracker.estimates(t, updated_after=self._last_track_frame, flush=self.cfg.track_flush)
+        est = self.tracker.estimates(t, changed_since=self._track_gen, flush=self.cfg.track_flush)
         self._last_track_frame = t
+        self._track_gen = self.tracker.generation
         if not est:
             return
         # kept apart from the emit-time state (hand-over, coasting, drops), which stays as without these frames

@@ -350,6 +350,10 @@ class Tracker:
         self.t = np.zeros(0)
         self.t_init = np.zeros(0)
         self.t_last = np.zeros(0)
+        # the frame (``generation``) in which each track was last updated, started or confirmed: a live picture's
+        # in-between frames carry the tracks changed since the last one, whatever the times of the reports were
+        self.upd = np.zeros(0, dtype=np.int64)
+        self.generation = 0
         self.hits = np.zeros(0, dtype=np.int64)
         self.dt_upd = np.zeros(0)
         self.confirmed = np.zeros(0, dtype=bool)
@@ -555,6 +559,7 @@ class Tracker:
         cols_b, cols_r, cols_a = self._cols_b, self._cols_r, self._cols_a
         self._n_pending = 0
         self._new_columns()
+        self.generation += 1
         c0 = time.process_time()
         self._process(n, cols_b, cols_r, cols_a, tf_floor)
         self.summary.cpu_s += time.process_time() - c0
@@ -567,15 +572,18 @@ class Tracker:
             return combine(self.x, self.p, self.mu)
         return combine(self.x[idx], self.p[idx], self.mu[idx])
 
-    def estimates(self, t: float, *, updated_after: float | None = None, flush: bool = True) -> list[TrackEstimate]:
-        """Confirmed tracks predicted to ``t``, using only reports fed so far (pending ones are processed unless
-        ``flush`` is False: then the open frame waits for its own end, ``frame_s``).
+    def estimates(self, t: float, *, changed_since: int | None = None, flush: bool = True) -> list[TrackEstimate]:
+        """Confirmed tracks predicted to ``t``, using only reports fed so far. Pending reports are processed unless
+        ``flush`` is False: then the open frame waits for its own end (``frame_s``), and is processed here once
+        ``t`` has passed that end, as the next report would have done.
 
-        ``updated_after``: only the tracks that a report updated after this time (a live picture's in-between
-        frames carry just what changed)."""
+        ``changed_since``: only the tracks updated, started or confirmed in a frame after that :attr:`generation`
+        (a live picture's in-between frames carry just what changed, also when late reports changed it)."""
         if flush:
             self._flush(t)
-        sel = self.confirmed if updated_after is None else self.confirmed & (self.t_last > updated_after)
+        elif self._n_pending and t >= self._t_end:
+            self._flush()
+        sel = self.confirmed if changed_since is None else self.confirmed & (self.upd > changed_since)
         idx = np.flatnonzero(sel)
         if idx.size == 0:
             return []
@@ -709,6 +717,7 @@ class Tracker:
         tr = t if t_received is None else t_received
         self.t_init = np.concatenate([self.t_init, tr])
         self.t_last = np.concatenate([self.t_last, tr])
+        self.upd = np.concatenate([self.upd, np.full(k, self.generation, dtype=np.int64)])
         self.hits = np.concatenate([self.hits, np.ones(k, dtype=np.int64)])
         self.dt_upd = np.concatenate([self.dt_upd, np.ones(k)])
         self.confirmed = np.concatenate([self.confirmed, np.full(k, confirmed)])
@@ -737,6 +746,7 @@ class Tracker:
             "t",
             "t_init",
             "t_last",
+            "upd",
             "hits",
             "dt_upd",
             "confirmed",
@@ -1084,6 +1094,7 @@ class Tracker:
         self.hits[ut] += 1
         prev = self.t_last[ut]
         self.t_last[ut] = np.maximum(prev, tt[last])
+        self.upd[ut] = self.generation
         gap = np.maximum(self.t_last[ut] - prev, 0.0)
         self.dt_upd[ut] = 0.7 * self.dt_upd[ut] + 0.3 * gap
         sens_of = np.zeros(trk.size, dtype=np.int64)
@@ -1277,6 +1288,7 @@ class Tracker:
             self.p[i, :, 3:, 3:] = np.eye(3) * 50.0**2
             self.t[i] = g.t[k]
             self.t_last[i] = max(self.t_last[i], g.t[k])
+            self.upd[i] = self.generation
             self.hits[i] += 1
             self.seen[i, g.sensor[k]] = True
         if not fresh:
@@ -1310,6 +1322,7 @@ class Tracker:
             can &= ~shadow
         if can.any():
             self.confirmed |= can
+            self.upd[can] = self.generation
             self.summary.tracks_confirmed += int(can.sum())
             replaced = self._stitch(np.flatnonzero(can), tf)
         else:
