@@ -115,3 +115,22 @@ def test_night_raid_threatens_assets(theatre: Theatre) -> None:
     assert max(scores) > 0.5 and min(scores) >= 0.0
     assert any(a.kind == AlertKind.APPROACHING_ASSET for a in book.alerts.values())
     assert np.all([x.identity == Identity.HOSTILE for ti in shahed for x in seen[f"trk-{ti.id}"][-3:]])
+
+
+def test_crossings_for_many_tracks_equal_the_one_track_prediction(theatre: Theatre) -> None:
+    """The vectorised crossing prediction (one tree query over the border's edges for all tracks) gives the
+    crossings the per-track prediction gives: time, place, segment and uncertainty, and None where it does."""
+    a = ThreatAssessor(theatre)
+    rng = np.random.default_rng(11)
+    n = 600
+    lat = rng.uniform(55.6, 57.7, n)
+    lon = rng.uniform(26.3, 29.6, n)
+    ve, vn = rng.normal(0, 40, n), rng.normal(0, 40, n)
+    ve[:20] = vn[:20] = 0.0  # too slow to predict
+    x, y, vx, vy = a.grid_state(lat, lon, ve, vn)
+    var = rng.uniform(10.0, 1e4, n)
+    many = a._predict_crossings(100.0, x, y, vx, vy, var)
+    one = [a._predict_crossing(100.0, x[i], y[i], vx[i], vy[i], float(var[i])) for i in range(n)]
+    assert sum(c is not None for c in one) > 50, "the sample holds tracks heading for the border"
+    assert many == one
+    assert a._predict_crossings(0.0, x[:0], y[:0], vx[:0], vy[:0], var[:0]) == []

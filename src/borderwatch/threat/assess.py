@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -55,6 +56,9 @@ class ThreatAssessor:
     memory: dict[str, _Memory] = field(default_factory=dict)
     _border_xy: object = field(init=False, repr=False)
     _segments: list[tuple[str, object]] = field(init=False, repr=False)
+    _seg_geoms: Any = field(init=False, repr=False)  # the segments as a shapely array, and their tree
+    _seg_tree: Any = field(init=False, repr=False)
+    _seg_owner: Any = field(init=False, repr=False)
     _asset_xy: FloatArray = field(init=False, repr=False)
     _asset_r: FloatArray = field(init=False, repr=False)
 
@@ -62,6 +66,17 @@ class ThreatAssessor:
         th = self.theatre
         self._border_xy = th.project(th.watched_border)
         self._segments = [(s.id, th.project(s.geometry)) for s in th.watched_segments]
+        # the segments cut into their single edges, in a tree: a path is intersected only with the edges it meets
+        edges, owner = [], []
+        for k, (_, g) in enumerate(self._segments):
+            for part in shapely.get_parts(g):
+                c = shapely.get_coordinates(part)
+                edges += [c[j : j + 2] for j in range(len(c) - 1)]
+                owner += [k] * (len(c) - 1)
+        coords = np.asarray(edges, dtype=float).reshape(-1, 2, 2)
+        self._seg_geoms = shapely.linestrings(coords) if edges else np.array([], dtype=object)
+        self._seg_owner = np.asarray(owner, dtype=np.int64)
+        self._seg_tree = shapely.STRtree(self._seg_geoms)
         a = th.assets
         self._asset_xy = np.column_stack(th.xy([x.lat for x in a], [x.lon for x in a])) if a else np.zeros((0, 2))
         self._asset_r = np.array(
@@ -105,6 +120,47 @@ class ThreatAssessor:
         lat, lon = self.theatre.unproject(shapely.Point(px, py)).coords[0][::-1]
         return Crossing(t + tau, float(lat), float(lon), seg_id, sig, sig / speed)
 
+    def _predict_crossings(
+        self, t: float, x: FloatArray, y: FloatArray, vx: FloatArray, vy: FloatArray, var_pos: FloatArray
+    ) -> list[Crossing | None]:
+        """:meth:`_predict_crossing` for many tracks at once (one tree query and one intersection call for all of
+        them, not a Python loop over tracks × border segments); the same crossings."""
+        cfg = self.config.prediction
+        n = len(x)
+        out: list[Crossing | None] = [None] * n
+        speed = np.hypot(vx, vy)
+        mv = np.flatnonzero(speed >= cfg.min_speed_mps.value)
+        if mv.size == 0 or not self._segments:
+            return out
+        h = cfg.horizon_s.value
+        ends = np.stack([np.column_stack([x[mv], y[mv]]), np.column_stack([x[mv] + vx[mv] * h, y[mv] + vy[mv] * h])], 1)
+        paths = shapely.linestrings(ends)
+        pi, si = self._seg_tree.query(paths, predicate="intersects")
+        if pi.size == 0:
+            return out
+        o = np.lexsort((si, pi))  # the scalar loop's order: by track, then by segment
+        pi, si = pi[o], si[o]
+        parts, k = shapely.get_parts(shapely.intersection(paths[pi], self._seg_geoms[si]), return_index=True)
+        pt = shapely.get_type_id(parts) == 0  # points only (a path along a segment gives a line: no crossing)
+        if not pt.any():
+            return out
+        parts, k = parts[pt], k[pt]
+        xy = shapely.get_coordinates(parts)
+        trk, seg = mv[pi[k]], self._seg_owner[si[k]]
+        dist = np.hypot(xy[:, 0] - x[trk], xy[:, 1] - y[trk])
+        # nearest crossing per track; on equal distance the first in that order, as the scalar loop keeps it
+        order = np.lexsort((np.arange(trk.size), dist, trk))
+        first = order[np.r_[True, trk[order][1:] != trk[order][:-1]]]
+        lon, lat = self.theatre._to_ll.transform(xy[first, 0], xy[first, 1])
+        for j, f in enumerate(first.tolist()):
+            i = int(trk[f])
+            tau = float(dist[f]) / float(speed[i])
+            sig = float(np.sqrt(var_pos[i] + (cfg.velocity_sigma_mps.value * tau) ** 2))
+            seg_id = self._segments[int(seg[f])][0]
+            out[i] = Crossing(t + tau, float(np.atleast_1d(lat)[j]), float(np.atleast_1d(lon)[j]), seg_id, sig,
+                              sig / float(speed[i]))  # fmt: skip
+        return out
+
     # --- the step --------------------------------------------------------------------------------------
     def step(self, t: float, points: Sequence[TrackPoint]) -> list[Assessment]:
         """Assess the confirmed tracks of one emit time."""
@@ -127,6 +183,15 @@ class ThreatAssessor:
         miss = np.hypot(dx - vx[:, None] * t_cpa, dy - vy[:, None] * t_cpa)
         hit = miss <= self._asset_r[None, :]
 
+        # crossings are predicted for the tracks still outside, all at once
+        outside = np.flatnonzero(~np.asarray(inside, dtype=bool))
+        var_pos = np.array(
+            [(points[i].cov_pos_enu_m2[0][0] + points[i].cov_pos_enu_m2[1][1]) / 2 for i in outside.tolist()]
+        )
+        crossings: list[Crossing | None] = [None] * len(points)
+        for i, c in zip(outside.tolist(), self._predict_crossings(t, x[outside], y[outside], vx[outside], vy[outside],
+                                                                    var_pos), strict=True):  # fmt: skip
+            crossings[i] = c
         out = []
         hostile_set = set(cfg.hostile_classes)
         bio_set = set(cfg.biological_classes)
@@ -160,10 +225,7 @@ class ThreatAssessor:
                 reasons.append("non-cooperative track crossed the border")
             else:
                 ident = Identity.UNKNOWN
-            cov = np.asarray(p.cov_pos_enu_m2)
-            crossing = None
-            if not inside[i]:
-                crossing = self._predict_crossing(t, x[i], y[i], vx[i], vy[i], float(np.trace(cov[:2, :2]) / 2))
+            crossing = crossings[i]
             assets = tuple(
                 AssetThreat(
                     asset=self.theatre.assets[j].name,
