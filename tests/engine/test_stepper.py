@@ -202,3 +202,52 @@ def test_late_reports_move_the_picture_at_once(sim: tuple[object, dict[str, Path
     emit_times = {f.t for f in frames if f.assessments or f.alerts}
     in_between = [f for f in frames if f.estimates and f.t not in emit_times]
     assert len(in_between) > 10, "late reports move the tracks between emit times"
+
+
+def _drive(eng: Engine, reports: list) -> list:  # type: ignore[type-arg]
+    frames = []
+    i, t = 0, reports[0].t
+    while i < len(reports):
+        t += 1.0
+        chunk = []
+        while i < len(reports) and reports[i].t <= t:
+            chunk.append(reports[i])
+            i += 1
+        eng.feed(chunk)
+        frames += eng.advance_frames(t)
+    return frames
+
+
+def test_live_engine_forgets_tracks_long_gone(sim: tuple[object, dict[str, Path]]) -> None:
+    """With ``retain_s`` the engine drops what it holds of tracks not seen for that long (bounded memory over
+    days), keeps busy ones (unacknowledged alerts), and its alert ids stay unique; a retention longer than the run
+    changes nothing."""
+    ld, paths = sim
+    reports = list(read_reports(paths["reports"]))
+    base = RunConfig(auto_approve=False, closed_loop=False)
+    plain = _engine(ld, paths, base)
+    p_frames = _drive(plain, reports)
+    long = _engine(ld, paths, RunConfig(auto_approve=False, closed_loop=False, retain_s=1e9))
+    assert _signature(_drive(long, reports)) == _signature(p_frames)
+
+    short = _engine(ld, paths, RunConfig(auto_approve=False, closed_loop=False, retain_s=20.0,
+                                         keep_track_points=False))  # fmt: skip
+    s_frames = _drive(short, reports)
+    assert all(not lg.points for lg in short.logs.values()), "no track points kept live"
+    end = short.now
+    gone_plain = {k for k, ts in plain._last_seen.items() if ts < end - 40.0}
+    assert gone_plain, "the scenario has tracks that end well before it does"
+    unacked = {a.track for a in short.alerts.alerts.values() if a.acknowledged_by is None}
+    forgotten = gone_plain - set(short._last_seen)
+    assert forgotten, "tracks long gone are forgotten"
+    assert not forgotten & unacked, "a track with an unacknowledged alert is kept"
+    for k in forgotten:
+        assert k not in short.logs and k not in short.assessor.memory and k not in short.alerts._first
+    ids = [a.id for f in s_frames for a in f.alerts]
+    assert len(ids) == len(set(ids)), "alert ids unique"
+    # acknowledged alerts of forgotten tracks leave the picture; the others stay
+    for al in list(short.alerts.alerts.values()):
+        short.acknowledge(al.id, who="op", t=end)
+    short._forget(end + 1.0)
+    assert not short.alerts.alerts
+    assert set(short.logs) <= set(short.pending) | set(short.engaged), "only tracks with an open queue entry stay"

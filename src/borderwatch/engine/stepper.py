@@ -65,6 +65,13 @@ class RunConfig:
     # whether those frames close the tracker's open frame (lower latency; the tracker's per-frame work — bearing
     # initiation over its whole window — then runs at that rate) or wait for the frame's end (frame_s)
     track_flush: bool = False
+    # a batch run keeps every track's positions for its summary; a live service makes no summary and does not
+    keep_track_points: bool = True
+    # live: what the engine remembers of a track (its log, last position, assessment memory, alert keys, its
+    # acknowledged alerts and closed recommendations) is forgotten this long after the track was last seen, so
+    # that memory stays bounded over days (the store keeps the history). None: never (a batch run's summary
+    # needs it all). Must outlast the tracker's stitch window, in which a dead track's id can come back.
+    retain_s: float | None = None
 
 
 class DecisionRefused(BorderwatchError):
@@ -257,6 +264,7 @@ class Engine:
         self._estimates: dict[str, TrackEstimate] = {}
         self._assessment: dict[str, dict[str, Any]] = {}
         self._last_track_frame = -math.inf
+        self._next_forget = -math.inf
         self._track_gen = -1  # tracker generation the last track frame saw (its frames carry what changed since)
         self._fresh: dict[str, TrackEstimate] = {}  # tracks sent by track frames since the last emit
 
@@ -543,6 +551,33 @@ class Engine:
         f = Frame(t, estimates=estimates, dropped=dropped)
         self._process(t, estimates, f)
         self._frames.append(f)
+        if self.cfg.retain_s is not None and t >= self._next_forget:
+            self._next_forget = t + min(60.0, self.cfg.retain_s / 10)
+            self._forget(t - self.cfg.retain_s)
+
+    def _forget(self, before: float) -> None:
+        """Drop what the engine holds of tracks last seen before ``before`` (see ``RunConfig.retain_s``); a track
+        with an engagement in flight, an open recommendation or an unacknowledged alert is kept."""
+        busy = set(self.engaged) | set(self.pending)
+        busy |= {a.track for a in self.alerts.alerts.values() if a.acknowledged_by is None}
+        gone = {k for k, ts in self._last_seen.items() if ts < before and k not in busy}
+        if not gone:
+            return
+        for d in (self.logs, self._last_seen, self._last_pos, self._last_vel, self.assessor.memory, self._hold):
+            for k in gone:
+                d.pop(k, None)
+        self.neutralised -= gone
+        self.fighter_feasible -= gone
+        self.alerts.forget(gone)
+        # an engagement names its recommendation (for its intercept point): those stay, as engagements do (they
+        # grow only with operators' approvals)
+        engaged_recs = {e.recommendation for e in self.book.engagements}
+        closed = [rid for rid, r in self.rec_by_id.items() if r.track in gone and rid not in engaged_recs]
+        for rid in closed:
+            self.rec_by_id.pop(rid, None)
+            self.rec_json.pop(rid, None)
+            self._rec_updated.pop(rid, None)
+        self.recommender.log = [r for r in self.recommender.log if r.track not in gone]
 
     def _hand_over(self, t: float, now: dict[str, TrackEstimate]) -> None:
         """An engagement follows its drone: when the engaged track ends, the track that continues it (nearest
@@ -594,7 +629,8 @@ class Engine:
             lg.last_t = t
             lg.identity = a.identity.value
             lg.main_class = a.main_class
-            lg.points.append((t, a.lat, a.lon))
+            if cfg.keep_track_points:
+                lg.points.append((t, a.lat, a.lon))
             if a.crossed_at is not None and lg.crossed_at is None:
                 lg.crossed_at = a.crossed_at
             if lg.depth_at is None and dmap.get(a.track, 0.0) >= self._depth_m:

@@ -27,7 +27,11 @@ def default_engine(settings: Settings) -> EngineLike:
     th = load_theatre(settings.theatre or DEFAULT_THEATRE)
     guidance = {k: c.guidance for k, c in load_catalogue().classes.items()}
     cfg = RunConfig(
-        auto_approve=False, emit_interval_s=settings.emit_interval_s, track_interval_s=settings.picture_interval_s
+        auto_approve=False,
+        emit_interval_s=settings.emit_interval_s,
+        track_interval_s=settings.picture_interval_s,
+        keep_track_points=False,  # no run summary live
+        retain_s=settings.retain_s,
     )
     engine = Engine(th, sites, units=load_layout(None), config=cfg, guidance=guidance, rng=np.random.default_rng())
     return engine  # type: ignore[return-value]

@@ -44,7 +44,10 @@ class Settings:
     tick_s: float | None = None  # wall seconds between engine steps; default picture (or emit) interval / speed
     snapshot_interval_s: float = 1.0  # wall seconds between whole-picture snapshots on the bus (clients join on one)
     engine_lag_s: float = 0.0  # reports wait this long in the reorder buffer (room for reports in transit)
-    rebuild_window_s: float = 120.0  # on start, re-feed the store's reports of this window
+    rebuild_window_s: float = 120.0
+    # the engine forgets a track this long after it was last seen (RunConfig.retain_s); assumption: twice the
+    # tracker's stitch window (300 s), in which a dead track's id can still come back
+    retain_s: float = 600.0  # on start, re-feed the store's reports of this window
     bus_maxsize: int = 4096
     max_buffered_reports: int = 200_000  # reorder buffer bound; beyond it the bus (and so ingest) waits
     delta_buffer: int = 20_000  # deltas kept for WebSocket resume

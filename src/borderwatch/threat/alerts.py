@@ -77,14 +77,27 @@ class AlertBook:
     _keys: set[tuple[str, str, str]] = field(default_factory=set)
     _last: dict[str, Assessment] = field(default_factory=dict)
     _first: dict[str, float] = field(default_factory=dict)
+    _n: int = 0  # alerts raised (ids stay unique when old ones are forgotten)
+
+    def forget(self, tracks: set[str]) -> None:
+        """Forget these tracks: their acknowledged alerts, dedup keys and first-seen times (a live engine's
+        bounded memory; unacknowledged alerts are never dropped here)."""
+        self.alerts = {
+            k: a for k, a in self.alerts.items() if not (a.track in tracks and a.acknowledged_by is not None)
+        }
+        self._keys = {key for key in self._keys if key[0] not in tracks}
+        for k in tracks:
+            self._first.pop(k, None)
+            self._last.pop(k, None)
 
     def _raise(self, a: Assessment, kind: AlertKind, msg: str, asset: str | None = None) -> Alert | None:
         key = (a.track, kind.value, asset or "")
         if key in self._keys:
             return None
         self._keys.add(key)
+        self._n += 1
         al = Alert(
-            id=f"A{len(self.alerts) + 1:05d}",
+            id=f"A{self._n:05d}",
             t=a.t,
             kind=kind,
             level=LEVEL[kind],
