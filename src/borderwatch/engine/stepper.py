@@ -557,10 +557,12 @@ class Engine:
 
     def _forget(self, before: float) -> None:
         """Drop what the engine holds of tracks last seen before ``before`` (see ``RunConfig.retain_s``); a track
-        with an engagement in flight, an open recommendation or an unacknowledged alert is kept."""
+        with an engagement in flight or an open recommendation is kept, and so are unacknowledged alerts (of any
+        track: an operator has not seen them yet)."""
         busy = set(self.engaged) | set(self.pending)
-        busy |= {a.track for a in self.alerts.alerts.values() if a.acknowledged_by is None}
         gone = {k for k, ts in self._last_seen.items() if ts < before and k not in busy}
+        # alerts acknowledged after their track was forgotten go too
+        gone |= {a.track for a in self.alerts.alerts.values() if a.acknowledged_by and a.track not in self._last_seen}
         if not gone:
             return
         for d in (self.logs, self._last_seen, self._last_pos, self._last_vel, self.assessor.memory, self._hold):

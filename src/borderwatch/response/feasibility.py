@@ -147,9 +147,15 @@ def feasible_options(
             zones, units, unit_xy, u, tau, rr, endur, px, py, vx, vy, deadline, feasible, tint, ix, iy
         )
     opts: list[Option] = []
-    for i, j in zip(*np.nonzero(feasible), strict=True):
-        unit, th = units[int(i)], threats[int(j)]
-        pk = unit.pk_for(dict(th.cls), dict(guidance_of))
+    guidance = dict(guidance_of)
+    pk_of: dict[tuple[str, int], float] = {}  # Pk depends on the unit's type and the threat's classes only
+    rows, cols = np.nonzero(feasible)
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        unit, th = units[i], threats[j]
+        key = (unit.type_id, j)
+        pk = pk_of.get(key)
+        if pk is None:
+            pk = pk_of[key] = unit.pk_for(dict(th.cls), guidance)
         if pk <= 0.0:
             continue
         t_s = float(tint[i, j])
@@ -168,7 +174,7 @@ def feasible_options(
                 pk=pk,
                 cost_eur=cost,
                 margin_s=float(deadline[j] - t_s),
-                note=notes.get((int(i), int(j)), ""),
+                note=notes.get((i, j), ""),
             )
         )
     return opts
