@@ -148,6 +148,21 @@ def test_no_outcome_is_drawn_when_the_track_is_gone(sim: tuple[object, dict[str,
         assert done.cost_eur == 0 and eng.magazine[done.unit] == eng.unit_by_id[done.unit].magazine
 
 
+def _drive(eng: Engine, reports: list, *, step_s: float = 1.0, late_s: float = 0.0) -> list:  # type: ignore[type-arg]
+    """Advance ``eng`` on a clock in ``step_s`` steps, feeding at each step the reports at least ``late_s`` old."""
+    frames = []
+    i, t = 0, reports[0].t
+    while i < len(reports):
+        t += step_s
+        chunk = []
+        while i < len(reports) and reports[i].t <= t - late_s:
+            chunk.append(reports[i])
+            i += 1
+        eng.feed(chunk)
+        frames += eng.advance_frames(t)
+    return frames
+
+
 def test_live_track_frames_between_emits(sim: tuple[object, dict[str, Path]]) -> None:
     """With ``track_interval_s`` the engine also sends, between emit times, the tracks that reports updated;
     the emit-time frames (assessments, alerts, recommendations) stay those of a run without it."""
@@ -155,18 +170,8 @@ def test_live_track_frames_between_emits(sim: tuple[object, dict[str, Path]]) ->
     reports = list(read_reports(paths["reports"]))
     plain = _engine(ld, paths, RunConfig(auto_approve=True, closed_loop=False))
     live = _engine(ld, paths, RunConfig(auto_approve=True, closed_loop=False, track_interval_s=0.1))
-    p_frames: list = []  # type: ignore[type-arg]
-    l_frames: list = []  # type: ignore[type-arg]
-    i, t = 0, reports[0].t
-    while i < len(reports):
-        t += 0.1
-        chunk = []
-        while i < len(reports) and reports[i].t <= t:
-            chunk.append(reports[i])
-            i += 1
-        for eng, out in ((plain, p_frames), (live, l_frames)):
-            eng.feed(chunk)
-            out += eng.advance_frames(t)
+    p_frames = _drive(plain, reports, step_s=0.1)
+    l_frames = _drive(live, reports, step_s=0.1)
     emit_times = {f.t for f in p_frames}
     in_between = [f for f in l_frames if f.t not in emit_times]
     assert in_between, "track frames between emit times"
@@ -189,33 +194,10 @@ def test_late_reports_move_the_picture_at_once(sim: tuple[object, dict[str, Path
     reports = list(read_reports(paths["reports"]))
     late_s = 0.7  # each report is fed this long after its own time (less than one emit interval)
     eng = _engine(ld, paths, RunConfig(auto_approve=True, closed_loop=False, track_interval_s=0.1))
-    frames: list = []  # type: ignore[type-arg]
-    i, t = 0, reports[0].t
-    while i < len(reports):
-        t += 0.1
-        chunk = []
-        while i < len(reports) and reports[i].t <= t - late_s:
-            chunk.append(reports[i])
-            i += 1
-        eng.feed(chunk)
-        frames += eng.advance_frames(t)
+    frames = _drive(eng, reports, step_s=0.1, late_s=late_s)
     emit_times = {f.t for f in frames if f.assessments or f.alerts}
     in_between = [f for f in frames if f.estimates and f.t not in emit_times]
     assert len(in_between) > 10, "late reports move the tracks between emit times"
-
-
-def _drive(eng: Engine, reports: list) -> list:  # type: ignore[type-arg]
-    frames = []
-    i, t = 0, reports[0].t
-    while i < len(reports):
-        t += 1.0
-        chunk = []
-        while i < len(reports) and reports[i].t <= t:
-            chunk.append(reports[i])
-            i += 1
-        eng.feed(chunk)
-        frames += eng.advance_frames(t)
-    return frames
 
 
 def test_live_engine_forgets_tracks_long_gone(sim: tuple[object, dict[str, Path]]) -> None:

@@ -94,37 +94,12 @@ class ThreatAssessor:
         vy = -ve * s + vn * c
         return x, y, vx, vy
 
-    def _predict_crossing(self, t: float, x: float, y: float, vx: float, vy: float, var_pos: float) -> Crossing | None:
-        cfg = self.config.prediction
-        speed = float(np.hypot(vx, vy))
-        if speed < cfg.min_speed_mps.value:
-            return None
-        horizon = cfg.horizon_s.value
-        path = shapely.LineString([(x, y), (x + vx * horizon, y + vy * horizon)])
-        best: tuple[float, float, float, str] | None = None
-        for seg_id, geom in self._segments:
-            inter = shapely.intersection(path, geom)
-            if inter.is_empty:
-                continue
-            for p in shapely.get_parts(inter):
-                if p.geom_type != "Point":
-                    continue
-                dist = float(np.hypot(p.x - x, p.y - y))
-                if best is None or dist < best[0]:
-                    best = (dist, p.x, p.y, seg_id)
-        if best is None:
-            return None
-        dist, px, py, seg_id = best
-        tau = dist / speed
-        sig = float(np.sqrt(var_pos + (cfg.velocity_sigma_mps.value * tau) ** 2))
-        lat, lon = self.theatre.unproject(shapely.Point(px, py)).coords[0][::-1]
-        return Crossing(t + tau, float(lat), float(lon), seg_id, sig, sig / speed)
-
     def _predict_crossings(
         self, t: float, x: FloatArray, y: FloatArray, vx: FloatArray, vy: FloatArray, var_pos: FloatArray
     ) -> list[Crossing | None]:
-        """:meth:`_predict_crossing` for many tracks at once (one tree query and one intersection call for all of
-        them, not a Python loop over tracks × border segments); the same crossings."""
+        """Where each track's straight-line path over the prediction horizon first meets a watched border segment
+        (None: too slow, or no crossing). All tracks at once: one tree query over the segments' single edges and
+        one intersection call, not a Python loop over tracks × segments (the test keeps that loop as reference)."""
         cfg = self.config.prediction
         n = len(x)
         out: list[Crossing | None] = [None] * n
