@@ -205,3 +205,32 @@ def test_websocket_ingest_one_reply_per_message(client: Any, env: Env) -> None:
         assert r["status"] == "rejected" and r["reason"] == "malformed"
         ws.send_text(env.line("ac-1", [bearing("ac-1", env.clock())], seq=1).decode())
         assert ws.receive_json()["reason"] == "replayed_seq"
+
+
+def test_sensor_health_is_read_while_ingest_records() -> None:
+    """The sensors endpoint reads the rate in a worker thread while ingest records on the event loop: reading
+    never fails with "deque mutated during iteration" (it did, as a 500 on /api/v1/sensors)."""
+    import threading
+
+    from borderwatch.server.ingest import SensorHealth
+
+    h = SensorHealth(window_s=1e9)  # nothing leaves the window: the deque only grows while it is read
+    for i in range(20_000):
+        h.record("a1", 1, float(i))
+    stop = threading.Event()
+
+    def writer() -> None:
+        t = 20_000.0
+        while not stop.is_set():
+            h.record("a1", 1, t)
+            t += 1.0
+
+    th = threading.Thread(target=writer)
+    th.start()
+    try:
+        rates = [h.rate("a1", 1e6) for _ in range(300)]
+    finally:
+        stop.set()
+        th.join()
+    assert all(r > 0 for r in rates)
+    assert h.count["a1"] >= 20_000

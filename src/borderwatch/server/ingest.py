@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -137,27 +138,33 @@ class _Pending:
 
 
 class SensorHealth:
-    """Last report time and recent rate per sensor (the ingest clock)."""
+    """Last report time and recent rate per sensor (the ingest clock).
+
+    Ingest records on the event loop while the sensors endpoint reads in FastAPI's thread pool: a lock keeps a
+    reader from iterating a sensor's window while it is appended to ("deque mutated during iteration": a 500)."""
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
         self.last: dict[str, float] = {}
         self.count: dict[str, int] = {}
         self._recent: dict[str, deque[tuple[float, int]]] = {}
+        self._lock = threading.Lock()
 
     def record(self, sensor: str, n: int, t: float) -> None:
-        self.last[sensor] = t
-        self.count[sensor] = self.count.get(sensor, 0) + n
-        q = self._recent.setdefault(sensor, deque())
-        q.append((t, n))
-        while q and q[0][0] < t - self.window_s:
-            q.popleft()
+        with self._lock:
+            self.last[sensor] = t
+            self.count[sensor] = self.count.get(sensor, 0) + n
+            q = self._recent.setdefault(sensor, deque())
+            q.append((t, n))
+            while q and q[0][0] < t - self.window_s:
+                q.popleft()
 
     def rate(self, sensor: str, now: float) -> float:
-        q = self._recent.get(sensor)
-        if not q:
-            return 0.0
-        return sum(n for t, n in q if t >= now - self.window_s) / self.window_s
+        with self._lock:
+            q = self._recent.get(sensor)
+            if not q:
+                return 0.0
+            return sum(n for t, n in q if t >= now - self.window_s) / self.window_s
 
 
 class Ingest:
