@@ -234,3 +234,34 @@ def test_sensor_health_is_read_while_ingest_records() -> None:
         th.join()
     assert all(r > 0 for r in rates)
     assert h.count["a1"] >= 20_000
+
+
+def test_key_changes_by_another_process(env: Env) -> None:
+    """Ingest reads every sensor's keys in one query at most every key_cache_s (not one query per message): a
+    sensor enrolled by another process (the CLI) is accepted at once, and its revocation or rotation there takes
+    effect within key_cache_s."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from borderwatch.server import Settings, create_app
+    from borderwatch.store import open_store, sensor_keys
+
+    with TestClient(create_app(Settings(store=env.db, clock=env.clock, run_engine=False, key_cache_s=0.3))) as c:
+        assert post(c, env.line("ac-1", [bearing("ac-1", env.clock())]))["accepted"] == 1  # the table is read
+        other = open_store(env.db)  # another process's connection
+        try:
+            env.keys["ac-9"] = sensor_keys.add_sensor(other, "ac-9", now=env.clock())
+            assert post(c, env.line("ac-9", [bearing("ac-9", env.clock())]))["accepted"] == 1
+            old = env.keys["ac-1"]
+            env.keys["ac-1"] = sensor_keys.rotate_key(other, "ac-1", grace_s=60.0, now=env.clock())
+            sensor_keys.revoke(other, "ac-9", now=env.clock())
+        finally:
+            other.close()
+        time.sleep(0.35)
+        assert _reason(post(c, env.line("ac-9", [bearing("ac-9", env.clock())])))[0] == "revoked_sensor"
+        assert post(c, env.line("ac-1", [bearing("ac-1", env.clock())]))["accepted"] == 1  # the new key
+        assert post(c, env.line("ac-1", [bearing("ac-1", env.clock())], key=old))["accepted"] == 1  # in grace
+        env.clock.t += 61.0
+        stale = env.line("ac-1", [bearing("ac-1", env.clock())], key=old)
+        assert _reason(post(c, stale))[0] == "bad_signature"  # the grace is checked at use time

@@ -77,3 +77,26 @@ def test_list_sensors(store: Store) -> None:
     add_sensor(store, "a")
     revoke(store, "b")
     assert [(s.sensor, s.status) for s in list_sensors(store)] == [("a", "active"), ("b", "revoked")]
+
+
+def test_cached_versions_give_the_keys_the_store_gives(store: Store) -> None:
+    """A receiver's cache (every version read in one query, checked at use time) agrees with keys_for in every
+    state: active, rotated (old key in and past its grace), revoked, re-enrolled."""
+    from borderwatch.store.sensor_keys import all_key_versions, valid_keys
+
+    add_sensor(store, "a", now=0.0)
+    add_sensor(store, "b", now=0.0)
+    rotate_key(store, "b", grace_s=60.0, now=100.0)
+    add_sensor(store, "c", now=0.0)
+    revoke(store, "c", now=50.0)
+    add_sensor(store, "d", now=0.0)
+    revoke(store, "d", now=50.0)
+    add_sensor(store, "d", now=70.0)
+    table = all_key_versions(store)
+    assert set(table) == {"a", "b", "c", "d"}
+    assert all_key_versions(store, "b") == {"b": table["b"]}
+    for now in (10.0, 120.0, 159.0, 161.0, 1e9):
+        for s in "abcd":
+            assert valid_keys(table[s], now) == keys_for(store, s, now), (s, now)
+    assert len(valid_keys(table["b"], 120.0)) == 2 and len(valid_keys(table["b"], 161.0)) == 1
+    assert valid_keys(table["c"], 10.0) == []

@@ -135,6 +135,8 @@ class _Pending:
     seq: int
     t_sent: float
     reports: list[dict[str, Any]]
+    parsed: list[Any]  # the checker's parsed form of each of ``reports``
+    bodies: list[bytes]  # the JSON of each of ``reports`` (as stored)
 
 
 class SensorHealth:
@@ -179,25 +181,33 @@ class Ingest:
         self.settings = settings
         self.metrics = metrics
         self.health = health
-        self._keys: dict[str, tuple[float, storeio.KeyLookup]] = {}
+        # every sensor's key versions, read in one query at most every key_cache_s (a revocation or rotation by
+        # another process — the CLI — takes effect within that time; one by this process's admin API at once)
+        self._keytab: dict[str, Any] = {}
+        self._keytab_at = -math.inf
         self._seq: dict[str, int] = {}
         self._lock = asyncio.Lock()
 
     def forget_keys(self, sensor: str | None = None) -> None:
         """Drop cached keys (after an admin change in this process)."""
         if sensor is None:
-            self._keys.clear()
+            self._keytab_at = -math.inf
         else:
-            self._keys.pop(sensor, None)
+            self._keytab.pop(sensor, None)
 
     def _lookup(self, sensor: str, now: float) -> storeio.KeyLookup:
-        hit = self._keys.get(sensor)
         mono = time.monotonic()
-        if hit is not None and mono - hit[0] < self.settings.key_cache_s:
-            return hit[1]
+        if mono - self._keytab_at >= self.settings.key_cache_s:
+            self._keytab = storeio.key_table(self.store)
+            self._keytab_at = mono
+        versions = self._keytab.get(sensor)
+        if versions is not None:
+            return storeio.lookup_in(versions, now)
+        # not in the table: added since it was read (or dropped by forget_keys), or not a sensor at all; asked
+        # of the store on its own and not cached when unknown (a flood of invented ids must not grow memory)
         look = storeio.lookup_keys(self.store, sensor, now)
-        if look.status != "unknown":  # unknown ids are not cached: a flood of invented ids must not grow memory
-            self._keys[sensor] = (mono, look)
+        if look.status != "unknown":
+            self._keytab[sensor] = storeio.key_versions(self.store, sensor)
         return look
 
     def _last_seq(self, sensor: str) -> int:
@@ -232,12 +242,16 @@ class Ingest:
         seqs[sensor] = seq
         res = Result("accepted", sensor, seq)
         good: list[dict[str, Any]] = []
+        parsed: list[Any] = []
+        bodies: list[bytes] = []
         t_lo = now - self.settings.max_report_age_s
         t_hi = now + self.settings.max_skew_s
         for i, rep in enumerate(reports):
-            reason, detail = self._check_report(rep, sensor, t_lo, t_hi)
+            reason, detail, obj, body = self._check_report(rep, sensor, t_lo, t_hi)
             if reason is None:
                 good.append(rep)
+                parsed.append(obj)
+                bodies.append(body)
             else:
                 res.rejected.append({"index": i, "reason": reason, "detail": detail})
         res.accepted = len(good)
@@ -245,28 +259,29 @@ class Ingest:
             res.status = "partial" if good else "rejected"
             if not good:
                 res.reason, res.detail = "bad_report", "every report was rejected"
-        return _Pending(res, sensor, seq, t_sent, good)
+        return _Pending(res, sensor, seq, t_sent, good, parsed, bodies)
 
-    def _check_report(self, rep: Any, sensor: str, t_lo: float, t_hi: float) -> tuple[str | None, str]:
+    def _check_report(self, rep: Any, sensor: str, t_lo: float, t_hi: float) -> tuple[str | None, str, Any, bytes]:
         if not isinstance(rep, dict):
-            return "bad_report", "report: not a JSON object"
+            return "bad_report", "report: not a JSON object", None, b""
         if len(rep) > MAX_REPORT_KEYS:
-            return "bad_report", f"report: more than {MAX_REPORT_KEYS} fields"
-        size = len(dumps(rep))
+            return "bad_report", f"report: more than {MAX_REPORT_KEYS} fields", None, b""
+        raw = dumps(rep)  # also the stored body
+        size = len(raw)
         if size > self.settings.max_report_bytes:
-            return "bad_report", f"report: {size} bytes of JSON (limit {self.settings.max_report_bytes})"
+            return "bad_report", f"report: {size} bytes of JSON (limit {self.settings.max_report_bytes})", None, b""
         if "sensor" in rep and rep["sensor"] != sensor:
-            return "sensor_mismatch", f"sensor: {_short(rep['sensor'])} is not the sender {_short(sensor)}"
+            return "sensor_mismatch", f"sensor: {_short(rep['sensor'])} is not the sender {_short(sensor)}", None, b""
         try:
             parsed, why = self.check(rep)
         except Exception as e:  # the engine's check must never take ingest down
-            return "bad_report", f"report: check failed ({type(e).__name__})"
+            return "bad_report", f"report: check failed ({type(e).__name__})", None, b""
         if parsed is None:
-            return "bad_report", str(why or "report: rejected")[:200]
+            return "bad_report", str(why or "report: rejected")[:200], None, b""
         t = rep.get("t")
         if isinstance(t, int | float) and not t_lo <= t <= t_hi:
-            return "bad_report", f"t: {t - t_hi + self.settings.max_skew_s:+.1f} s off the receiver clock"
-        return None, ""
+            return "bad_report", f"t: {t - t_hi + self.settings.max_skew_s:+.1f} s off the receiver clock", None, b""
+        return None, "", parsed, raw
 
     async def submit(self, messages: Sequence[Any]) -> list[Result]:
         """Check, store (durably) and publish a batch of messages; one result per message, in order."""
@@ -284,7 +299,7 @@ class Ingest:
                     continue
                 results.append(p.result)
                 pending.append(p)
-            rows = [storeio.report_row(p.sensor, p.seq, p.t_sent, now, rep) for p in pending for rep in p.reports]
+            rows = [storeio.report_row(p.sensor, p.seq, p.t_sent, now, b) for p in pending for b in p.bodies]
             touched: dict[str, tuple[float, int]] = {}
             for p in pending:
                 if p.reports:
@@ -313,8 +328,10 @@ class Ingest:
                     "ids": ids[k : k + n],
                     "reports": p.reports,
                 }
+                # in-process, the engine driver takes the parsed reports as they are (see Bus.publish)
+                local = (payload["ids"], t_ingest, p.parsed)
                 k += n
-                await self.bus.publish(f"{SUBJECT_REPORTS}.{subject_token(p.sensor)}", dumps(payload))
+                await self.bus.publish(f"{SUBJECT_REPORTS}.{subject_token(p.sensor)}", dumps(payload), local=local)
             return results
 
     def _count(self, results: list[Result]) -> None:

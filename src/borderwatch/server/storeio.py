@@ -33,6 +33,20 @@ def lookup_keys(store: Store, sensor: str, now: float) -> KeyLookup:
     return KeyLookup("unknown" if _keys.sensor_status(store, sensor).status == "unknown" else "revoked")
 
 
+def key_table(store: Store) -> dict[str, list[_keys.KeyVersion]]:
+    return _keys.all_key_versions(store)
+
+
+def key_versions(store: Store, sensor: str) -> list[_keys.KeyVersion]:
+    return _keys.all_key_versions(store, sensor).get(sensor, [])
+
+
+def lookup_in(versions: list[_keys.KeyVersion], now: float) -> KeyLookup:
+    """A sensor's key lookup from cached versions (see :func:`key_table`)."""
+    keys = _keys.valid_keys(versions, now)
+    return KeyLookup("ok", tuple(keys)) if keys else KeyLookup("revoked")
+
+
 def verify(look: KeyLookup, envelope: dict[str, Any], sig: str) -> bool:
     body = {k: v for k, v in envelope.items() if k != "sig"}
     try:
@@ -46,8 +60,12 @@ def last_seq(store: Store, sensor: str) -> int | None:
     return _reports.last_seq(store, sensor)
 
 
-def report_row(sensor: str, seq: int, t_sent: float, t_ingest: float, report: dict[str, Any]) -> _reports.ReportRow:
-    return _reports.ReportRow(sensor, seq, t_sent, t_ingest, json.dumps(report, ensure_ascii=False))
+def report_row(
+    sensor: str, seq: int, t_sent: float, t_ingest: float, report: dict[str, Any] | bytes
+) -> _reports.ReportRow:
+    """A report as stored: its JSON (``report`` already encoded, or a dict to encode)."""
+    body = report.decode("utf-8") if isinstance(report, bytes) else json.dumps(report, ensure_ascii=False)
+    return _reports.ReportRow(sensor, seq, t_sent, t_ingest, body)
 
 
 def append_reports(

@@ -104,6 +104,39 @@ def keys_for(store: Store, sensor_id: str, now: float | None = None) -> list[byt
         return list(s.scalars(stmt))
 
 
+@dataclass(frozen=True, slots=True)
+class KeyVersion:
+    """One key version as a receiver needs it (see :func:`valid_keys`)."""
+
+    version: int
+    secret: bytes
+    status: str
+    valid_until: float | None
+
+
+def all_key_versions(store: Store, sensor_id: str | None = None) -> dict[str, list[KeyVersion]]:
+    """Every sensor's key versions (oldest first), in one query: what a receiver caches to check signatures
+    without a query per message. ``sensor_id``: only that sensor's."""
+    stmt = select(SensorKey.sensor, SensorKey.version, SensorKey.secret, SensorKey.status, SensorKey.valid_until)
+    if sensor_id is not None:
+        stmt = stmt.where(SensorKey.sensor == sensor_id)
+    out: dict[str, list[KeyVersion]] = {}
+    with store.session(readonly=True) as s:
+        for sensor, version, secret, status, valid_until in s.execute(stmt.order_by(SensorKey.version)):
+            out.setdefault(sensor, []).append(KeyVersion(version, secret, status, valid_until))
+    return out
+
+
+def valid_keys(versions: list[KeyVersion], now: float) -> list[bytes]:
+    """The keys of ``versions`` a message may be signed with at ``now``, newest first (as :func:`keys_for`)."""
+    ok = [
+        k
+        for k in versions
+        if k.status == ACTIVE or (k.status == RETIRED and k.valid_until is not None and k.valid_until > now)
+    ]
+    return [k.secret for k in sorted(ok, key=lambda k: -k.version)]
+
+
 def sensor_status(store: Store, sensor_id: str) -> SensorStatus:
     """The sensor's key state (``unknown`` if it was never added)."""
     with store.session(readonly=True) as s:
