@@ -275,3 +275,51 @@ def test_restart_rebuilds_then_approval_refused_after_window_closed(live: Live) 
     live.env.clock.t = closes + 5.0  # a stalled operator
     r = live.client.post(f"/api/v1/recommendations/{rec['id']}/approve", json={}, headers=live.env.auth("otto"))
     assert r.status_code == 409 and "closed" in r.json()["detail"]
+
+
+def test_in_process_reports_are_those_the_bytes_carry(tmp_path: Path, template: Template) -> None:
+    """In one process, ingest hands its parsed reports to the engine driver with the message (``Bus.publish``'s
+    ``local``); a driver that reads the same messages' bytes instead (as from JetStream) buffers equal reports
+    in the same order, with the same ingest wall times."""
+    import asyncio
+    import math
+    from types import SimpleNamespace
+
+    from serverkit import bearing
+
+    from borderwatch.bus import InProcessBus
+    from borderwatch.server import Settings
+    from borderwatch.server.app import _parse_only
+    from borderwatch.server.ingest import Ingest, SensorHealth
+    from borderwatch.server.live import LiveDriver
+    from borderwatch.server.metrics import Metrics
+
+    env = make_env(tmp_path, template)
+    settings = Settings(store=env.db, clock=env.clock)
+    store = open_store(env.db)
+    stub = SimpleNamespace(check=_parse_only)
+
+    async def go() -> tuple[list[Any], list[Any]]:
+        bus = InProcessBus()
+        sub = bus.subscribe("reports")
+        ingest = Ingest(store=store, bus=bus, check=_parse_only, settings=settings, metrics=Metrics(),
+                        health=SensorHealth(60.0))  # fmt: skip
+        t = env.clock()
+        lines = [env.line("ac-1", [bearing("ac-1", t - 1.0 + 0.1 * i, 10.0 * i) for i in range(5)]),
+                 env.line("ac-2", [bearing("ac-2", t - 0.95, 33.3), {"t": "bad"}])]  # fmt: skip
+        res = await ingest.submit(lines)
+        assert [r.accepted for r in res] == [5, 1]
+        msgs = sub.drain(10)
+        drivers = [LiveDriver(engine=stub, store=store, bus=bus, settings=settings, metrics=Metrics()) for _ in "ab"]
+        for m in msgs:
+            assert m.local is not None  # type: ignore[attr-defined]
+            drivers[0]._take(m)
+            drivers[1]._take(SimpleNamespace(subject=m.subject, data=m.data))  # no local: decoded and checked
+        return [d._buf.pop_until(math.inf) for d in drivers], [d._pending_wall for d in drivers]
+
+    try:
+        (local, wire), (w_local, w_wire) = asyncio.run(go())
+    finally:
+        store.close()
+    assert len(local) == 6 and local == wire
+    assert w_local == w_wire and len(w_local) == 2

@@ -29,7 +29,7 @@ Delivery and acknowledgement (the contract every implementation keeps):
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Overflow = Literal["block", "drop"]
 
@@ -116,8 +116,12 @@ class Subscription(Protocol):
 class Bus(Protocol):
     """Publish/subscribe with acknowledgements and bounded in-flight messages per subscription."""
 
-    async def publish(self, subject: str, payload: bytes) -> int:
-        """Publish; returns the message's sequence number. Waits while a ``block`` subscriber is full."""
+    async def publish(self, subject: str, payload: bytes, *, local: Any = None) -> int:
+        """Publish; returns the message's sequence number. Waits while a ``block`` subscriber is full.
+
+        ``local``: the payload already decoded by the publisher (e.g. ingest's parsed reports). An in-process
+        bus hands it to its subscribers as the message's ``local`` attribute so that they need not decode and
+        check the bytes again; a bus between processes ignores it (its messages have no ``local``)."""
         ...
 
     def subscribe(

@@ -429,7 +429,7 @@ class JetStreamBus:
                 await self.js.delete_stream(self._stream_name(spec))
 
     # -- Bus --------------------------------------------------------------------------------------
-    async def publish(self, subject: str, payload: bytes) -> int:
+    async def publish(self, subject: str, payload: bytes, *, local: Any = None) -> int:
         """Publish and wait for the PubAck; returns the stream sequence. Retries while the server is away."""
         if self._closed:
             raise BusClosed("bus closed")

@@ -10,6 +10,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from borderwatch.bus.base import BusClosed, Message, Overflow, matches
 
@@ -22,6 +23,7 @@ class _Msg:
     data: bytes
     seq: int
     _sub: _Sub | None = field(default=None, repr=False)
+    local: Any = field(default=None, repr=False)  # the publisher's decoded payload (see Bus.publish)
     _acked: bool = False
 
     async def ack(self) -> None:
@@ -55,14 +57,14 @@ class _Sub:
     def _full(self) -> bool:
         return self._inflight >= self.maxsize
 
-    def _put(self, subject: str, data: bytes, seq: int) -> None:
+    def _put(self, subject: str, data: bytes, seq: int, local: Any = None) -> None:
         if self._closed:
             return
         if self._full():
             self._dropped += 1
             self._lagged = True
             return
-        self._queue.append(_Msg(subject, data, seq, self))
+        self._queue.append(_Msg(subject, data, seq, self, local=local))
         self._inflight += 1
         if self._full():
             self._space.clear()
@@ -175,7 +177,7 @@ class InProcessBus:
         if sub in self._subs:
             self._subs.remove(sub)
 
-    async def publish(self, subject: str, payload: bytes) -> int:
+    async def publish(self, subject: str, payload: bytes, *, local: Any = None) -> int:
         if self._closed:
             raise BusClosed("bus closed")
         while True:
@@ -189,7 +191,7 @@ class InProcessBus:
         self.published += 1
         for s in list(self._subs):
             if matches(s.prefix, subject):
-                s._put(subject, payload, self._seq)
+                s._put(subject, payload, self._seq, local)
         return self._seq
 
     def depths(self) -> dict[str, int]:

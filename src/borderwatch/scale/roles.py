@@ -66,10 +66,10 @@ class SectorBus:
         self.bus = bus
         self.sector = sector
 
-    async def publish(self, subject: str, payload: bytes) -> int:
+    async def publish(self, subject: str, payload: bytes, *, local: Any = None) -> int:
         if subject in ("picture.delta", "picture.snapshot"):
             subject = f"{subject}.{self.sector}"
-        return await self.bus.publish(subject, payload)
+        return await self.bus.publish(subject, payload, local=local)
 
     def subscribe(
         self, prefix: str, *, maxsize: int | None = None, overflow: Overflow = "block", auto_ack: bool = False

@@ -237,6 +237,17 @@ class LiveDriver:
                 await asyncio.sleep(0.01)
 
     def _take(self, msg: Any) -> None:
+        local = getattr(msg, "local", None)
+        if local is not None:  # in-process ingest: its parsed reports, checked by this engine's check already
+            ids, wall, reps = local
+            if ids and max(ids) <= self.rebuilt_max_id:
+                return
+            t_max = -math.inf
+            for rep in reps:
+                self._buf.push(rep.t, rep)
+                t_max = max(t_max, rep.t)
+            self._pending_wall.append((t_max, wall))
+            return
         try:
             payload = loads(msg.data)
             ids = payload.get("ids") or []
