@@ -201,14 +201,14 @@ class Ingest:
             self._keytab = storeio.key_table(self.store)
             self._keytab_at = mono
         versions = self._keytab.get(sensor)
-        if versions is not None:
-            return storeio.lookup_in(versions, now)
-        # not in the table: added since it was read (or dropped by forget_keys), or not a sensor at all; asked
-        # of the store on its own and not cached when unknown (a flood of invented ids must not grow memory)
-        look = storeio.lookup_keys(self.store, sensor, now)
-        if look.status != "unknown":
-            self._keytab[sensor] = storeio.key_versions(self.store, sensor)
-        return look
+        if versions is None:
+            # not in the table: enrolled since it was read (or dropped by forget_keys), or not a sensor at all;
+            # read on its own, and not cached when unknown (a flood of invented ids must not grow memory)
+            versions = storeio.key_versions(self.store, sensor)
+            if not versions:
+                return storeio.KeyLookup("unknown")
+            self._keytab[sensor] = versions
+        return storeio.lookup_in(versions, now)
 
     def _last_seq(self, sensor: str) -> int:
         if sensor not in self._seq:

@@ -26,13 +26,6 @@ class KeyLookup:
     keys: tuple[Any, ...] = ()
 
 
-def lookup_keys(store: Store, sensor: str, now: float) -> KeyLookup:
-    keys = _keys.keys_for(store, sensor, now)
-    if keys:
-        return KeyLookup("ok", tuple(keys))
-    return KeyLookup("unknown" if _keys.sensor_status(store, sensor).status == "unknown" else "revoked")
-
-
 def key_table(store: Store) -> dict[str, list[_keys.KeyVersion]]:
     return _keys.all_key_versions(store)
 

@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from borderwatch.errors import InputError, NotFoundError
@@ -91,17 +91,7 @@ def revoke(store: Store, sensor_id: str, *, now: float | None = None, session: S
 
 def keys_for(store: Store, sensor_id: str, now: float | None = None) -> list[bytes]:
     """The keys a message from ``sensor_id`` may be signed with at ``now``, newest first; [] if none."""
-    t = _now(now)
-    stmt = (
-        select(SensorKey.secret)
-        .where(
-            SensorKey.sensor == sensor_id,
-            or_(SensorKey.status == ACTIVE, (SensorKey.status == RETIRED) & (SensorKey.valid_until > t)),
-        )
-        .order_by(SensorKey.version.desc())
-    )
-    with store.session(readonly=True) as s:
-        return list(s.scalars(stmt))
+    return valid_keys(all_key_versions(store, sensor_id).get(sensor_id, []), _now(now))
 
 
 @dataclass(frozen=True, slots=True)
