@@ -1,8 +1,10 @@
 """Load on the embedded `borderwatch serve`: signed reports at a target rate for minutes (prints JSON).
 
-A block of synthetic reports (the tracker_scale world: targets over a grid of acoustic nodes and four 3-D radars,
-scaled to the target rate) is generated once and played again and again, time-shifted to the wall clock, as
-one signed message per sensor per second, POSTed in batches. Measured: reports acknowledged per second, the
+A block of synthetic reports (targets over a grid of acoustic nodes and four 3-D radars, scaled to the target
+rate; by default loitering so that the block repeats seamlessly, see ``--world``) is generated once and played
+again and again, time-shifted to the wall clock: each sensor sends its reports, signed, as it makes them (at
+most ``1/--slots`` s after their time; an acoustic node once a second, a radar as it sweeps), POSTed in
+batches. Measured: reports acknowledged per second, the
 server's resident memory over time (growth after the first minute), and the ingest-to-picture latency — from the
 server's histogram (`borderwatch_ingest_to_picture_seconds`) and from a WebSocket client: how long after the
 ingest of the oldest report behind it a picture delta arrives (the part beyond the reports' own age).
@@ -47,11 +49,25 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _block(rate: float, seconds: int, seed: int) -> tuple[list[Any], dict[int, dict[str, list[dict[str, Any]]]]]:
-    """Sites and reports per second (offset within the block) per sensor, about ``rate`` reports/s."""
+def _block(
+    rate: float, seconds: int, seed: int, world: str = "loiter"
+) -> tuple[list[Any], dict[int, dict[str, list[dict[str, Any]]]]]:
+    """Sites and reports per second (offset within the block) per sensor, about ``rate`` reports/s.
+
+    ``world``: ``loiter`` — every target circles once per block (the block repeats seamlessly: tracks live on
+    through the repeats, as a loitering raid's would); ``wrap`` — the tracker_scale world (straight and turning
+    legs), where every target jumps back to its start at each repeat: every track ends and a new one starts
+    each block (churn far beyond a real raid's)."""
     from borderwatch.geo.frames import LocalFrame
     from borderwatch.sensors.reports import report_to_dict
-    from borderwatch.tracking.testing import acoustic_bearings, make_truth, radar_scans, sites_from_enu, table_for
+    from borderwatch.tracking.testing import (
+        acoustic_bearings,
+        make_loiter,
+        make_truth,
+        radar_scans,
+        sites_from_enu,
+        table_for,
+    )
 
     rng = np.random.default_rng(seed)
     frame = LocalFrame(56.6, 27.8, 100.0)
@@ -63,8 +79,13 @@ def _block(rate: float, seconds: int, seed: int) -> tuple[list[Any], dict[int, d
     sites = sites_from_enu(frame, nodes + radars)
     tab = table_for(frame, sites)
     n_targets = max(10, int(rate / 7.8))  # tracker_scale: ~7.8 reports/s per target
-    truth = make_truth(rng, n_targets=n_targets, duration_s=float(seconds), dt=0.1, box_m=(-22e3, 22e3, -17e3, 17e3),
-                       up_m=(100, 800))  # fmt: skip
+    box = (-22e3, 22e3, -17e3, 17e3)
+    if world == "wrap":
+        truth = make_truth(rng, n_targets=n_targets, duration_s=float(seconds), dt=0.1, box_m=box, up_m=(100, 800))
+    else:
+        # from 20 s before the block: the first acoustic bearings describe the target up to ~9 s earlier
+        truth = make_loiter(rng, n_targets=n_targets, period_s=float(seconds), t0=-20.0, t1=float(seconds) + 1.0,
+                            dt=0.1, box_m=box, up_m=(100, 800))  # fmt: skip
     reps = acoustic_bearings(truth, tab, [s[0] for s in nodes], rng, period_s=1.0, sigma_az_deg=2.0, sigma_el_deg=3.0,
                              range_m=3000.0)  # fmt: skip
     for r in radars:
@@ -72,12 +93,31 @@ def _block(rate: float, seconds: int, seed: int) -> tuple[list[Any], dict[int, d
             reps.extend(sc)
     by: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in reps:
-        k = int(r.t)
+        k = int(np.floor(r.t))
         if 0 <= k < seconds:
             d = report_to_dict(r)
             d["t"] = r.t - k  # offset within the second
             by[k][r.sensor].append(d)
     return sites, by
+
+
+def _slots(
+    block: dict[int, dict[str, list[dict[str, Any]]]], mine: set[str], n_slots: int
+) -> dict[int, list[list[tuple[str, list[dict[str, Any]]]]]]:
+    """Per block second, per slot of ``1/n_slots`` s: the (sensor, reports) messages whose reports fall in it."""
+    out: dict[int, list[list[tuple[str, list[dict[str, Any]]]]]] = {}
+    for k, per in block.items():
+        slots: list[list[tuple[str, list[dict[str, Any]]]]] = [[] for _ in range(n_slots)]
+        for s, reps in per.items():
+            if s not in mine:
+                continue
+            by: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for r in reps:
+                by[min(n_slots - 1, int(r["t"] * n_slots))].append(r)
+            for j, rr in sorted(by.items()):
+                slots[j].append((s, rr))
+        out[k] = slots
+    return out
 
 
 def _sender(
@@ -89,43 +129,45 @@ def _sender(
     duration: float,
     w0: float,
     out: Any,
+    n_slots: int = 10,
 ) -> None:
-    """Each second, one signed message per sensor of ``sensors`` with that second's reports, POSTed in batches."""
+    """Sensors report as they hear: each second is cut in ``n_slots`` slots, and at the end of each slot every
+    sensor of ``sensors`` with reports in it sends them, signed, in one message (an acoustic node once a second at
+    its own phase, a radar as its beam sweeps); a slot's messages are POSTed in batches. A report is sent at most
+    one slot after its time, so the load is spread over the second as real sensors spread it."""
     from borderwatch.store.signing import signed_envelope
 
-    mine = set(sensors)
+    plan = _slots(block, set(sensors), n_slots)
     seq: dict[str, int] = defaultdict(int)
     client = httpx.Client(base_url=url, timeout=30.0)
     acked = sent = rejected = 0
     per_s: list[int] = []
     k = 0
     time.sleep(max(0.0, w0 - time.time()))
+    sec = float(np.floor(time.time()))
     while time.time() - w0 < duration:
-        sec = int(np.floor(time.time()))
-        msgs = []
-        n = 0
-        for s, reps in block[k % block_s].items():
-            if s not in mine:
-                continue
-            rr = [{**r, "t": sec + r["t"] - 1.0} for r in reps]
-            seq[s] += 1
-            msgs.append(json.dumps(signed_envelope(s, seq[s], time.time(), rr, keys[s])))
-            n += len(rr)
         got = 0
-        for i in range(0, len(msgs), 128):
-            try:
-                res = client.post("/api/v1/ingest", content="\n".join(msgs[i : i + 128])).json()
-                got += int(res.get("accepted", 0))
-                rejected += int(res.get("rejected_reports", 0))
-            except (httpx.HTTPError, ValueError) as exc:
-                print(f"post: {exc}", file=sys.stderr)
+        for j, slot in enumerate(plan.get(k % block_s, [[] for _ in range(n_slots)])):
+            wait = sec + (j + 1) / n_slots - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            msgs = []
+            for s, reps in slot:
+                rr = [{**r, "t": sec + r["t"]} for r in reps]
+                seq[s] += 1
+                msgs.append(json.dumps(signed_envelope(s, seq[s], time.time(), rr, keys[s])))
+                sent += len(rr)
+            for i in range(0, len(msgs), 128):
+                try:
+                    res = client.post("/api/v1/ingest", content="\n".join(msgs[i : i + 128])).json()
+                    got += int(res.get("accepted", 0))
+                    rejected += int(res.get("rejected_reports", 0))
+                except (httpx.HTTPError, ValueError) as exc:
+                    print(f"post: {exc}", file=sys.stderr)
         acked += got
-        sent += n
         per_s.append(got)
         k += 1
-        wait = sec + 1 - time.time()
-        if wait > 0:
-            time.sleep(wait)
+        sec += 1.0
     out.put((acked, sent, rejected, per_s))
 
 
@@ -133,21 +175,34 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rate", type=float, default=5000.0)
     ap.add_argument("--duration", type=float, default=300.0)
-    ap.add_argument("--block-s", type=int, default=60)
+    ap.add_argument(
+        "--block-s",
+        type=int,
+        default=None,
+        help="seconds of reports played again and again (default: 120 loiter, one lap at 3°/s; 60 wrap)",
+    )
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--world", choices=("loiter", "wrap"), default="loiter", help="see _block")
     ap.add_argument("--clients", type=int, default=2, help="sender processes")
+    ap.add_argument(
+        "--slots",
+        type=int,
+        default=10,
+        help="sends per second (1: every sensor's second of reports at once, a burst each second)",
+    )
     a = ap.parse_args(argv)
+    a.block_s = a.block_s or (120 if a.world == "loiter" else 60)
 
     from borderwatch.sensors.reports import write_sensors
     from borderwatch.store import open_store, sensor_keys, users
 
     d = Path(tempfile.mkdtemp(prefix="bw-load-"))
     # the block takes minutes to simulate; it is kept in the temp dir for the next run with the same parameters
-    cache = Path(tempfile.gettempdir()) / f"bw-load-block-{a.rate:g}-{a.block_s}-{a.seed}.pkl"
+    cache = Path(tempfile.gettempdir()) / f"bw-load-block-{a.world}-{a.rate:g}-{a.block_s}-{a.seed}.pkl"
     try:
         sites, block = pickle.loads(cache.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-        sites, block = _block(a.rate, a.block_s, a.seed)
+        sites, block = _block(a.rate, a.block_s, a.seed, a.world)
         block = {k: dict(v) for k, v in block.items()}
         cache.write_bytes(pickle.dumps((sites, block)))
     # the synthetic sites sit at the theatre's reference point; any theatre will do for ingest and tracking
@@ -207,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     w0 = time.time() + 0.5
     ctx = mp.get_context("fork")
     q: Any = ctx.Queue()
-    procs = [ctx.Process(target=_sender, args=(url, block, sh, keys, a.block_s, a.duration, w0, q)) for sh in shares]
+    procs = [
+        ctx.Process(target=_sender, args=(url, block, sh, keys, a.block_s, a.duration, w0, q, a.slots)) for sh in shares
+    ]
     for p in procs:
         p.start()
     rss: list[tuple[float, float]] = []
@@ -235,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     res = {
         "bench": "serve_load",
         "target_rate": a.rate,
+        "world": a.world,
         "sender_processes": a.clients,
+        "sends_per_s": a.slots,
         "duration_s": round(wall, 1),
         "reports_sent": sent,
         "reports_acknowledged": acked,

@@ -90,6 +90,44 @@ def make_truth(
     return SyntheticTruth(t, pos, vel)
 
 
+def make_loiter(
+    rng: np.random.Generator,
+    *,
+    n_targets: int,
+    period_s: float,
+    t0: float,
+    t1: float,
+    dt: float = 0.1,
+    box_m: tuple[float, float, float, float] = (-20e3, 20e3, -20e3, 20e3),
+    speed_mps: tuple[float, float] = (20.0, 60.0),
+    up_m: tuple[float, float] = (100.0, 1000.0),
+) -> SyntheticTruth:
+    """Targets circling (loitering) at constant speed and height, one lap per ``period_s``, on ``[t0, t1]``.
+
+    The motion is periodic: reports made from it for ``[0, period_s)`` can be played again and again, shifted
+    by the period, with no jump at the seam (a load test of minutes without every track ending at each repeat).
+    Circle centres are uniform in ``box_m``, each target turns left or right with a random phase; the turn rate
+    is ``360°/period_s`` and the radius ``speed / turn rate``."""
+    steps = round((t1 - t0) / dt) + 1
+    t: FloatArray = t0 + np.arange(steps, dtype=np.float64) * dt
+    c = np.stack([rng.uniform(box_m[0], box_m[1], n_targets), rng.uniform(box_m[2], box_m[3], n_targets)], -1)
+    h = rng.uniform(up_m[0], up_m[1], n_targets)
+    sp = rng.uniform(speed_mps[0], speed_mps[1], n_targets)
+    w = 2 * np.pi / period_s * rng.choice([-1.0, 1.0], n_targets)  # rad/s, signed
+    r = sp / np.abs(w)
+    ph = rng.uniform(0, 2 * np.pi, n_targets)
+    a = ph[None, :] + w[None, :] * t[:, None]  # (T, N): angle of the target about its centre
+    pos = np.empty((steps, n_targets, 3))
+    vel = np.empty((steps, n_targets, 3))
+    pos[..., 0] = c[None, :, 0] + r * np.sin(a)
+    pos[..., 1] = c[None, :, 1] + r * np.cos(a)
+    pos[..., 2] = h[None, :]
+    vel[..., 0] = r * w * np.cos(a)
+    vel[..., 1] = -r * w * np.sin(a)
+    vel[..., 2] = 0.0
+    return SyntheticTruth(t, pos, vel)
+
+
 def sites_from_enu(frame: LocalFrame, specs: Sequence[tuple[str, str, float, float, float]]) -> list[SensorSite]:
     """SensorSites from ``(id, type, e, n, u)`` tuples in ``frame``."""
     if not specs:
