@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("serve did not come up")
 
     lags: list[float] = []
+    lag_at: list[float] = []
     stop = threading.Event()
 
     def ws_client() -> None:
@@ -250,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                         w = msg.get("wall")
                         if isinstance(w, (int, float)):
                             lags.append(now - float(w))
+                            lag_at.append(now)
         except Exception as exc:  # the bench reports what it could measure
             print(f"websocket client: {exc}", file=sys.stderr)
 
@@ -306,16 +308,28 @@ def main(argv: list[str] | None = None) -> int:
         if len(after_1min) > 1
         else None,
         "server_latency_s": hist,
+        "engine_step_s": _histogram(metrics, "borderwatch_engine_step_seconds"),
         # receive time at the WebSocket client minus the ingest time of the oldest report behind the delta: the
         # ingest-to-picture latency beyond the reports' own age
         "ws_ingest_to_picture_s": {
             "n": len(lags),
             "p50": round(float(np.percentile(lags, 50)), 4) if lags else None,
             "p99": round(float(np.percentile(lags, 99)), 4) if lags else None,
+            # p99 per 30 s of the run: where the latency comes from (a warm-up, a stall, a steady state)
+            "p99_by_30s": _by_window(lag_at, lags, w0, 30.0),
         },
     }
     print(json.dumps(res))
     return 0
+
+
+def _by_window(at: list[float], vals: list[float], w0: float, win: float) -> list[list[float]]:
+    """[[window start s, p99], ...] of ``vals`` by the time they were taken."""
+    if not vals:
+        return []
+    k = ((np.asarray(at[: len(vals)]) - w0) // win).astype(int)
+    v = np.asarray(vals[: k.size])
+    return [[float(i * win), round(float(np.percentile(v[k == i], 99)), 3)] for i in np.unique(k)]
 
 
 def _histogram(text: str, name: str) -> dict[str, Any]:

@@ -323,3 +323,135 @@ def test_in_process_reports_are_those_the_bytes_carry(tmp_path: Path, template: 
         store.close()
     assert len(local) == 6 and local == wire
     assert w_local == w_wire and len(w_local) == 2
+
+
+def test_steps_publish_at_once_and_a_writer_stores_the_engine_json_as_is_or_made_plain(
+    tmp_path: Path, template: Template
+) -> None:
+    """A step publishes its deltas without waiting for the store; the writer task stores them. The engine's JSON
+    is not copied on the way, so a numpy value or a NaN in it reaches the store's writer, which refuses the
+    record; the batch is then written from plain copies (numbers, null), once."""
+    import asyncio
+    import math
+
+    import numpy as np
+
+    from borderwatch.bus import InProcessBus
+    from borderwatch.engine.stepper import Delta
+    from borderwatch.server import Settings
+    from borderwatch.server.live import LiveDriver
+    from borderwatch.server.metrics import Metrics
+    from borderwatch.server.storeio import history
+
+    env = make_env(tmp_path, template)
+    settings = Settings(store=env.db, clock=env.clock)
+    store = open_store(env.db)
+    t0 = env.clock()
+
+    class Stub:
+        now = t0
+
+        def check(self, d: dict[str, Any]) -> tuple[Any, str | None]:
+            return None, "no reports here"
+
+        def feed(self, reports: Any) -> None:
+            pass
+
+        def advance(self, t: float) -> list[Delta]:
+            self.now = t
+            return [
+                Delta(t, "track", "T000001", {"track": "T000001", "t": np.float64(t), "lat": np.float32(56.5),
+                                              "lon": 27.25, "alt_m": float("nan"), "hits": np.int64(7)}),
+                Delta(t, "assessment", "T000001", {"track": "T000001", "t": t, "score": np.float32(0.25)}),
+            ]  # fmt: skip
+
+        def picture(self) -> dict[str, Any]:
+            return {"tracks": []}
+
+        def decide(self, *a: Any, **k: Any) -> Any:
+            raise NotImplementedError
+
+        def acknowledge(self, *a: Any, **k: Any) -> Any:
+            raise NotImplementedError
+
+    async def go() -> tuple[list[Any], list[Any]]:
+        bus = InProcessBus()
+        pic = bus.subscribe("picture.delta")
+        drv = LiveDriver(engine=Stub(), store=store, bus=bus, settings=settings, metrics=Metrics())
+        await drv.start()
+        deltas = await drv.step()
+        got = pic.drain(10)  # published by the step itself
+        await drv.stop()
+        return deltas, got
+
+    try:
+        deltas, got = asyncio.run(go())
+        hist = history(store, t0 - 10.0, t0 + 10.0)
+    finally:
+        store.close()
+    assert [d["kind"] for d in deltas] == ["track", "assessment"]
+    assert [json.loads(m.data)["seq"] for m in got] == [1, 2]
+    assert [m.local[1] for m in got] == [1, 2]  # the numbering, for the in-process picture view
+    assert json.loads(got[0].data)["data"]["alt_m"] is None
+    (pt,) = hist["track_points"]
+    assert pt["lat"] == pytest.approx(56.5) and pt["alt_m"] is None and pt["hits"] == 7
+    assert math.isclose(hist["assessments"][0]["score"], 0.25)
+
+
+def test_latency_counts_a_report_only_once_the_tracker_has_processed_it(tmp_path: Path, template: Template) -> None:
+    """The ingest time of a message enters the latency (``wall`` on the deltas, the histogram) at the step after
+    which all its reports are older than the earliest report still waiting in the tracker's open frame."""
+    import asyncio
+    import math
+    from types import SimpleNamespace
+
+    from borderwatch.bus import InProcessBus
+    from borderwatch.engine.stepper import Delta
+    from borderwatch.server import Settings
+    from borderwatch.server.live import LiveDriver
+    from borderwatch.server.metrics import Metrics
+
+    env = make_env(tmp_path, template)
+    settings = Settings(store=env.db, clock=env.clock)
+    store = open_store(env.db)
+    t0 = env.clock()
+
+    class Stub:
+        now = t0
+        unprocessed_from = math.inf
+
+        def check(self, d: dict[str, Any]) -> tuple[Any, str | None]:
+            return None, "no"
+
+        def feed(self, reports: Any) -> None:
+            pass
+
+        def advance(self, t: float) -> list[Delta]:
+            self.now = t
+            return [Delta(t, "track", "T000001", {"track": "T000001", "t": t, "lat": 56.5, "lon": 27.0})]
+
+        def picture(self) -> dict[str, Any]:
+            return {}
+
+    def msg(ts: list[float], wall: float) -> Any:
+        return SimpleNamespace(subject="reports.x", data=b"", local=([], wall, [SimpleNamespace(t=x) for x in ts]))
+
+    async def go() -> list[list[float | None]]:
+        bus = InProcessBus()
+        pic = bus.subscribe("picture.delta")
+        eng = Stub()
+        drv = LiveDriver(engine=eng, store=store, bus=bus, settings=settings, metrics=Metrics())
+        drv._take(msg([t0 - 0.9, t0 - 0.6], 1000.0))  # its reports: processed in a closed frame
+        drv._take(msg([t0 - 0.4, t0 - 0.1], 1001.0))  # one of its reports waits in the open frame
+        walls = []
+        for unprocessed in (t0 - 0.2, math.inf):
+            eng.unprocessed_from = unprocessed
+            await drv.step()
+            walls.append([json.loads(m.data).get("wall") for m in pic.drain(10)])
+        return walls
+
+    try:
+        walls = asyncio.run(go())
+    finally:
+        store.close()
+    assert walls == [[1000.0], [1001.0]]

@@ -9,7 +9,7 @@ from borderwatch.tracking.testing import make_loiter
 
 def test_loitering_targets_repeat_each_period_without_a_jump() -> None:
     tr = make_loiter(np.random.default_rng(3), n_targets=20, period_s=120.0, t0=-20.0, t1=250.0, dt=0.1)
-    k = int(round(120.0 / 0.1))
+    k = round(120.0 / 0.1)
     # one lap later every target is where it was, flying the same way
     np.testing.assert_allclose(tr.pos[k:], tr.pos[: tr.pos.shape[0] - k], atol=1e-6)
     np.testing.assert_allclose(tr.vel[k:], tr.vel[: tr.vel.shape[0] - k], atol=1e-6)

@@ -366,3 +366,18 @@ def test_adsb_identity_returns_to_its_track_id_after_a_long_silence() -> None:
     times = sorted({e.t for e in est if e.icao == "4ca1b2"})
     assert min(times) < 50.0 and max(times) > 140.0
     assert not any(85.0 < t < 110.0 for t in times)  # dropped during the silence, not coasted for a minute
+
+
+def test_unprocessed_from_is_the_earliest_report_of_the_open_frame() -> None:
+    _, sites, tab, _, scans = _radar_setup(2, seed=4)
+    trk = Tracker(sites, TrackerConfig(), sites=tab)
+    assert trk.unprocessed_from == math.inf
+    reps = sorted((r for sc in scans[:6] for r in sc), key=lambda r: r.t)
+    for r in reps:
+        trk.feed(r)
+    open_frame = [r.t for r in reps if r.t >= math.floor(reps[-1].t / 0.5) * 0.5]
+    assert trk.unprocessed_from == min(open_frame)  # the frames before it were processed as reports passed them
+    trk.estimates(reps[-1].t, flush=False)  # the frame has not ended: its reports still wait
+    assert trk.unprocessed_from == min(open_frame)
+    trk.estimates(reps[-1].t)  # flushed
+    assert trk.unprocessed_from == math.inf

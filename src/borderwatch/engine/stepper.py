@@ -284,6 +284,12 @@ class Engine:
             reason = None
         return (None, reason) if reason is not None else (r, None)
 
+    @property
+    def unprocessed_from(self) -> float:
+        """The earliest time of a report fed but not yet in the picture (waiting in the tracker's open frame); inf
+        when every report fed so far is. A live driver measures ingest-to-picture latency with it."""
+        return self.tracker.unprocessed_from
+
     def feed(self, reports: Iterable[Report]) -> int:
         """Take reports in reception order; emit times they pass are stepped on the way. Returns how many were
         accepted; the others are counted by reason in :attr:`rejected`."""

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from borderwatch.bus import SUBJECT_AUDIT, SUBJECT_DECISIONS, SUBJECT_DELTA, SUBJECT_REPORTS, SUBJECT_SNAPSHOT, Bus
-from borderwatch.errors import NotFoundError
+from borderwatch.errors import InputError, NotFoundError
 from borderwatch.server import storeio
 from borderwatch.server.jsonutil import dumps, loads, plain
 from borderwatch.server.metrics import Metrics
@@ -103,10 +103,17 @@ def _refusals() -> tuple[type[BaseException], ...]:
 
 
 def delta_dict(d: Any) -> dict[str, Any]:
-    """A delta as a plain dict ``{t, kind, id, data}``."""
+    """A delta as a dict ``{t, kind, id, data}``; ``data`` is the engine's own JSON object, not copied (the wire
+    encoder writes numpy values and non-finite floats; the store's writer gets a plain copy only if it refuses
+    the record, see :meth:`LiveDriver._persist`)."""
     if isinstance(d, dict):
-        return {"t": d["t"], "kind": d["kind"], "id": d["id"], "data": plain(d.get("data", {}))}
-    return {"t": float(d.t), "kind": str(d.kind), "id": str(d.id), "data": plain(d.data)}
+        return {"t": d["t"], "kind": d["kind"], "id": d["id"], "data": d.get("data", {})}
+    return {"t": float(d.t), "kind": str(d.kind), "id": str(d.id), "data": d.data}
+
+
+def plain_deltas(deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deltas with JSON-ready copies of their data (numpy scalars to numbers, non-finite floats to null)."""
+    return [{**d, "data": plain(d["data"])} for d in deltas]
 
 
 class LiveDriver:
@@ -134,9 +141,13 @@ class LiveDriver:
         self.tick_wall_s = settings.tick_s or max(0.02, step_s / speed)
         self._next_snapshot = 0.0  # monotonic time of the next periodic snapshot
         # step deltas not yet written: the picture tables are written about twice a second (one transaction),
-        # not at every 50 ms step; an operator action writes them first, in its own transaction
+        # not at every 50 ms step, by a writer task of their own, so that a step never waits for the store; an
+        # operator action writes them first, in its own transaction. ``_write_lock`` keeps the writes in the
+        # order their deltas were made (the writer's batch before an action's, an action's before the next).
         self._unsaved: list[dict[str, Any]] = []
-        self._next_save = 0.0
+        self._write_lock = asyncio.Lock()
+        self._saved = asyncio.Event()  # set when deltas are waiting and the writer should wake
+        self._writer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -148,6 +159,7 @@ class LiveDriver:
             log.exception("rebuild from the store failed; starting with an empty picture")
         await self._publish_snapshot()
         self._task = asyncio.create_task(self._run(), name="borderwatch-live")
+        self._writer = asyncio.create_task(self._write_loop(), name="borderwatch-live-writer")
 
     async def stop(self) -> None:
         self._stop.set()
@@ -155,6 +167,9 @@ class LiveDriver:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._writer is not None:  # woken, it ends after the write in hand (a cancel would orphan that write)
+            self._saved.set()
+            await self._writer
         async with self._lock:
             await self._persist(self._take_unsaved())
         if self._sub is not None:
@@ -278,8 +293,11 @@ class LiveDriver:
                 except Exception:
                     self.metrics.engine_errors.labels("delta").inc()
             self.steps += 1
-            walls = [w for tm, w in self._pending_wall if tm <= t]
-            self._pending_wall = [(tm, w) for tm, w in self._pending_wall if tm > t]
+            # a message's reports are in the picture once fed (report time <= t) and processed: the tracker
+            # holds the reports of its open frame (frame_s) until the frame ends
+            cut = min(t, getattr(self.engine, "unprocessed_from", math.inf) - 1e-9)
+            walls = [w for tm, w in self._pending_wall if tm <= cut]
+            self._pending_wall = [(tm, w) for tm, w in self._pending_wall if tm > cut]
             # publish first (the picture is what the latency is about), then write: the deltas are the engine's
             # own output, re-made from the durable reports after a crash
             await self._publish_deltas(deltas, wall=min(walls) if walls else None)
@@ -288,9 +306,8 @@ class LiveDriver:
                 self._next_snapshot = time.monotonic() + self.settings.snapshot_interval_s
                 await self._publish_snapshot()
             self._unsaved += deltas
-            if time.monotonic() >= self._next_save or len(self._unsaved) >= 20_000:
-                self._next_save = time.monotonic() + SAVE_INTERVAL_S
-                await self._persist(self._take_unsaved())
+            if deltas:
+                self._saved.set()
             for w in walls:
                 self.metrics.latency.observe(max(0.0, done - w))
             return deltas
@@ -317,14 +334,40 @@ class LiveDriver:
         out, self._unsaved = self._unsaved, []
         return out
 
+    async def _write_loop(self) -> None:
+        """Write the steps' deltas to the picture tables at most every SAVE_INTERVAL_S, apart from the steps."""
+        while not self._stop.is_set():
+            try:
+                await self._saved.wait()
+                self._saved.clear()
+                t0 = time.monotonic()
+                await self._persist(self._take_unsaved())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), max(0.0, SAVE_INTERVAL_S - (time.monotonic() - t0)))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never stop the writer
+                self.metrics.engine_errors.labels("persist").inc()
+                log.exception("picture writer error")
+                await asyncio.sleep(0.1)
+
     async def _persist(self, deltas: list[dict[str, Any]]) -> None:
         if not deltas:
             return
+        async with self._write_lock:
+            try:
+                await asyncio.to_thread(self._persist_sync, deltas)
+            except Exception:
+                self.metrics.engine_errors.labels("persist").inc()
+                log.exception("writing %d deltas to the store failed", len(deltas))
+
+    def _persist_sync(self, deltas: list[dict[str, Any]], **kw: Any) -> dict[str, str]:
+        """Write deltas as they are; if the store refuses a record (a numpy value or a non-finite float in the
+        engine's JSON), write JSON-ready copies instead (the transaction was rolled back: nothing is twice)."""
         try:
-            await asyncio.to_thread(storeio.persist_deltas, self.store, deltas, epoch=self.epoch)
-        except Exception:
-            self.metrics.engine_errors.labels("persist").inc()
-            log.exception("writing %d deltas to the store failed", len(deltas))
+            return storeio.persist_deltas(self.store, deltas, epoch=self.epoch, **kw)
+        except (InputError, TypeError, ValueError):
+            return storeio.persist_deltas(self.store, plain_deltas(deltas), epoch=self.epoch, **kw)
 
     async def _publish_deltas(self, deltas: list[dict[str, Any]], *, wall: float | None = None) -> None:
         """Each delta numbered (``epoch``, ``seq``); ``wall``: the ingest wall time of the oldest report the step
@@ -334,7 +377,8 @@ class LiveDriver:
             msg = {"type": "delta", "epoch": self.epoch, "seq": self.seq, **d}
             if wall is not None:
                 msg["wall"] = wall
-            await self.bus.publish(SUBJECT_DELTA, dumps(msg))
+            # in-process, the picture view reads the numbering from ``local`` instead of decoding each delta
+            await self.bus.publish(SUBJECT_DELTA, dumps(msg), local=(self.epoch, self.seq))
 
     def _snapshot_body(self) -> bytes:
         pic = self.engine.picture()
@@ -366,13 +410,13 @@ class LiveDriver:
                 raise Refused(str(e) or type(e).__name__) from None
             deltas = self._flush()
             note = storeio.AuditNote(who, action, f"recommendation:{rec_id}", {"reason": reason}, t)
-            stored = await asyncio.to_thread(
-                storeio.persist_deltas, self.store, self._take_unsaved() + deltas, audit=note, epoch=self.epoch
-            )
+            batch = self._take_unsaved() + deltas
+            async with self._write_lock:
+                stored = await asyncio.to_thread(self._persist_sync, batch, audit=note)
             await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq
-        dec = next((d["data"] for d in deltas if d["kind"] == "decision"), {"recommendation": rec_id})
+        dec = plain(next((d["data"] for d in deltas if d["kind"] == "decision"), {"recommendation": rec_id}))
         dec = {**dec, "stored_id": stored.get(str(dec.get("id")), dec.get("id"))}
         await self.bus.publish(SUBJECT_DECISIONS, dumps(dec))
         await self.bus.publish(SUBJECT_AUDIT, dumps({"actor": who, "action": action, "subject": rec_id, "t": t}))
@@ -391,14 +435,9 @@ class LiveDriver:
             deltas = self._flush()
             note = storeio.AuditNote(who, "alert.acknowledge", f"alert:{alert_id}", {}, t)
             alert = plain(al)
-            await asyncio.to_thread(
-                storeio.persist_deltas,
-                self.store,
-                self._take_unsaved() + deltas,
-                acks=[(alert_id, who, t, alert)],
-                audit=note,
-                epoch=self.epoch,
-            )
+            batch = self._take_unsaved() + deltas
+            async with self._write_lock:
+                await asyncio.to_thread(self._persist_sync, batch, acks=[(alert_id, who, t, alert)], audit=note)
             await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq

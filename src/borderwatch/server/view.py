@@ -67,13 +67,13 @@ class PictureView:
     async def _run(self) -> None:
         async for msg in self._sub:
             try:
-                self._apply(msg.subject, msg.data)
+                self._apply(msg.subject, msg.data, getattr(msg, "local", None))
             except Exception:
                 log.exception("bad picture message")
             async with self._changed:
                 self._changed.notify_all()
 
-    def _apply(self, subject: str, data: bytes) -> None:
+    def _apply(self, subject: str, data: bytes, local: Any = None) -> None:
         if subject == SUBJECT_SNAPSHOT:
             snap = loads(data)
             sseq = int(snap.get("seq", 0))
@@ -85,10 +85,13 @@ class PictureView:
             self.snapshot_raw = data
             self.seq = max(self.seq, sseq)
         elif subject == SUBJECT_DELTA:
-            head = loads(data)
-            seq = int(head["seq"])
-            if head.get("epoch") != self.epoch:
-                self.epoch = head.get("epoch", "")
+            if isinstance(local, tuple):  # in-process: the publisher's (epoch, seq), see LiveDriver._publish_deltas
+                epoch, seq = str(local[0]), int(local[1])
+            else:
+                head = loads(data)
+                epoch, seq = str(head.get("epoch", "")), int(head["seq"])
+            if epoch != self.epoch:
+                self.epoch = epoch
                 self.recent.clear()
             self.seq = seq
             self.recent.append((seq, data))

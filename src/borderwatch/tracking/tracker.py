@@ -363,6 +363,7 @@ class Tracker:
         self.icao: list[str | None] = []
         self.seen = np.zeros((0, len(self.sites)), dtype=bool)  # (tracks, sites): sensors that updated it
         self._n_pending = 0  # reports in the open frame (their index in it is their ``rid``)
+        self._pending_t0 = math.inf  # the earliest report time in the open frame (inf: none open)
         self._new_columns()
         by_kind: dict[int, type] = {0: BearingReport, 1: RadarReport, 2: AdsbReport}
         self._class_of = {sid: by_kind[int(kd)] for sid, kd in zip(self.sites.ids, self.sites.kind, strict=True)}
@@ -425,6 +426,8 @@ class Tracker:
             self._t_end = (math.floor(t / self._frame_s) + 1.0) * self._frame_s
         i = self._n_pending
         self._n_pending = i + 1
+        if t < self._pending_t0:
+            self._pending_t0 = t
         # the report's fields go to the frame's columns now, while the object is in cache (reading them later, one
         # field at a time over thousands of reports scattered in memory, cost more than the tracking arithmetic)
         if cls is BearingReport:
@@ -555,6 +558,7 @@ class Tracker:
         n = self._n_pending
         if n == 0:
             return
+        self._pending_t0 = math.inf
         tf_floor = t_end if t_now is None else min(t_end, t_now)
         cols_b, cols_r, cols_a = self._cols_b, self._cols_r, self._cols_a
         self._n_pending = 0
@@ -571,6 +575,12 @@ class Tracker:
         if idx is None:
             return combine(self.x, self.p, self.mu)
         return combine(self.x[idx], self.p[idx], self.mu[idx])
+
+    @property
+    def unprocessed_from(self) -> float:
+        """The earliest time of a report fed but not yet processed (in the open frame), inf when there is none.
+        Fed in time order, every report before it has changed the tracks it will change."""
+        return self._pending_t0
 
     def estimates(self, t: float, *, changed_since: int | None = None, flush: bool = True) -> list[TrackEstimate]:
         """Confirmed tracks predicted to ``t``, using only reports fed so far. Pending reports are processed unless
