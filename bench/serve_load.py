@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         default=10,
         help="sends per second (1: every sensor's second of reports at once, a burst each second)",
     )
+    ap.add_argument("--track-flush", default="light", choices=("light", "wait", "full"), help="serve --track-flush")
     a = ap.parse_args(argv)
     a.block_s = a.block_s or (120 if a.world == "loiter" else 60)
 
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     cmd = [sys.executable, "-m", "borderwatch.cli", "serve", "--store", str(d / "bw.db"), "--sensors",
-           str(d / "sensors.json"), "--port", str(port)]  # fmt: skip
+           str(d / "sensors.json"), "--port", str(port), "--track-flush", a.track_flush]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=(d / "serve.log").open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     t_up = time.monotonic()
@@ -297,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         "world": a.world,
         "sender_processes": a.clients,
         "sends_per_s": a.slots,
+        "track_flush": a.track_flush,
         "duration_s": round(wall, 1),
         "reports_sent": sent,
         "reports_acknowledged": acked,

@@ -30,6 +30,22 @@ def test_serve_needs_sensors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--sensors" in r.output
 
 
+def test_track_flush_option(tmp_path: Path) -> None:
+    from borderwatch.cli import app
+    from borderwatch.cli.serve import build_settings
+
+    sensors = tmp_path / "sensors.json"
+    sensors.write_text(json.dumps(SENSORS))
+    kw: dict[str, Any] = {"store": tmp_path / "bw.db", "theatre": None, "sensors": sensors, "max_skew_s": 30.0,
+                          "emit_interval_s": 1.0}  # fmt: skip
+    assert build_settings(**kw).track_flush == "light"  # the default
+    assert build_settings(**kw, track_flush="wait").track_flush is False
+    assert build_settings(**kw, track_flush="full").track_flush is True
+    r = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "bw.db"), "--sensors", str(sensors),
+                                 "--track-flush", "sometimes"])  # fmt: skip
+    assert r.exit_code == 2 and "--track-flush" in r.output and "sometimes" in r.output
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

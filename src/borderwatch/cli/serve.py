@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 import typer
 
@@ -23,6 +23,8 @@ class ServeHook(Protocol):
 
 
 HOOKS: list[ServeHook] = []
+# --track-flush: what the engine steps between the tracker's frame ends do with its open frame (Settings.track_flush)
+TRACK_FLUSH: dict[str, bool | Literal["light"]] = {"light": "light", "wait": False, "full": True}
 
 
 def build_settings(
@@ -34,6 +36,7 @@ def build_settings(
     emit_interval_s: float,
     mobility: Path | None = None,
     tiles: Path | None = None,
+    track_flush: str = "light",
 ) -> Settings:
     from borderwatch.errors import InputError
     from borderwatch.server.settings import Settings
@@ -50,6 +53,8 @@ def build_settings(
         raise InputError(f"must be > 0, got {max_skew_s}", field="--max-skew")
     if not emit_interval_s > 0:
         raise InputError(f"must be > 0, got {emit_interval_s}", field="--emit-interval")
+    if track_flush not in TRACK_FLUSH:
+        raise InputError(f"must be one of {', '.join(TRACK_FLUSH)}, got {track_flush!r}", field="--track-flush")
     return Settings(
         store=store,
         theatre=theatre,
@@ -58,6 +63,7 @@ def build_settings(
         emit_interval_s=emit_interval_s,
         mobility=mobility,
         tiles=tiles,
+        track_flush=TRACK_FLUSH[track_flush],
     )
 
 
@@ -127,6 +133,15 @@ def serve_cmd(
         float, typer.Option("--max-skew", help="Allowed |send time - receiver clock| in seconds.")
     ] = 30.0,
     emit_interval: Annotated[float, typer.Option("--emit-interval", help="Engine emit interval, s.")] = 1.0,
+    track_flush: Annotated[
+        str,
+        typer.Option(
+            "--track-flush",
+            help="Between tracker frame ends, each engine step: light = processes the waiting reports, new "
+            "acoustic fixes searched once per frame; wait = leaves them for the frame's end (up to 0.5 s later); "
+            "full = processes everything (costly).",
+        ),
+    ] = "light",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
     replay: Annotated[
         str | None,
@@ -203,6 +218,7 @@ def serve_cmd(
         emit_interval_s=emit_interval,
         mobility=mobility,
         tiles=tiles,
+        track_flush=track_flush,
     )
     settings = scale_settings(settings, role, bus, bus_namespace, sectors, sector, replay_clock)
     background: list[Background] = []

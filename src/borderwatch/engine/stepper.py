@@ -21,7 +21,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -63,8 +63,9 @@ class RunConfig:
     # last frame, at most this often (None: tracks only at emit times, as a batch run writes them)
     track_interval_s: float | None = None
     # whether those frames close the tracker's open frame (lower latency; the tracker's per-frame work — bearing
-    # initiation over its whole window — then runs at that rate) or wait for the frame's end (frame_s)
-    track_flush: bool = False
+    # initiation over its whole window — then runs at that rate) or wait for the frame's end (frame_s); "light":
+    # close it, but search for new bearing fixes only once per frame_s (Tracker.estimates)
+    track_flush: bool | Literal["light"] = False
     # a batch run keeps every track's positions for its summary; a live service makes no summary and does not
     keep_track_points: bool = True
     # live: what the engine remembers of a track (its log, last position, assessment memory, alert keys, its

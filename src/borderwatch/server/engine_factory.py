@@ -30,6 +30,9 @@ def default_engine(settings: Settings) -> EngineLike:
         auto_approve=False,
         emit_interval_s=settings.emit_interval_s,
         track_interval_s=settings.picture_interval_s,
+        # tracks move at every step (reports in the picture within a step, not up to frame_s later); new bearing
+        # fixes are searched for once per frame_s as in a batch run
+        track_flush=settings.track_flush,
         keep_track_points=False,  # no run summary live
         retain_s=settings.retain_s,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from borderwatch.server.clock import Clock, wall_clock
 
@@ -41,6 +41,9 @@ class Settings:
     # tracks move on the picture this often (engine time) between the emit times, where assessments, alerts and
     # recommendations are made; None: the picture changes only at emit times
     picture_interval_s: float | None = 0.05
+    # engine steps between frame ends close the tracker's open frame, but search for new bearing fixes only once
+    # per frame_s ("light"); False: reports wait for the frame's end (up to frame_s = 0.5 s more latency)
+    track_flush: bool | Literal["light"] = "light"
     tick_s: float | None = None  # wall seconds between engine steps; default picture (or emit) interval / speed
     snapshot_interval_s: float = 1.0  # wall seconds between whole-picture snapshots on the bus (clients join on one)
     engine_lag_s: float = 0.0  # reports wait this long in the reorder buffer (room for reports in transit)

@@ -376,6 +376,9 @@ class Tracker:
         # on which other sensors happen to report (a sector engine that hears half the sensors cuts the same frames)
         self._t_end = -math.inf
         self._frame_s = self.cfg.frame_s
+        # a light flush (estimates(flush="light")) searches the bearing buffer for new fixes only once per frame_s:
+        # the first frame at or after this time does
+        self._next_fix_search = -math.inf
         self._lag, self._lead = self.cfg.max_lag_s, self.cfg.max_lead_s
         self._buf = _BearingBuffer()
         self._acoustic_site = np.asarray(self.sites.kind) == _EXPECTED_TYPE["bearing"]
@@ -553,7 +556,7 @@ class Tracker:
             col[:] = list(compress(col, keep))
         return {ci: a[good] for ci, a in arrays.items()}
 
-    def _flush(self, t_now: float | None = None) -> None:
+    def _flush(self, t_now: float | None = None, *, light: bool = False) -> None:
         t_end, self._t_end = self._t_end, -math.inf
         n = self._n_pending
         if n == 0:
@@ -565,7 +568,7 @@ class Tracker:
         self._new_columns()
         self.generation += 1
         c0 = time.process_time()
-        self._process(n, cols_b, cols_r, cols_a, tf_floor)
+        self._process(n, cols_b, cols_r, cols_a, tf_floor, light=light)
         self.summary.cpu_s += time.process_time() - c0
         self.summary.frames += 1
 
@@ -582,14 +585,19 @@ class Tracker:
         Fed in time order, every report before it has changed the tracks it will change."""
         return self._pending_t0
 
-    def estimates(self, t: float, *, changed_since: int | None = None, flush: bool = True) -> list[TrackEstimate]:
+    def estimates(self, t: float, *, changed_since: int | None = None, flush: bool | str = True) -> list[TrackEstimate]:
         """Confirmed tracks predicted to ``t``, using only reports fed so far. Pending reports are processed unless
         ``flush`` is False: then the open frame waits for its own end (``frame_s``), and is processed here once
-        ``t`` has passed that end, as the next report would have done.
+        ``t`` has passed that end, as the next report would have done. ``flush="light"`` processes them now too,
+        but searches the acoustic bearings that no track took for new multi-node fixes (the costly part of a
+        frame) only in the first frame of each ``frame_s`` (the bearings wait in the buffer meanwhile): a live
+        picture's tracks move at every step while new tracks start at the usual cadence.
 
         ``changed_since``: only the tracks updated, started or confirmed in a frame after that :attr:`generation`
         (a live picture's in-between frames carry just what changed, also when late reports changed it)."""
-        if flush:
+        if flush == "light":
+            self._flush(t, light=True)
+        elif flush:
             self._flush(t)
         elif self._n_pending and t >= self._t_end:
             self._flush()
@@ -976,9 +984,11 @@ class Tracker:
         cols_r: tuple[list[Any], ...],
         cols_a: list[tuple[int, AdsbReport]],
         tf_floor: float,
+        *,
+        light: bool = False,
     ) -> None:
         """One frame of ``n_rep`` reports; its time is ``tf_floor`` (the grid end, see ``_t_end``, or the flush
-        time), never before its latest report."""
+        time), never before its latest report. ``light``: see :meth:`estimates`."""
         groups, tf = self._groups(cols_b, cols_r, cols_a)
         tf = max(tf, tf_floor)
         if not groups:  # every report of the frame was screened out
@@ -1041,7 +1051,10 @@ class Tracker:
             used[pairs.rid[assigned]] = True
             self._update_assigned(pairs, assigned, groups, pseudo)
         used[ambiguous_reports] = True
-        self._initiate(groups, used, tf)
+        search = not light or tf >= self._next_fix_search
+        if search:
+            self._next_fix_search = (math.floor(tf / self._frame_s) + 1.0) * self._frame_s
+        self._initiate(groups, used, tf, fix_search=search)
         self._manage(tf)
 
     def _icao_allows(self, trk: IntArray, rid: IntArray) -> BoolArray:
@@ -1146,7 +1159,7 @@ class Tracker:
                     np.add.at(self.evidence, trk[sel][ok], self.classes.hint_loglik(hints[ok].tolist()))
 
     # ------------------------------------------------------------------ initiation / management
-    def _initiate(self, groups: list[_Group], used: BoolArray, tf: float) -> None:
+    def _initiate(self, groups: list[_Group], used: BoolArray, tf: float, *, fix_search: bool = True) -> None:
         cfg = self.cfg
         for g in groups:
             free = ~used[g.rid]
@@ -1180,6 +1193,8 @@ class Tracker:
                 if b.dim == 2:
                     sig[:, 1] = np.sqrt(b.r[f, 1, 1])
                 self._buf.add(g.t[f], g.sensor[f], b.z[f, 0], el, has, sig)
+        if not fix_search:
+            return
         self._buf.keep(self._buf.t >= tf - cfg.bearing_window_s)
         bf = self._buf
         if bf.t.size >= cfg.bearing_min_nodes:
