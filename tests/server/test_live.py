@@ -325,6 +325,34 @@ def test_in_process_reports_are_those_the_bytes_carry(tmp_path: Path, template: 
     assert w_local == w_wire and len(w_local) == 2
 
 
+class _StubEngine:
+    """An engine that takes no reports and makes ``make(t)``'s deltas at every advance (driver tests)."""
+
+    def __init__(self, t0: float, make: Any) -> None:
+        self.now = t0
+        self.unprocessed_from = float("inf")
+        self._make = make
+
+    def check(self, d: dict[str, Any]) -> tuple[Any, str | None]:
+        return None, "no reports here"
+
+    def feed(self, reports: Any) -> None:
+        pass
+
+    def advance(self, t: float) -> list[Any]:
+        self.now = t
+        return list(self._make(t))
+
+    def picture(self) -> dict[str, Any]:
+        return {"tracks": []}
+
+    def decide(self, *a: Any, **k: Any) -> Any:
+        raise NotImplementedError
+
+    def acknowledge(self, *a: Any, **k: Any) -> Any:
+        raise NotImplementedError
+
+
 def test_steps_publish_at_once_and_a_writer_stores_the_engine_json_as_is_or_made_plain(
     tmp_path: Path, template: Template
 ) -> None:
@@ -348,36 +376,17 @@ def test_steps_publish_at_once_and_a_writer_stores_the_engine_json_as_is_or_made
     store = open_store(env.db)
     t0 = env.clock()
 
-    class Stub:
-        now = t0
-
-        def check(self, d: dict[str, Any]) -> tuple[Any, str | None]:
-            return None, "no reports here"
-
-        def feed(self, reports: Any) -> None:
-            pass
-
-        def advance(self, t: float) -> list[Delta]:
-            self.now = t
-            return [
-                Delta(t, "track", "T000001", {"track": "T000001", "t": np.float64(t), "lat": np.float32(56.5),
-                                              "lon": 27.25, "alt_m": float("nan"), "hits": np.int64(7)}),
-                Delta(t, "assessment", "T000001", {"track": "T000001", "t": t, "score": np.float32(0.25)}),
-            ]  # fmt: skip
-
-        def picture(self) -> dict[str, Any]:
-            return {"tracks": []}
-
-        def decide(self, *a: Any, **k: Any) -> Any:
-            raise NotImplementedError
-
-        def acknowledge(self, *a: Any, **k: Any) -> Any:
-            raise NotImplementedError
+    def odd_json(t: float) -> list[Delta]:
+        return [
+            Delta(t, "track", "T000001", {"track": "T000001", "t": np.float64(t), "lat": np.float32(56.5),
+                                          "lon": 27.25, "alt_m": float("nan"), "hits": np.int64(7)}),
+            Delta(t, "assessment", "T000001", {"track": "T000001", "t": t, "score": np.float32(0.25)}),
+        ]  # fmt: skip
 
     async def go() -> tuple[list[Any], list[Any]]:
         bus = InProcessBus()
         pic = bus.subscribe("picture.delta")
-        drv = LiveDriver(engine=Stub(), store=store, bus=bus, settings=settings, metrics=Metrics())
+        drv = LiveDriver(engine=_StubEngine(t0, odd_json), store=store, bus=bus, settings=settings, metrics=Metrics())
         await drv.start()
         deltas = await drv.step()
         got = pic.drain(10)  # published by the step itself
@@ -416,22 +425,8 @@ def test_latency_counts_a_report_only_once_the_tracker_has_processed_it(tmp_path
     store = open_store(env.db)
     t0 = env.clock()
 
-    class Stub:
-        now = t0
-        unprocessed_from = math.inf
-
-        def check(self, d: dict[str, Any]) -> tuple[Any, str | None]:
-            return None, "no"
-
-        def feed(self, reports: Any) -> None:
-            pass
-
-        def advance(self, t: float) -> list[Delta]:
-            self.now = t
-            return [Delta(t, "track", "T000001", {"track": "T000001", "t": t, "lat": 56.5, "lon": 27.0})]
-
-        def picture(self) -> dict[str, Any]:
-            return {}
+    def one_track(t: float) -> list[Delta]:
+        return [Delta(t, "track", "T000001", {"track": "T000001", "t": t, "lat": 56.5, "lon": 27.0})]
 
     def msg(ts: list[float], wall: float) -> Any:
         return SimpleNamespace(subject="reports.x", data=b"", local=([], wall, [SimpleNamespace(t=x) for x in ts]))
@@ -439,7 +434,7 @@ def test_latency_counts_a_report_only_once_the_tracker_has_processed_it(tmp_path
     async def go() -> list[list[float | None]]:
         bus = InProcessBus()
         pic = bus.subscribe("picture.delta")
-        eng = Stub()
+        eng = _StubEngine(t0, one_track)
         drv = LiveDriver(engine=eng, store=store, bus=bus, settings=settings, metrics=Metrics())
         drv._take(msg([t0 - 0.9, t0 - 0.6], 1000.0))  # its reports: processed in a closed frame
         drv._take(msg([t0 - 0.4, t0 - 0.1], 1001.0))  # one of its reports waits in the open frame

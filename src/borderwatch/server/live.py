@@ -354,12 +354,16 @@ class LiveDriver:
     async def _persist(self, deltas: list[dict[str, Any]]) -> None:
         if not deltas:
             return
+        try:
+            await self._write(deltas)
+        except Exception:
+            self.metrics.engine_errors.labels("persist").inc()
+            log.exception("writing %d deltas to the store failed", len(deltas))
+
+    async def _write(self, deltas: list[dict[str, Any]], **kw: Any) -> dict[str, str]:
+        """One transaction in a worker thread, in turn with the other writes (``_write_lock``)."""
         async with self._write_lock:
-            try:
-                await asyncio.to_thread(self._persist_sync, deltas)
-            except Exception:
-                self.metrics.engine_errors.labels("persist").inc()
-                log.exception("writing %d deltas to the store failed", len(deltas))
+            return await asyncio.to_thread(self._persist_sync, deltas, **kw)
 
     def _persist_sync(self, deltas: list[dict[str, Any]], **kw: Any) -> dict[str, str]:
         """Write deltas as they are; if the store refuses a record (a numpy value or a non-finite float in the
@@ -410,9 +414,7 @@ class LiveDriver:
                 raise Refused(str(e) or type(e).__name__) from None
             deltas = self._flush()
             note = storeio.AuditNote(who, action, f"recommendation:{rec_id}", {"reason": reason}, t)
-            batch = self._take_unsaved() + deltas
-            async with self._write_lock:
-                stored = await asyncio.to_thread(self._persist_sync, batch, audit=note)
+            stored = await self._write(self._take_unsaved() + deltas, audit=note)
             await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq
@@ -435,9 +437,7 @@ class LiveDriver:
             deltas = self._flush()
             note = storeio.AuditNote(who, "alert.acknowledge", f"alert:{alert_id}", {}, t)
             alert = plain(al)
-            batch = self._take_unsaved() + deltas
-            async with self._write_lock:
-                await asyncio.to_thread(self._persist_sync, batch, acks=[(alert_id, who, t, alert)], audit=note)
+            await self._write(self._take_unsaved() + deltas, acks=[(alert_id, who, t, alert)], audit=note)
             await self._publish_deltas(deltas)
             await self._publish_snapshot()
             seq = self.seq

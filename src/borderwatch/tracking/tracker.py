@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -585,7 +585,9 @@ class Tracker:
         Fed in time order, every report before it has changed the tracks it will change."""
         return self._pending_t0
 
-    def estimates(self, t: float, *, changed_since: int | None = None, flush: bool | str = True) -> list[TrackEstimate]:
+    def estimates(
+        self, t: float, *, changed_since: int | None = None, flush: bool | Literal["light"] = True
+    ) -> list[TrackEstimate]:
         """Confirmed tracks predicted to ``t``, using only reports fed so far. Pending reports are processed unless
         ``flush`` is False: then the open frame waits for its own end (``frame_s``), and is processed here once
         ``t`` has passed that end, as the next report would have done. ``flush="light"`` processes them now too,
