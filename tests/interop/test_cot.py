@@ -128,6 +128,29 @@ def test_bad_cot_is_rejected_with_a_reason(doc: bytes, reason: str) -> None:
     assert board.offer(doc) is None and sum(board.rejected.values()) == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("hae", float("nan"), "hae: outside [-20000, 1e+07]"),
+        ("ce", -4.2e262, "ce: outside [0, 1e+07]"),  # found by bench/fuzz_feeds.py
+        ("le", float("inf"), "le: outside [0, 1e+07]"),
+        ("sendTime", 2**63, "time: outside 1970..2100"),
+        ("staleTime", 10**16, "stale: outside 1970..2100"),
+    ],
+)
+def test_bad_tak_protobuf_values_are_rejected_like_xml(field: str, value: float, reason: str) -> None:
+    import takproto
+
+    raw = to_proto(parse_event(HEAD + PT))
+    msg = takproto.parse_proto(bytearray(raw))
+    setattr(msg.cotEvent, field, value)
+    bad = bytes(raw[:3]) + msg.SerializeToString()
+    with pytest.raises(CotError) as ei:
+        parse_event(bad)
+    assert str(ei.value) == reason
+    assert FriendlyBoard().offer(bad) is None
+
+
 def test_friendly_board_keeps_friends_until_stale() -> None:
     def ev(uid: str, typ: str, t: float, stale: float, lat: float = 56.5) -> bytes:
         e = track_event({"t": t, "track": "x", "lat": lat, "lon": 27.0, "alt_m": 100.0}, None)

@@ -362,16 +362,23 @@ def _parse_proto(data: bytes) -> CotEvent:
         uid=ce.uid[:256],
         type=ce.type[:64],
         how=ce.how[:16],
-        time=ce.sendTime / 1000.0,
-        start=ce.startTime / 1000.0,
-        stale=ce.staleTime / 1000.0,
-        lat=_float(str(ce.lat), "lat", -90, 90),
-        lon=_float(str(ce.lon), "lon", -180, 180),
-        hae=ce.hae,
-        ce=ce.ce,
-        le=ce.le,
+        time=_ms(ce.sendTime, "time"),
+        start=_ms(ce.startTime, "start"),
+        stale=_ms(ce.staleTime, "stale"),
+        lat=_float(repr(ce.lat), "lat", -90, 90),
+        lon=_float(repr(ce.lon), "lon", -180, 180),
+        hae=_float(repr(ce.hae), "hae", -20000, 1e7),
+        ce=_float(repr(ce.ce), "ce", 0, 1e7),
+        le=_float(repr(ce.le), "le", 0, 1e7),
         callsign=ce.detail.contact.callsign or None,
     )
+
+
+def _ms(v: int, name: str) -> float:
+    """A TAK protobuf time (ms since 1970, uint64) as UTC epoch s; beyond 2100 is a broken field."""
+    if not 0 <= v <= 4_102_444_800_000:
+        raise CotError(f"{name}: outside 1970..2100")
+    return v / 1000.0
 
 
 @dataclass(slots=True)
