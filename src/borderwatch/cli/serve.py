@@ -191,6 +191,14 @@ def serve_cmd(
     cot_in: Annotated[
         str | None, typer.Option("--cot-in", help="Hear friendly CoT on udp://GROUP:PORT or tcp://HOST:PORT.")
     ] = None,
+    sapient: Annotated[
+        str | None,
+        typer.Option(
+            "--sapient",
+            help="Listen as SAPIENT (BSI Flex 335 v2) fusion node on TCP [HOST:]PORT; nodes need sapient_node_id "
+            "in sensors.json.",
+        ),
+    ] = None,
     role: Annotated[
         str, typer.Option("--role", help="Process role: all | gateway | engine | api (scale-out, needs --bus).")
     ] = "all",
@@ -232,6 +240,7 @@ def serve_cmd(
     }
     opts.update(sbs=sbs, beast=beast, adsb_sensor=adsb_sensor, adsb_time=adsb_time, cot_out=cot_out)
     opts.update(cot_format=cot_format, cot_cert=cot_cert, cot_key=cot_key, cot_ca=cot_ca, cot_in=cot_in)
+    opts.update(sapient=sapient)
     hooks = list(HOOKS)
     if replay:
         from borderwatch.errors import InputError
@@ -249,6 +258,10 @@ def serve_cmd(
         from borderwatch.server.tak import hook as tak_hook
 
         hooks.append(tak_hook)
+    if sapient:
+        from borderwatch.interop.sapient_tcp import hook as sapient_hook
+
+        hooks.append(sapient_hook)
     created: dict[str, str] = {}
     if demo_users:
         from borderwatch.server.replay import demo_users as make_users
@@ -276,6 +289,8 @@ def serve_cmd(
             console.print(f"ASTERIX in on UDP {asterix_udp}")
         if asterix_out:
             console.print(f"CAT062 out to UDP {asterix_out}")
+        if sapient:
+            console.print(f"SAPIENT fusion node on TCP {sapient}")
         if replay:
             console.print(f"replaying {replay} at {speed:g}× real time through signed HTTP ingest")
 

@@ -17,6 +17,7 @@ DECODERS: dict[str, str] = {
     "sbs": "borderwatch.interop.formats:_sbs",
     "beast": "borderwatch.interop.formats:_beast",
     "cot": "borderwatch.interop.formats:_cot",
+    "sapient": "borderwatch.interop.sapient:decode_file",
 }
 
 

@@ -1,0 +1,132 @@
+"""SAPIENT nodes live: ``borderwatch serve --sapient [HOST:]PORT`` listens as the fusion node.
+
+Each node connects over TCP and sends length-prefixed ``SapientMessage`` protobufs
+(:mod:`borderwatch.interop.sapient`). A registration is answered with a ``RegistrationAck``; a rejected message
+with a SAPIENT ``Error`` quoting it. Status reports are the node's heartbeat: they keep the sensor "up" in the
+sensor-health panel even while it hears nothing. Detection reports become reports of the node's sensor and go
+through the same signed ingest as every other sensor: the service enrols the SAPIENT-fed sensors (a key each,
+kept in the store) and submits one signed message per detection report, so they are checked, stored durably
+and fed to the engine like reports POSTed over HTTP. Rejections are counted on ``/metrics`` as
+``borderwatch_rejections_total{sensor="_sapient", reason=...}``.
+
+SAPIENT itself carries no authentication: put the listener on the sensor network's side only (a host address
+there, not 0.0.0.0 on an open network), or behind a TLS-terminating tunnel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from borderwatch.errors import InputError
+
+if TYPE_CHECKING:
+    from borderwatch.interop.sapient import SapientReader
+    from borderwatch.server.run import Background
+    from borderwatch.server.settings import Settings
+    from borderwatch.server.state import AppState
+
+log = logging.getLogger("borderwatch.sapient")
+COUNTER_LABEL = "_sapient"
+READ_BYTES = 65536
+
+
+class SapientServer:
+    """One reader (node registry) shared by every connection; sequence numbers per sensor for signing."""
+
+    def __init__(self, state: AppState, reader: SapientReader, keys: dict[str, bytes], seqs: dict[str, int]) -> None:
+        self.state = state
+        self.reader = reader
+        self.keys = keys
+        self.seq = seqs
+        self.connections = 0
+        self.reports = 0
+        self.accepted = 0
+
+    async def handle(self, data: bytes) -> bytes | None:
+        """One message: its reports into the ingest; returns the reply for the node, if any."""
+        from borderwatch.store.signing import signed_envelope
+
+        now = float(self.state.settings.clock())
+        out = self.reader.handle(data, now)
+        if out.rejected:
+            self.state.metrics.reject(COUNTER_LABEL, out.rejected)
+        node = out.node
+        if node is not None and out.kind == "status_report" and not out.rejected:
+            self.state.health.record(str(node.sensor["id"]), 0, now)
+        if out.reports and node is not None:
+            sensor = str(node.sensor["id"])
+            key = self.keys.get(sensor)
+            if key is not None:
+                self.seq[sensor] = self.seq.get(sensor, 0) + 1
+                env = signed_envelope(sensor, self.seq[sensor], now, out.reports, key)
+                (res,) = await self.state.ingest.submit([env])
+                self.reports += len(out.reports)
+                self.accepted += res.accepted
+        return out.reply
+
+    async def connection(self, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        from borderwatch.interop.sapient import Deframer
+
+        peer = w.get_extra_info("peername")
+        self.connections += 1
+        d = Deframer()
+        try:
+            while True:
+                data = await r.read(READ_BYTES)
+                if not data:
+                    break
+                for msg in d.feed(data):
+                    try:
+                        reply = await self.handle(msg)
+                    except Exception:  # one bad message must not end the node's connection
+                        log.exception("SAPIENT message from %s failed", peer)
+                        self.state.metrics.reject(COUNTER_LABEL, "message: internal error")
+                        continue
+                    if reply:
+                        w.write(reply)
+                if d.broken:
+                    self.state.metrics.reject(COUNTER_LABEL, d.broken)
+                    log.warning("SAPIENT node %s: %s; closing the connection", peer, d.broken)
+                    break
+                await w.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            w.close()
+
+
+async def run_server(host: str, port: int, state: AppState, reader: SapientReader, keys: dict[str, bytes]) -> None:
+    """Listen until cancelled."""
+    from borderwatch.store import reports as store_reports
+
+    seqs = dict(await asyncio.to_thread(store_reports.last_seqs, state.store))
+    srv = SapientServer(state, reader, keys, seqs)
+    state.settings.extra.setdefault("sapient_servers", []).append(srv)
+    server = await asyncio.start_server(srv.connection, host, port)
+    log.info("SAPIENT fusion node listening on %s:%d", host, port)
+    async with server:
+        await server.serve_forever()
+
+
+def hook(settings: Settings, opts: dict[str, object]) -> tuple[Settings, list[Background]]:
+    """The ``--sapient`` extension of ``serve`` (see ``borderwatch.cli.serve``)."""
+    from borderwatch.interop.sapient import SapientReader
+    from borderwatch.interop.udp import enrol, parse_endpoint
+
+    ep = parse_endpoint(str(opts["sapient"]), what="--sapient")
+    if settings.sensors is None:
+        raise InputError("needs --sensors sensors.json with sapient_node_id on the SAPIENT nodes", field="--sapient")
+    sens: list[dict[str, Any]] = json.loads(settings.sensors.read_text(encoding="utf-8"))["sensors"]
+    reader = SapientReader(sens)
+    if not reader.nodes:
+        raise InputError("no sensor in sensors.json has a sapient_node_id", source=str(settings.sensors))
+    keys = enrol(settings.store, sorted(str(n.sensor["id"]) for n in reader.nodes.values()), time.time())
+
+    async def source(url: str, state: AppState) -> None:
+        await run_server(ep.host, ep.port, state, reader, keys)
+
+    return settings, [source]
