@@ -3,6 +3,7 @@ decisions are checked and refused with a reason."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -236,3 +237,22 @@ def test_live_engine_forgets_tracks_long_gone(sim: tuple[object, dict[str, Path]
     short._forget(end + 1.0)
     assert not short.alerts.alerts
     assert set(short.logs) <= set(short.pending) | set(short.engaged), "only tracks with an open queue entry stay"
+
+
+def test_a_withdrawn_queue_entry_is_reopened_not_reissued(sim: tuple[object, dict[str, Path]]) -> None:
+    """Nobody answers: an entry withdrawn for want of an update comes back under its own id (next version) when
+    its threat is a candidate again, instead of a new entry for the same threat."""
+    ld, paths = sim
+    eng = _engine(ld, paths, RunConfig(auto_approve=False))
+    frames = _drive(eng, list(read_reports(paths["reports"])))
+    history: dict[str, list[tuple[str, int]]] = {}
+    for f in frames:
+        for r in f.recommendations:
+            history.setdefault(str(r["id"]), []).append((str(r["status"]), int(r["version"])))
+    reopened = [
+        rid for rid, h in history.items()
+        if any(a[0] == "withdrawn" and b[0] == "pending" and b[1] > a[1] for a, b in pairwise(h))
+    ]  # fmt: skip
+    assert reopened, {k: v[-3:] for k, v in history.items()}
+    rid = reopened[0]
+    assert history[rid][-1][1] > 1

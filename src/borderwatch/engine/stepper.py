@@ -59,6 +59,15 @@ class RunConfig:
     track_lost_s: float = 10.0  # assumption: a track without an estimate this long before the intercept is lost
     rejection_hold_s: float = 120.0  # assumption: after a rejection, no new recommendation on that track for this long
     queue_grace_s: float = 30.0  # assumption: a queue entry without an update this long is withdrawn
+    # a withdrawn entry is reopened (same id, next version) when its track is a candidate again, or when a track
+    # continues it within this long; assumption: the tracker's stitch window (300 s), in which a dead track's
+    # id can still come back
+    reopen_window_s: float = 300.0
+    # a candidate track this close to the track of an open queue entry joins that entry (no entry of its own),
+    # whatever its velocity. Measured (stray-drones-north, seed 0, no approval): the extra tracks of one drone that
+    # opened entries of their own lay 0.5-1.4 km from its queued track, with speeds 40-135 m/s off (acoustic
+    # ghosts); two drones this close share an entry until one is engaged, then the other gets its own
+    queue_merge_radius_m: float = 1500.0
     # live picture: between emit times, advance() also makes a frame of the tracks a report updated since the
     # last frame, at most this often (None: tracks only at emit times, as a batch run writes them)
     track_interval_s: float | None = None
@@ -250,6 +259,7 @@ class Engine:
         self._hold: dict[str, float] = {}  # track -> no new recommendation before this time (after a rejection)
         self._rec_counter = 0
         self._rec_updated: dict[str, float] = {}  # recommendation -> last time it was updated
+        self._withdrawn: dict[str, tuple[str, float]] = {}  # track -> (its entry withdrawn for want of an update, when)
         self._last_seen: dict[str, float] = {}  # track -> last emit time it was updated (not only coasting)
         self._last_pos: dict[str, tuple[float, float, float]] = {}
         self._last_vel: dict[str, tuple[float, float, float]] = {}
@@ -586,6 +596,8 @@ class Engine:
             self.rec_by_id.pop(rid, None)
             self.rec_json.pop(rid, None)
             self._rec_updated.pop(rid, None)
+        for k in gone:
+            self._withdrawn.pop(k, None)
         self.recommender.log = [r for r in self.recommender.log if r.track not in gone]
 
     def _hand_over(self, t: float, now: dict[str, TrackEstimate]) -> None:
@@ -674,7 +686,10 @@ class Engine:
             # a duplicate track of a threat already engaged or in the queue is the same threat
             if cfg.one_per_threat and (
                 self._duplicate_of(a.track, self.engaged)
-                or (a.track not in self.pending and self._duplicate_of(a.track, self.pending))
+                or (
+                    a.track not in self.pending
+                    and self._duplicate_of(a.track, self.pending, radius_m=cfg.queue_merge_radius_m)
+                )
             ):
                 continue
             cands.append(a)
@@ -698,16 +713,24 @@ class Engine:
         got = {r.track for r in recs}
         if cfg.one_per_threat:
             # a recommendation for a track that continues a queued threat (its track ended or is a duplicate)
-            # updates that queue entry instead of opening a new one
+            # updates that queue entry instead of opening a new one; so does one for the threat of an entry
+            # withdrawn for want of an update (its track is a candidate again, or a track continues it within
+            # reopen_window_s): the entry is reopened, so that an operator's queue holds one entry per threat
+            for k in [k for k, (_, tc) in self._withdrawn.items() if t - tc > cfg.reopen_window_s]:
+                del self._withdrawn[k]
             for r in recs:
                 if r.track in self.pending:
                     continue
+                if r.track in self._withdrawn:
+                    self.pending[r.track] = self._withdrawn.pop(r.track)[0]
+                    continue
                 k = self._continued_entry(t, r.track, got)
                 if k is not None:
-                    self.pending[r.track] = self.pending.pop(k)
+                    self.pending[r.track] = self.pending.pop(k) if k in self.pending else self._withdrawn.pop(k)[0]
             for track, rid in list(self.pending.items()):
                 if track not in got and t - self._rec_updated.get(rid, t) > cfg.queue_grace_s:
                     self._close(rid, "withdrawn", t, f, "no longer a candidate or no feasible option")
+                    self._withdrawn[track] = (rid, t)
         for r in recs:
             if cfg.one_per_threat and r.track in self.pending:
                 rid = self.pending[r.track]
@@ -741,9 +764,10 @@ class Engine:
                 e = self._engage(r, dec)
                 f.engagements.append(self.engagement_json(e))
 
-    def _duplicate_of(self, track: str, others: dict[str, str]) -> bool:
+    def _duplicate_of(self, track: str, others: dict[str, str], *, radius_m: float | None = None) -> bool:
         """Whether ``track`` describes the same drone as one of ``others`` (live tracks): horizontal distance
-        within the duplicate radius or three combined position sigmas, velocities within 25 m/s."""
+        within the duplicate radius or three combined position sigmas, velocities within 25 m/s; with
+        ``radius_m``: distance within it, velocity not compared."""
         e = self._estimates.get(track)
         if e is None:
             return False
@@ -752,23 +776,28 @@ class Engine:
             o = self._estimates.get(k)
             if o is None or k == track:
                 continue
-            so = math.sqrt(max(o.cov_pos_enu_m2[0][0], o.cov_pos_enu_m2[1][1], 0.0))
             dx = (e.lon - o.lon) * 111_320.0 * math.cos(math.radians(o.lat))
             dy = (e.lat - o.lat) * 111_320.0
+            if radius_m is not None:
+                if math.hypot(dx, dy) <= radius_m:
+                    return True
+                continue
+            so = math.sqrt(max(o.cov_pos_enu_m2[0][0], o.cov_pos_enu_m2[1][1], 0.0))
             dv = math.hypot(e.vel_enu_mps[0] - o.vel_enu_mps[0], e.vel_enu_mps[1] - o.vel_enu_mps[1])
             if math.hypot(dx, dy) <= max(self.cfg.dedup_radius_m, 3.0 * (se + so)) and dv <= 25.0:
                 return True
         return False
 
     def _continued_entry(self, t: float, track: str, got: set[str]) -> str | None:
-        """The queued track whose threat ``track`` continues: nearest to its dead-reckoned position within the
-        duplicate radius plus 30 m/s of gap, and not recommended on itself this cycle."""
+        """The queued track (or the track of a withdrawn entry) whose threat ``track`` continues: nearest to its
+        dead-reckoned position within the duplicate radius plus 30 m/s of gap, and not recommended on itself this
+        cycle."""
         e = self._estimates.get(track)
         if e is None:
             return None
         best, best_d = None, math.inf
-        for k in self.pending:
-            if k in got or k not in self._last_pos:
+        for k in [*self.pending, *self._withdrawn]:
+            if k in got or k not in self._last_pos or k == track:
                 continue
             gap = max(t - self._last_seen.get(k, t), 0.0)
             lat0, lon0, _ = self._last_pos[k]
