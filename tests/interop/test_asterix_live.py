@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from livekit import serve
 
 from borderwatch.interop import asterix as A
 from borderwatch.interop.asterix_encode import encode_reports_cat048
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 RADAR = {"id": "radar-rezekne", "type": "radar", "lat": 56.53, "lon": 27.42, "alt_m": 175.92, "model": "giraffe1x",
          "height_agl_m": 12.0, "scan_period_s": 1.0, "instrumented_range_m": 75000.0, "min_elevation_deg": -2.0,
          "sac": 25, "sic": 7}  # fmt: skip
@@ -49,74 +45,47 @@ def _plots(t0: float, n: int, seed: int) -> list[dict[str, object]]:
 
 @pytest.mark.slow
 def test_cat048_over_udp_into_serve_gives_tracks_and_cat062_out(tmp_path: Path) -> None:
-    from borderwatch.store import open_store, users
-
-    (tmp_path / "sensors.json").write_text(json.dumps({"sensors": [RADAR]}))
-    st = open_store(tmp_path / "bw.db")
-    token = users.issue_token(st, users.add_user(st, "vera", "long-enough-pw", "viewer"), 3600.0)
-    st.close()
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve",
-           "--store", str(tmp_path / "bw.db"), "--sensors", str(tmp_path / "sensors.json"), "--port", str(PORT_HTTP),
-           "--asterix-udp", f"127.0.0.1:{PORT_IN}", "--asterix-out", f"127.0.0.1:{PORT_OUT}"]  # fmt: skip
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", PORT_OUT))
     sink.settimeout(0.3)
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{PORT_HTTP}"
+    args = ("--asterix-udp", f"127.0.0.1:{PORT_IN}", "--asterix-out", f"127.0.0.1:{PORT_OUT}")
     try:
-        end = time.monotonic() + 900  # the engine takes minutes to start on a loaded machine
-        while True:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < end, "serve did not come up"
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        time.sleep(1.0)  # the UDP source starts when the server listens
-        site = A.sites_by_code([RADAR])[(25, 7)]
-        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        tx.sendto(b"\x30\xff\xffgarbage", ("127.0.0.1", PORT_IN))  # counted, not fatal
-        tracks: list[dict[str, object]] = []
-        cat062: list[dict[str, object]] = []
-        t_start = time.time()
-        plots = _plots(t_start, 240, seed=4)  # a live radar: one scan a second, sent when it is due
-        k = 0
-        end = time.monotonic() + 240
-        while time.monotonic() < end and not (tracks and cat062):
-            now = time.time()
-            due = [p for p in plots[k:] if float(p["t"]) <= now]  # type: ignore[arg-type]
-            k += len(due)
-            if due:
-                for _, g in encode_reports_cat048(due, {"radar-rezekne": (25, 7)}, {"radar-rezekne": site}):
-                    tx.sendto(g, ("127.0.0.1", PORT_IN))
-            try:
-                while True:
-                    data = sink.recv(65535)
-                    cat062 += [r for r in A.decode_bytes(data) if r["kind"] == "track"]
-            except TimeoutError:
-                pass
-            if k < 12:  # a track needs a few scans
-                continue
-            try:
-                r = httpx.get(url + "/api/v1/tracks", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-                tracks = r.json()["items"]
-            except httpx.TimeoutException:  # a loaded machine; try again
-                continue
-        assert tracks, log.read_text()[-3000:]
-        assert "radar-rezekne" in tracks[0]["sensors"]
-        assert cat062 and all(56.5 < float(x["lat"]) < 56.9 and 27.4 < float(x["lon"]) < 27.9 for x in cat062)  # type: ignore[arg-type]
-        metrics = httpx.get(url + "/metrics", timeout=30).text
-        assert 'sensor="_asterix"' in metrics
-        sensors = httpx.get(url + "/api/v1/sensors", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
-        assert any(s["id"] == "radar-rezekne" and s["count"] > 0 for s in sensors), sensors
+        with serve(tmp_path, [RADAR], PORT_HTTP, *args) as sv:
+            time.sleep(1.0)  # the UDP source starts when the server listens
+            site = A.sites_by_code([RADAR])[(25, 7)]
+            tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            tx.sendto(b"\x30\xff\xffgarbage", ("127.0.0.1", PORT_IN))  # counted, not fatal
+            tracks: list[dict[str, object]] = []
+            cat062: list[dict[str, object]] = []
+            t_start = time.time()
+            plots = _plots(t_start, 240, seed=4)  # a live radar: one scan a second, sent when it is due
+            k = 0
+            end = time.monotonic() + 240
+            while time.monotonic() < end and not (tracks and cat062):
+                now = time.time()
+                due = [p for p in plots[k:] if float(p["t"]) <= now]  # type: ignore[arg-type]
+                k += len(due)
+                if due:
+                    for _, g in encode_reports_cat048(due, {"radar-rezekne": (25, 7)}, {"radar-rezekne": site}):
+                        tx.sendto(g, ("127.0.0.1", PORT_IN))
+                try:
+                    while True:
+                        data = sink.recv(65535)
+                        cat062 += [r for r in A.decode_bytes(data) if r["kind"] == "track"]
+                except TimeoutError:
+                    pass
+                if k < 12:  # a track needs a few scans
+                    continue
+                try:
+                    tracks = httpx.get(sv.url + "/api/v1/tracks", headers=sv.auth, timeout=30).json()["items"]
+                except httpx.TimeoutException:  # a loaded machine; try again
+                    continue
+            assert tracks, sv.tail()
+            assert "radar-rezekne" in tracks[0]["sensors"]
+            assert cat062 and all(56.5 < float(x["lat"]) < 56.9 and 27.4 < float(x["lon"]) < 27.9 for x in cat062)  # type: ignore[arg-type]
+            metrics = httpx.get(sv.url + "/metrics", timeout=30).text
+            assert 'sensor="_asterix"' in metrics
+            sensors = httpx.get(sv.url + "/api/v1/sensors", headers=sv.auth, timeout=30).json()
+            assert any(s["id"] == "radar-rezekne" and s["count"] > 0 for s in sensors), sensors
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
         sink.close()

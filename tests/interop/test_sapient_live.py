@@ -4,12 +4,8 @@ own terms and counted."""
 
 from __future__ import annotations
 
-import json
-import os
 import socket
 import struct
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,12 +14,12 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from livekit import Served, serve
 
 from borderwatch.geo.frames import LocalFrame
 from borderwatch.interop import sapient as S
 from borderwatch.tracking.testing import acoustic_bearings, make_truth, sites_from_enu, table_for
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 PORT_HTTP, PORT_SAPIENT = 18321, 18322
 FRAME = LocalFrame(56.8, 27.5, 100.0)
 
@@ -55,104 +51,81 @@ def _message(node: str, t: float) -> Any:
 
 @pytest.mark.slow
 def test_sapient_nodes_into_serve_give_a_track(tmp_path: Path) -> None:
-    from borderwatch.store import open_store, users
-
     rng = np.random.default_rng(4)
     specs = [(f"a{i}", "acoustic", 1500.0 * (i % 3), 1500.0 * (i // 3), 0.0) for i in range(9)]
     sites = sites_from_enu(FRAME, specs)
     ids = _node_ids(len(sites))
     sens = [{**s.to_dict(), "sapient_node_id": nid} for s, nid in zip(sites, ids, strict=True)]
-    (tmp_path / "sensors.json").write_text(json.dumps({"sensors": sens}))
-    st = open_store(tmp_path / "bw.db")
-    token = users.issue_token(st, users.add_user(st, "vera", "long-enough-pw", "viewer"), 3600.0)
-    st.close()
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, "-c", "from borderwatch.cli import main; main()", "serve",
-           "--store", str(tmp_path / "bw.db"), "--sensors", str(tmp_path / "sensors.json"), "--port", str(PORT_HTTP),
-           "--sapient", f"127.0.0.1:{PORT_SAPIENT}"]  # fmt: skip
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{PORT_HTTP}"
-    auth = {"Authorization": f"Bearer {token}"}
     socks: list[socket.socket] = []
-    try:
-        end = time.monotonic() + 900  # the engine takes minutes to start on a loaded machine
-        while True:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < end, "serve did not come up"
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        end = time.monotonic() + 60
-        while not socks:
-            try:
-                socks = [socket.create_connection(("127.0.0.1", PORT_SAPIENT), timeout=30) for _ in ids]
-            except ConnectionRefusedError:  # the listener starts once the service listens
-                assert time.monotonic() < end, log.read_text()[-3000:]
-                time.sleep(0.3)
-        t0 = time.time()
-        for sock, nid in zip(socks, ids, strict=True):
-            m = _message(nid, t0)
-            m.registration.icd_version = "BSI Flex 335 v2.0"
-            m.registration.node_definition.add(node_type=6)
-            _send(sock, m)
-            ack = _recv(sock)
-            assert ack.WhichOneof("content") == "registration_ack" and ack.registration_ack.acceptance, ack
-            hb = _message(nid, t0)
-            hb.status_report.system = 1
-            _send(sock, hb)
-        # a detection relative to magnetic north: refused with a SAPIENT Error, counted
-        bad = _message(ids[0], t0)
-        bad.detection_report.range_bearing.azimuth = 10.0
-        bad.detection_report.range_bearing.coordinate_system = 1
-        bad.detection_report.range_bearing.datum = 2
-        _send(socks[0], bad)
-        err = _recv(socks[0])
-        assert err.WhichOneof("content") == "error" and "magnetic" in err.error.error_message[0]
-
-        truth = make_truth(rng, n_targets=1, duration_s=90.0, t0=t0 + 1.0, box_m=(1000, 2000, 1000, 2000),
-                           speed_mps=(15, 20), up_m=(200, 300), turn_fraction=0.0)  # fmt: skip
-        tab = table_for(FRAME, sites)
-        reps = sorted(acoustic_bearings(truth, tab, [s[0] for s in specs], rng, range_m=3000.0), key=lambda r: r.t)
-        by_sensor = {s.id: (sock, nid) for s, sock, nid in zip(sites, socks, ids, strict=True)}
-        tracks: list[dict[str, Any]] = []
-        k = 0
-        end = time.monotonic() + 120
-        while time.monotonic() < end and not tracks:
-            now = time.time()
-            while k < len(reps) and reps[k].t <= now:
-                r = reps[k]
-                sock, nid = by_sensor[r.sensor]
-                m = _message(nid, r.t)
-                rb = m.detection_report.range_bearing
-                rb.azimuth, rb.azimuth_error, rb.coordinate_system, rb.datum = r.az_deg, r.sigma_az_deg, 1, 1
-                if r.el_deg is not None:
-                    rb.elevation, rb.elevation_error = r.el_deg, r.sigma_el_deg or 3.0
-                _send(sock, m)
-                k += 1
-            time.sleep(0.2)
-            if k < 60:
-                continue
-            try:
-                got = httpx.get(url + "/api/v1/tracks", headers=auth, timeout=30).json()["items"]
-            except httpx.TimeoutException:  # a loaded machine; try again
-                continue
-            tracks = [t for t in got if t.get("status") != "tentative"] or tracks
-        assert tracks, log.read_text()[-3000:]
-        assert set(tracks[0]["sensors"]) <= {s.id for s in sites} and len(tracks[0]["sensors"]) >= 2
-        health = httpx.get(url + "/api/v1/sensors", headers=auth, timeout=30).json()
-        heard = {s["id"] for s in health if s.get("count", 0) > 0}
-        assert len(heard) >= 4, health
-        metrics = httpx.get(url + "/metrics", timeout=30).text
-        assert 'sensor="_sapient"' in metrics and "magnetic north" in metrics
-    finally:
-        for s in socks:
-            s.close()
-        proc.terminate()
+    with serve(tmp_path, sens, PORT_HTTP, "--sapient", f"127.0.0.1:{PORT_SAPIENT}") as sv:
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+            _run(sv, sites, specs, ids, socks, rng)
+        finally:
+            for s in socks:
+                s.close()
+
+
+def _run(sv: Served, sites: list[Any], specs: list[Any], ids: list[str], socks: list[socket.socket],
+         rng: np.random.Generator) -> None:  # fmt: skip
+    end = time.monotonic() + 60
+    while not socks:
+        try:
+            socks += [socket.create_connection(("127.0.0.1", PORT_SAPIENT), timeout=30) for _ in ids]
+        except ConnectionRefusedError:  # the listener starts once the service listens
+            assert time.monotonic() < end, sv.tail()
+            time.sleep(0.3)
+    t0 = time.time()
+    for sock, nid in zip(socks, ids, strict=True):
+        m = _message(nid, t0)
+        m.registration.icd_version = "BSI Flex 335 v2.0"
+        m.registration.node_definition.add(node_type=6)
+        _send(sock, m)
+        ack = _recv(sock)
+        assert ack.WhichOneof("content") == "registration_ack" and ack.registration_ack.acceptance, ack
+        hb = _message(nid, t0)
+        hb.status_report.system = 1
+        _send(sock, hb)
+    # a detection relative to magnetic north: refused with a SAPIENT Error, counted
+    bad = _message(ids[0], t0)
+    bad.detection_report.range_bearing.azimuth = 10.0
+    bad.detection_report.range_bearing.coordinate_system = 1
+    bad.detection_report.range_bearing.datum = 2
+    _send(socks[0], bad)
+    err = _recv(socks[0])
+    assert err.WhichOneof("content") == "error" and "magnetic" in err.error.error_message[0]
+
+    truth = make_truth(rng, n_targets=1, duration_s=90.0, t0=t0 + 1.0, box_m=(1000, 2000, 1000, 2000),
+                       speed_mps=(15, 20), up_m=(200, 300), turn_fraction=0.0)  # fmt: skip
+    tab = table_for(FRAME, sites)
+    reps = sorted(acoustic_bearings(truth, tab, [s[0] for s in specs], rng, range_m=3000.0), key=lambda r: r.t)
+    by_sensor = {s.id: (sock, nid) for s, sock, nid in zip(sites, socks, ids, strict=True)}
+    tracks: list[dict[str, Any]] = []
+    k = 0
+    end = time.monotonic() + 120
+    while time.monotonic() < end and not tracks:
+        now = time.time()
+        while k < len(reps) and reps[k].t <= now:
+            r = reps[k]
+            sock, nid = by_sensor[r.sensor]
+            m = _message(nid, r.t)
+            rb = m.detection_report.range_bearing
+            rb.azimuth, rb.azimuth_error, rb.coordinate_system, rb.datum = r.az_deg, r.sigma_az_deg, 1, 1
+            if r.el_deg is not None:
+                rb.elevation, rb.elevation_error = r.el_deg, r.sigma_el_deg or 3.0
+            _send(sock, m)
+            k += 1
+        time.sleep(0.2)
+        if k < 60:
+            continue
+        try:
+            got = httpx.get(sv.url + "/api/v1/tracks", headers=sv.auth, timeout=30).json()["items"]
+        except httpx.TimeoutException:  # a loaded machine; try again
+            continue
+        tracks = [t for t in got if t.get("status") != "tentative"] or tracks
+    assert tracks, sv.tail()
+    assert set(tracks[0]["sensors"]) <= {s.id for s in sites} and len(tracks[0]["sensors"]) >= 2
+    health = httpx.get(sv.url + "/api/v1/sensors", headers=sv.auth, timeout=30).json()
+    heard = {s["id"] for s in health if s.get("count", 0) > 0}
+    assert len(heard) >= 4, health
+    metrics = httpx.get(sv.url + "/metrics", timeout=30).text
+    assert 'sensor="_sapient"' in metrics and "magnetic north" in metrics

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from livekit import wait_http
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PORTS = range(18420, 18499)
@@ -91,18 +92,6 @@ class SbsServer(threading.Thread):
         self.srv.close()
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    end = time.monotonic() + 400  # the engine's start (theatre, compiled kernels) is slow on a busy machine
-    while time.monotonic() < end:
-        assert proc.poll() is None, log.read_text()[-3000:]
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise AssertionError("serve did not come up: " + log.read_text()[-3000:])
-
-
 async def _pytak_events(url: str, n: int, timeout_s: float) -> list[Any]:
     warnings.filterwarnings("ignore", module="pytak")
     import pytak
@@ -151,7 +140,7 @@ def test_sbs_into_serve_gives_tracks_and_cot_reaches_a_pytak_receiver(tmp_path: 
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{http_port}"
     try:
-        _wait_http(url, proc, log)
+        wait_http(url, proc, log)
         events = asyncio.run(_pytak_events(f"udp+ro://239.2.3.1:{cot_port}", 40, 60.0))
         hdr = {"Authorization": f"Bearer {token}"}
         tracks = httpx.get(url + "/api/v1/tracks", headers=hdr, timeout=10).json()["items"]
