@@ -278,3 +278,22 @@ def test_a_string_field_with_invalid_utf8_is_a_named_rejection() -> None:
     raw = m.SerializeToString() + b"\x22\x04\x12\x02\xc3\x28"  # icd_version = b"\xc3\x28" merged in
     out = S.SapientReader([ACOUSTIC]).handle(raw, T)
     assert out.rejected == "icd_version: '\ufffd(' is not BSI Flex 335 v2.0"
+
+
+def test_a_connection_speaks_for_one_node() -> None:
+    other = str(uuid.uuid4())
+    rd = S.SapientReader([ACOUSTIC, {**ACOUSTIC, "id": "zil-2", "sapient_node_id": other}])
+    assert rd.handle(_registration(), T, bound_to=NODE).rejected is None
+    out = rd.handle(_registration(other), T, bound_to=NODE)
+    assert out.rejected == "node_id: not the node this connection speaks for" and not rd.nodes[other].registered
+    assert rd.handle(_bearing(10.0), T, bound_to=NODE).reports
+
+
+def test_the_node_a_client_certificate_names() -> None:
+    from borderwatch.interop.sapient_tcp import certificate_node
+
+    assert certificate_node({"subject": ((("commonName", NODE.upper()),),)}) == NODE
+    assert certificate_node({"subject": ((("commonName", "node-1"),),),
+                             "subjectAltName": (("DNS", "x"), ("URI", f"urn:uuid:{NODE}"))}) == NODE  # fmt: skip
+    assert certificate_node({"subject": ((("commonName", "node-1"),),)}) is None
+    assert certificate_node(None) is None

@@ -1,10 +1,12 @@
-"""Live: SAPIENT acoustic nodes connect to a real ``borderwatch serve --sapient`` process over TCP, register,
-send heartbeats and bearings of a drone, and the picture shows its track; a bad message is refused in SAPIENT's
-own terms and counted."""
+"""Live: SAPIENT acoustic nodes connect to a real ``borderwatch serve --sapient`` process over mutual TLS,
+register, send heartbeats and bearings of a drone, and the picture shows its track; a node without a
+certificate is refused, a node cannot speak for another, and a bad message is refused in SAPIENT's own terms and
+counted."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import time
 import uuid
@@ -56,24 +58,65 @@ def test_sapient_nodes_into_serve_give_a_track(tmp_path: Path) -> None:
     sites = sites_from_enu(FRAME, specs)
     ids = _node_ids(len(sites))
     sens = [{**s.to_dict(), "sapient_node_id": nid} for s, nid in zip(sites, ids, strict=True)]
+    pki = _certificates(tmp_path, ids)
     socks: list[socket.socket] = []
-    with serve(tmp_path, sens, PORT_HTTP, "--sapient", f"127.0.0.1:{PORT_SAPIENT}") as sv:
+    tls = ("--sapient-cert", str(pki / "server.pem"), "--sapient-key", str(pki / "server.key"),
+           "--sapient-ca", str(pki / "ca.pem"))  # fmt: skip
+    with serve(tmp_path, sens, PORT_HTTP, "--sapient", f"127.0.0.1:{PORT_SAPIENT}", *tls) as sv:
         try:
-            _run(sv, sites, specs, ids, socks, rng)
+            _run(sv, sites, specs, ids, socks, rng, pki)
         finally:
             for s in socks:
                 s.close()
 
 
+def _certificates(tmp_path: Path, ids: list[str]) -> Path:
+    """A CA, the listener's certificate and one client certificate per node (CN = its node id), by openssl."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl (Debian package) is needed to make the test certificates"
+    d = tmp_path / "pki"
+    d.mkdir()
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True, cwd=d)
+
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test-ca")
+    for name, cn in [("server", "localhost"), *((f"node-{i}", nid) for i, nid in enumerate(ids))]:
+        run("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")  # fmt: skip
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", f"{name}.pem", "-days", "2", "-copy_extensions", "copy")  # fmt: skip
+    return d
+
+
+def _tls_connect(pki: Path, i: int | None) -> ssl.SSLSocket:
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    if i is not None:
+        ctx.load_cert_chain(str(pki / f"node-{i}.pem"), str(pki / f"node-{i}.key"))
+    raw = socket.create_connection(("127.0.0.1", PORT_SAPIENT), timeout=30)
+    return ctx.wrap_socket(raw, server_hostname="localhost")
+
+
 def _run(sv: Served, sites: list[Any], specs: list[Any], ids: list[str], socks: list[socket.socket],
-         rng: np.random.Generator) -> None:  # fmt: skip
+         rng: np.random.Generator, pki: Path) -> None:  # fmt: skip
     end = time.monotonic() + 60
     while not socks:
         try:
-            socks += [socket.create_connection(("127.0.0.1", PORT_SAPIENT), timeout=30) for _ in ids]
+            socks += [_tls_connect(pki, i) for i in range(len(ids))]
         except ConnectionRefusedError:  # the listener starts once the service listens
             assert time.monotonic() < end, sv.tail()
             time.sleep(0.3)
+    # no client certificate: the server refuses the handshake (TLS 1.3 tells the client at its first read)
+    try:
+        bare = _tls_connect(pki, None)
+        _send(bare, _message(ids[0], time.time()))
+        assert bare.recv(1) == b"", "a node without a certificate got an answer"
+    except (ssl.SSLError, ConnectionError):
+        pass
     t0 = time.time()
     for sock, nid in zip(socks, ids, strict=True):
         m = _message(nid, t0)
@@ -93,6 +136,13 @@ def _run(sv: Served, sites: list[Any], specs: list[Any], ids: list[str], socks: 
     _send(socks[0], bad)
     err = _recv(socks[0])
     assert err.WhichOneof("content") == "error" and "magnetic" in err.error.error_message[0]
+    # node 0's certificate cannot speak for node 1
+    spoof = _message(ids[1], t0)
+    spoof.status_report.system = 5  # would unregister node 1
+    _send(socks[0], spoof)
+    err = _recv(socks[0])
+    assert err.WhichOneof("content") == "error"
+    assert err.error.error_message[0] == "node_id: not the node this connection speaks for"
 
     truth = make_truth(rng, n_targets=1, duration_s=90.0, t0=t0 + 1.0, box_m=(1000, 2000, 1000, 2000),
                        speed_mps=(15, 20), up_m=(200, 300), turn_fraction=0.0)  # fmt: skip

@@ -199,6 +199,13 @@ def serve_cmd(
             "in sensors.json.",
         ),
     ] = None,
+    sapient_cert: Annotated[
+        str | None, typer.Option("--sapient-cert", help="TLS certificate (PEM) of the SAPIENT listener.")
+    ] = None,
+    sapient_key: Annotated[str | None, typer.Option("--sapient-key", help="Its private key (PEM).")] = None,
+    sapient_ca: Annotated[
+        str | None, typer.Option("--sapient-ca", help="CA (PEM) that must have signed every node's certificate.")
+    ] = None,
     role: Annotated[
         str, typer.Option("--role", help="Process role: all | gateway | engine | api (scale-out, needs --bus).")
     ] = "all",
@@ -240,7 +247,7 @@ def serve_cmd(
     }
     opts.update(sbs=sbs, beast=beast, adsb_sensor=adsb_sensor, adsb_time=adsb_time, cot_out=cot_out)
     opts.update(cot_format=cot_format, cot_cert=cot_cert, cot_key=cot_key, cot_ca=cot_ca, cot_in=cot_in)
-    opts.update(sapient=sapient)
+    opts.update(sapient=sapient, sapient_cert=sapient_cert, sapient_key=sapient_key, sapient_ca=sapient_ca)
     hooks = list(HOOKS)
     if replay:
         from borderwatch.errors import InputError
@@ -258,7 +265,7 @@ def serve_cmd(
         from borderwatch.server.tak import hook as tak_hook
 
         hooks.append(tak_hook)
-    if sapient:
+    if sapient or sapient_cert or sapient_key or sapient_ca:
         from borderwatch.interop.sapient_tcp import hook as sapient_hook
 
         hooks.append(sapient_hook)

@@ -359,18 +359,21 @@ class SapientReader:
         self.default_sigma_el = float(cat["default_errors"]["elevation_deg"]["value"])
         self.default_sigma_range = float(cat["default_errors"]["range_m"]["value"])
 
-    def handle(self, data: bytes, now: float) -> Outcome:
+    def handle(self, data: bytes, now: float, *, bound_to: str | None = None) -> Outcome:
+        """One message. ``bound_to``: the node id (UUID) the connection speaks for (its TLS certificate's, or
+        the first node that registered on it); a message with another node's id is refused."""
         out = Outcome()
         try:
-            self._handle(data, now, out)
+            self._handle(data, now, out, bound_to)
         except SapientError as e:
             out.rejected = str(e)
             self.rejected[out.rejected] += 1
-            if out.reply is None and out.node is not None:
-                out.reply = self.error_reply(out.node.node_id, data, [out.rejected])
+            to = out.node.node_id if out.node is not None else bound_to
+            if out.reply is None and to is not None:
+                out.reply = self.error_reply(to, data, [out.rejected])
         return out
 
-    def _handle(self, data: bytes, now: float, out: Outcome) -> None:
+    def _handle(self, data: bytes, now: float, out: Outcome, bound_to: str | None) -> None:
         msg = decode(data)
         kind = msg.WhichOneof("content")
         if kind is None:
@@ -385,7 +388,10 @@ class SapientReader:
         node_id = _text(msg.node_id)
         if not node_id:
             raise SapientError("node_id: missing")
-        node = self.nodes.get(_node_uuid(node_id))
+        nid = _node_uuid(node_id)
+        if bound_to is not None and nid != bound_to:
+            raise SapientError("node_id: not the node this connection speaks for")
+        node = self.nodes.get(nid)
         if node is None:
             if kind == "registration":
                 out.reply = self.ack(node_id, False, ["node_id: no sensors.json entry has this sapient_node_id"])
