@@ -5,7 +5,8 @@ Each node connects over TCP and sends length-prefixed ``SapientMessage`` protobu
 with a SAPIENT ``Error`` quoting it. Status reports are the node's heartbeat: they keep the sensor "up" in the
 sensor-health panel even while it hears nothing. Detection reports become reports of the node's sensor and go
 through the same signed ingest as every other sensor: the service enrols the SAPIENT-fed sensors (a key each,
-kept in the store) and submits one signed message per detection report, so they are checked, stored durably
+kept in the store) and submits one signed message per sensor for the detections of each read from the
+connection (a burst of messages is one ingest transaction, not one each), so they are checked, stored durably
 and fed to the engine like reports POSTed over HTTP. Rejections are counted on ``/metrics`` as
 ``borderwatch_rejections_total{sensor="_sapient", reason=...}``.
 
@@ -51,12 +52,10 @@ class SapientServer:
         self.reports = 0
         self.accepted = 0
 
-    async def handle(self, data: bytes, conn: dict[str, str | None]) -> bytes | None:
-        """One message of a connection: its reports into the ingest; returns the reply for the node, if any.
-        ``conn["node"]``: the node the connection speaks for (from its certificate, or its first accepted
-        registration); messages of other nodes on it are refused."""
-        from borderwatch.store.signing import signed_envelope
-
+    def handle(self, data: bytes, conn: dict[str, str | None], batch: dict[str, list[dict[str, Any]]]) -> bytes | None:
+        """One message of a connection: its reports are added to ``batch`` (per sensor); returns the reply for
+        the node, if any. ``conn["node"]``: the node the connection speaks for (from its certificate, or its first
+        accepted registration); messages of other nodes on it are refused."""
         now = float(self.state.settings.clock())
         out = self.reader.handle(data, now, bound_to=conn.get("node"))
         if out.kind == "registration" and not out.rejected and out.node is not None:
@@ -67,15 +66,24 @@ class SapientServer:
         if node is not None and out.kind == "status_report" and not out.rejected:
             self.state.health.record(str(node.sensor["id"]), 0, now)
         if out.reports and node is not None:
-            sensor = str(node.sensor["id"])
-            key = self.keys.get(sensor)
-            if key is not None:
-                self.seq[sensor] = self.seq.get(sensor, 0) + 1
-                env = signed_envelope(sensor, self.seq[sensor], now, out.reports, key)
-                (res,) = await self.state.ingest.submit([env])
-                self.reports += len(out.reports)
-                self.accepted += res.accepted
+            batch.setdefault(str(node.sensor["id"]), []).extend(out.reports)
         return out.reply
+
+    async def submit(self, batch: dict[str, list[dict[str, Any]]]) -> None:
+        """One signed message per sensor for the reports of one read from a connection; back only once durable."""
+        from borderwatch.store.signing import signed_envelope
+
+        now = float(self.state.settings.clock())
+        envs = []
+        for sensor, reps in batch.items():
+            key = self.keys.get(sensor)
+            if key is None:
+                continue
+            self.seq[sensor] = self.seq.get(sensor, 0) + 1
+            envs.append(signed_envelope(sensor, self.seq[sensor], now, reps, key))
+            self.reports += len(reps)
+        if envs:
+            self.accepted += sum(r.accepted for r in await self.state.ingest.submit(envs))
 
     async def connection(self, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
         from borderwatch.interop.sapient import Deframer
@@ -89,15 +97,18 @@ class SapientServer:
                 data = await r.read(READ_BYTES)
                 if not data:
                     break
+                batch: dict[str, list[dict[str, Any]]] = {}
                 for msg in d.feed(data):
                     try:
-                        reply = await self.handle(msg, conn)
+                        reply = self.handle(msg, conn, batch)
                     except Exception:  # one bad message must not end the node's connection
                         log.exception("SAPIENT message from %s failed", peer)
                         self.state.metrics.reject(COUNTER_LABEL, "message: internal error")
                         continue
                     if reply:
                         w.write(reply)
+                if batch:
+                    await self.submit(batch)
                 if d.broken:
                     self.state.metrics.reject(COUNTER_LABEL, d.broken)
                     log.warning("SAPIENT node %s: %s; closing the connection", peer, d.broken)
