@@ -716,8 +716,8 @@ class Engine:
             # updates that queue entry instead of opening a new one; so does one for the threat of an entry
             # withdrawn for want of an update (its track is a candidate again, or a track continues it within
             # reopen_window_s): the entry is reopened, so that an operator's queue holds one entry per threat
-            for k in [k for k, (_, tc) in self._withdrawn.items() if t - tc > cfg.reopen_window_s]:
-                del self._withdrawn[k]
+            for old in [k for k, (_, tc) in self._withdrawn.items() if t - tc > cfg.reopen_window_s]:
+                del self._withdrawn[old]
             for r in recs:
                 if r.track in self.pending:
                     continue
