@@ -78,3 +78,28 @@ def test_sensor_health(client: Any, env: Env) -> None:
     assert {s["id"]: s["status"] for s in client.get("/api/v1/sensors", headers=v).json()}["ac-1"] == "late"
     env.clock.t += 60
     assert {s["id"]: s["status"] for s in client.get("/api/v1/sensors", headers=v).json()}["ac-1"] == "down"
+
+
+def test_sensor_health_follows_an_announced_heartbeat(client: Any, env: Env) -> None:
+    """A sensor that announced a slow heartbeat (a SAPIENT node's status interval) is late only after two of
+    its intervals and down after six, not after the service's 10 s / 60 s."""
+    import json
+
+    from serverkit import bearing
+
+    from borderwatch.store.signing import signed_envelope
+
+    client.app.state.bw.health.expect("ac-1", 30.0)  # type: ignore[attr-defined]
+    line = signed_envelope("ac-1", 1, env.clock(), [bearing("ac-1", env.clock())], env.keys["ac-1"])
+    client.post("/api/v1/ingest", content=json.dumps(line))
+    v = env.auth("vera")
+
+    def status(sid: str) -> str:
+        return str({s["id"]: s["status"] for s in client.get("/api/v1/sensors", headers=v).json()}[sid])
+
+    env.clock.t += 45
+    assert status("ac-1") == "up"
+    env.clock.t += 30
+    assert status("ac-1") == "late"
+    env.clock.t += 120
+    assert status("ac-1") == "down"

@@ -60,6 +60,8 @@ class SapientServer:
         out = self.reader.handle(data, now, bound_to=conn.get("node"))
         if out.kind == "registration" and not out.rejected and out.node is not None:
             conn["node"] = out.node.node_id
+            if out.node.status_interval_s:
+                self.state.health.expect(str(out.node.sensor["id"]), out.node.status_interval_s)
         if out.rejected:
             self.state.metrics.reject(COUNTER_LABEL, out.rejected)
         node = out.node

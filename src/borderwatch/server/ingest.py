@@ -150,6 +150,7 @@ class SensorHealth:
         self.last: dict[str, float] = {}
         self.count: dict[str, int] = {}
         self._recent: dict[str, deque[tuple[float, int]]] = {}
+        self.interval: dict[str, float] = {}  # sensor -> the heartbeat interval it announced
         self._lock = threading.Lock()
 
     def record(self, sensor: str, n: int, t: float) -> None:
@@ -160,6 +161,19 @@ class SensorHealth:
             q.append((t, n))
             while q and q[0][0] < t - self.window_s:
                 q.popleft()
+
+    def expect(self, sensor: str, interval_s: float) -> None:
+        """The sensor announced a heartbeat every ``interval_s`` (a SAPIENT node's status interval)."""
+        with self._lock:
+            self.interval[sensor] = interval_s
+
+    def thresholds(self, sensor: str, late_s: float, down_s: float) -> tuple[float, float]:
+        """Age limits of "up" and "late" for the sensor: the service's, widened for a sensor whose announced
+        heartbeat is slower (late after two intervals, one heartbeat missed; down after six)."""
+        iv = self.interval.get(sensor)
+        if iv is None:
+            return late_s, down_s
+        return max(late_s, 2.0 * iv), max(down_s, 6.0 * iv)
 
     def rate(self, sensor: str, now: float) -> float:
         with self._lock:

@@ -89,11 +89,12 @@ def sensors(_: Reader, st: State) -> list[SensorOut]:
             last = stored[sid][0]
         count = max(st.health.count.get(sid, 0), stored.get(sid, (0.0, 0))[1])
         age = None if last is None else max(0.0, now - last)
+        late_s, down_s = st.health.thresholds(sid, st.settings.late_after_s, st.settings.down_after_s)
         if age is None:
             status = "never"
-        elif age <= st.settings.late_after_s:
+        elif age <= late_s:
             status = "up"
-        elif age <= st.settings.down_after_s:
+        elif age <= down_s:
             status = "late"
         else:
             status = "down"
