@@ -241,10 +241,15 @@ def catalogue() -> dict[str, Any]:
     return d
 
 
+@cache
+def _hint_table() -> tuple[tuple[str, str], ...]:
+    return tuple((str(k).lower(), str(v["hint"])) for k, v in catalogue()["class_hints"].items())
+
+
 def class_hint(classifications: Any) -> str | None:
     """The spectral family (``class_hint``) named by the most confident classification or sub-class whose type
     matches a key of ``sapient.yaml: class_hints`` (case-insensitive substring), or None."""
-    table = [(str(k).lower(), str(v["hint"])) for k, v in catalogue()["class_hints"].items()]
+    table = _hint_table()
     best: tuple[float, str] | None = None
 
     def walk(items: Any, depth: int) -> None:

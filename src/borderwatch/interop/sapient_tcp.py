@@ -73,17 +73,10 @@ class SapientServer:
 
     async def submit(self, batch: dict[str, list[dict[str, Any]]]) -> None:
         """One signed message per sensor for the reports of one read from a connection; back only once durable."""
-        from borderwatch.store.signing import signed_envelope
+        from borderwatch.store.signing import signed_per_sensor
 
-        now = float(self.state.settings.clock())
-        envs = []
-        for sensor, reps in batch.items():
-            key = self.keys.get(sensor)
-            if key is None:
-                continue
-            self.seq[sensor] = self.seq.get(sensor, 0) + 1
-            envs.append(signed_envelope(sensor, self.seq[sensor], now, reps, key))
-            self.reports += len(reps)
+        envs = signed_per_sensor(batch, self.keys, self.seq, float(self.state.settings.clock()))
+        self.reports += sum(len(e["reports"]) for e in envs)
         if envs:
             self.accepted += sum(r.accepted for r in await self.state.ingest.submit(envs))
 

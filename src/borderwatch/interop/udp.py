@@ -103,7 +103,7 @@ class AsterixSource:
 
     async def handle(self, data: bytes) -> None:
         from borderwatch.interop.asterix import decode_bytes
-        from borderwatch.store.signing import signed_envelope
+        from borderwatch.store.signing import signed_per_sensor
 
         st = self.decode_stats
         before = Counter(st.rejected) + Counter(self.mapper.rejected)
@@ -119,14 +119,8 @@ class AsterixSource:
             self.state.metrics.reject(COUNTER_LABEL, reason, n)
             self.stats.rejected[reason] += n
         self.stats.datagrams += 1
-        msgs = []
-        for sensor, reps in by.items():
-            key = self.keys.get(sensor)
-            if key is None:
-                continue
-            self.seq[sensor] = self.seq.get(sensor, 0) + 1
-            msgs.append(signed_envelope(sensor, self.seq[sensor], now, reps, key))
-            self.stats.reports += len(reps)
+        msgs = signed_per_sensor(by, self.keys, self.seq, now)
+        self.stats.reports += sum(len(m["reports"]) for m in msgs)
         if msgs:
             results = await self.state.ingest.submit(msgs)
             self.stats.accepted += sum(r.accepted for r in results)

@@ -82,6 +82,22 @@ def signed_envelope(sensor: str, seq: int, t_sent: float, reports: list[dict[str
     return {"sensor": sensor, "seq": seq, "t_sent": t_sent, "reports": reports, "sig": sign(key, body)}
 
 
+def signed_per_sensor(
+    by_sensor: Mapping[str, list[dict[str, Any]]], keys: Mapping[str, bytes], seqs: dict[str, int], t_sent: float
+) -> list[dict[str, Any]]:
+    """A gateway's messages for a sensor-keyed batch of decoded reports (ASTERIX, SAPIENT): one signed envelope
+    per sensor that has a key, with its next sequence number (``seqs`` is updated); sensors without a key are
+    left out."""
+    out = []
+    for sensor, reps in by_sensor.items():
+        key = keys.get(sensor)
+        if key is None:
+            continue
+        seqs[sensor] = seqs.get(sensor, 0) + 1
+        out.append(signed_envelope(sensor, seqs[sensor], t_sent, reps, key))
+    return out
+
+
 def verify_envelope(keys: Iterable[bytes], env: Mapping[str, Any]) -> bool:
     """True if the envelope's ``sig`` matches under one of ``keys``.
 
